@@ -1,0 +1,52 @@
+"""URL helpers every step shares: credentials never leave the process in any output."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+_ENV_PLACEHOLDER = re.compile(r"^\$\{[A-Za-z0-9_-]+\}$")
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with any user:password removed.
+
+    Follows the rule PEP 610 gives for ``direct_url.json``: strip credentials, but keep an
+    environment-variable placeholder (``${TOKEN}``) and the conventional ``git`` user of
+    ``git@host`` VCS URLs, which are not secrets.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    if password and _ENV_PLACEHOLDER.match(password) and (not user or _ENV_PLACEHOLDER.match(user)):
+        return url
+    if not password and (_ENV_PLACEHOLDER.match(user) or user == "git"):
+        return url
+    return urlunsplit(SplitResult(parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+
+
+def has_credentials(url: str) -> bool:
+    return redact(url) != url
+
+
+def normalize_index_url(url: str) -> str:
+    """A simple-API base URL with exactly one trailing slash (PEP 503 project pages hang off it)."""
+    return url.rstrip("/") + "/"
+
+
+def project_url(index_url: str, project: str) -> str:
+    """The project page for ``project`` on ``index_url`` (PEP 503 normalized name).
+
+    Supports micropip's ``{package_name}`` placeholder form of index URL.
+    """
+    from packaging.utils import canonicalize_name
+
+    name = canonicalize_name(project)
+    if "{package_name}" in index_url:
+        return index_url.replace("{package_name}", name)
+    return f"{normalize_index_url(index_url)}{name}/"
