@@ -1,0 +1,264 @@
+"""Write a static simple repository for a folder of wheels (and sdists).
+
+Layout under ``OUT``::
+
+    simple/index.html, simple/index.json          project list (PEP 503 / PEP 691)
+    simple/<project>/index.html                   project page, HTML (PEP 503, PEP 658/714 attributes)
+    simple/<project>/index.json                   project page, JSON (PEP 691, api-version 1.1 per PEP 700)
+    files/<file>                                  the distributions themselves
+    files/<wheel>.metadata                        the wheel's METADATA, byte for byte (PEP 658)
+
+Any static web server can host it (it then serves the HTML pages, which pip and micropip read);
+``indexer serve-index`` also negotiates JSON by ``Accept`` (PEP 691). Without ``--base-url`` file URLs are
+relative to the page; the JSON pages' relative URLs are resolved by ``serve-index`` when it serves them,
+because micropip resolves relative URLs only in HTML pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import quote
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+API_VERSION = "1.1"
+SDIST_SUFFIXES = (".tar.gz", ".zip")
+
+
+class IndexBuildError(Exception):
+    """A distribution file that cannot be published (the message names the file and why)."""
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    filename: str
+    project: str  # normalized
+    version: str
+    sha256: str
+    size: int
+    upload_time: str
+    requires_python: str | None
+    metadata_sha256: str | None  # set for wheels: the PEP 658 metadata file's hash
+    metadata: bytes | None
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _wheel_metadata(path: Path) -> bytes:
+    """The ``*.dist-info/METADATA`` member of a wheel (the one in the top-level dist-info directory)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if len(names) != 1:
+                raise IndexBuildError(f"{path.name}: expected one .dist-info/METADATA, found {len(names)}")
+            return zf.read(names[0])
+    except zipfile.BadZipFile as exc:
+        raise IndexBuildError(f"{path.name}: not a zip archive ({exc})") from exc
+
+
+def _upload_time(path: Path) -> str:
+    # PEP 700: ISO 8601 "yyyy-mm-ddThh:mm:ss.ffffffZ"; the file's mtime stands in for an upload.
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def describe(path: Path) -> IndexedFile:
+    """Read what the index publishes about one distribution file."""
+    name = path.name
+    metadata: bytes | None = None
+    requires_python = None
+    if name.endswith(".whl"):
+        try:
+            dist, version, _build, _tags = parse_wheel_filename(name)
+        except InvalidWheelFilename as exc:
+            raise IndexBuildError(f"{name}: {exc}") from exc
+        metadata = _wheel_metadata(path)
+        fields = BytesParser().parsebytes(metadata, headersonly=True)
+        meta_name = fields.get("Name")
+        if meta_name is None or canonicalize_name(meta_name) != dist:
+            raise IndexBuildError(f"{name}: METADATA Name {meta_name!r} does not match the file name")
+        requires_python = fields.get("Requires-Python")
+        project = dist
+    elif name.endswith(SDIST_SUFFIXES):
+        try:
+            project, version = parse_sdist_filename(name)
+        except InvalidSdistFilename as exc:
+            raise IndexBuildError(f"{name}: {exc}") from exc
+    else:
+        raise IndexBuildError(f"{name}: not a wheel or sdist")
+    return IndexedFile(
+        filename=name,
+        project=str(project),
+        version=str(version),
+        sha256=_sha256_file(path),
+        size=path.stat().st_size,
+        upload_time=_upload_time(path),
+        requires_python=requires_python,
+        metadata_sha256=hashlib.sha256(metadata).hexdigest() if metadata is not None else None,
+        metadata=metadata,
+    )
+
+
+def _file_url(base_url: str | None, filename: str) -> str:
+    if base_url:
+        return f"{base_url.rstrip('/')}/files/{quote(filename)}"
+    return f"../../files/{quote(filename)}"
+
+
+def project_json(project: str, files: list[IndexedFile], base_url: str | None) -> dict[str, object]:
+    """PEP 691 project page (api-version 1.1 adds ``versions``, ``size``, ``upload-time`` per PEP 700)."""
+    entries = []
+    for f in files:
+        entry: dict[str, object] = {
+            "filename": f.filename,
+            "url": _file_url(base_url, f.filename),
+            "hashes": {"sha256": f.sha256},
+            "requires-python": f.requires_python,
+            "size": f.size,
+            "upload-time": f.upload_time,
+            "yanked": False,
+        }
+        if f.metadata_sha256:
+            # PEP 714 renamed dist-info-metadata to core-metadata; serve both for older clients.
+            entry["core-metadata"] = {"sha256": f.metadata_sha256}
+            entry["dist-info-metadata"] = {"sha256": f.metadata_sha256}
+        else:
+            entry["core-metadata"] = False
+        entries.append(entry)
+    versions = sorted({f.version for f in files}, key=_version_key)
+    return {"meta": {"api-version": API_VERSION}, "name": project, "versions": versions, "files": entries}
+
+
+def _version_key(version: str) -> tuple[int, object]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
+
+
+def project_html(project: str, files: list[IndexedFile], base_url: str | None) -> str:
+    """PEP 503 project page with PEP 658/714 and PEP 345 ``data-requires-python`` attributes."""
+    links = []
+    for f in files:
+        attrs = [f'href="{html.escape(_file_url(base_url, f.filename))}#sha256={f.sha256}"']
+        if f.requires_python:
+            attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
+        if f.metadata_sha256:
+            attrs.append(f'data-core-metadata="sha256={f.metadata_sha256}"')
+            attrs.append(f'data-dist-info-metadata="sha256={f.metadata_sha256}"')
+        links.append(f"    <a {' '.join(attrs)}>{html.escape(f.filename)}</a><br/>")
+    return (
+        "<!DOCTYPE html>\n<html>\n  <head>\n"
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        f"    <title>Links for {html.escape(project)}</title>\n  </head>\n  <body>\n"
+        f"    <h1>Links for {html.escape(project)}</h1>\n" + "\n".join(links) + "\n  </body>\n</html>\n"
+    )
+
+
+def _root_pages(projects: list[str]) -> tuple[str, dict[str, object]]:
+    body = "\n".join(f'    <a href="{quote(p)}/">{html.escape(p)}</a><br/>' for p in projects)
+    page = (
+        "<!DOCTYPE html>\n<html>\n  <head>\n"
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        "    <title>Simple index</title>\n  </head>\n  <body>\n" + body + "\n  </body>\n</html>\n"
+    )
+    data: dict[str, object] = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
+    return page, data
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write via a temporary file so a server reading the tree never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def build_index(wheels_dir: Path, out_dir: Path, base_url: str | None = None) -> dict[str, list[IndexedFile]]:
+    """Publish every wheel/sdist in ``wheels_dir`` into ``out_dir``; return the files per project.
+
+    Files that cannot be published raise :class:`IndexBuildError` naming all of them at once, so a bad file is
+    never silently left out of an index that claims to hold the folder.
+    """
+    wheels_dir, out_dir = Path(wheels_dir), Path(out_dir)
+    candidates = sorted(p for p in wheels_dir.iterdir() if p.is_file() and p.name.endswith((".whl", *SDIST_SUFFIXES)))
+    described: list[IndexedFile] = []
+    errors: list[str] = []
+    for path in candidates:
+        try:
+            described.append(describe(path))
+        except IndexBuildError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise IndexBuildError("; ".join(errors))
+
+    files_dir = out_dir / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    projects: dict[str, list[IndexedFile]] = {}
+    for f in described:
+        target = files_dir / f.filename
+        source = wheels_dir / f.filename
+        if not target.exists() or target.stat().st_size != f.size or _sha256_file(target) != f.sha256:
+            shutil.copy2(source, target)
+        if f.metadata is not None:
+            _write(files_dir / f"{f.filename}.metadata", f.metadata)
+        projects.setdefault(f.project, []).append(f)
+
+    simple = out_dir / "simple"
+    for project, files in projects.items():
+        files.sort(key=lambda f: (_version_key(f.version), f.filename))
+        page = project_json(project, files, base_url)
+        _write(simple / project / "index.json", json.dumps(page, indent=1).encode())
+        _write(simple / project / "index.html", project_html(project, files, base_url).encode())
+    root_html, root_json = _root_pages(sorted(projects))
+    _write(simple / "index.html", root_html.encode())
+    _write(simple / "index.json", json.dumps(root_json, indent=1).encode())
+    return projects
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("wheels_dir", type=Path, help="folder holding .whl (and sdist) files")
+    parser.add_argument("out_dir", type=Path, help="where to write simple/ and files/")
+    parser.add_argument(
+        "--base-url",
+        help="URL the index will be served from (makes file URLs absolute, e.g. for a static JupyterLite site)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from indexer.cli import UsageError
+
+    if not args.wheels_dir.is_dir():
+        raise UsageError(f"{args.wheels_dir}: not a directory")
+    try:
+        projects = build_index(args.wheels_dir, args.out_dir, args.base_url)
+    except IndexBuildError as exc:
+        for problem in str(exc).split("; "):
+            print(f"indexer build-index: {problem}")
+        return 1
+    count = sum(len(v) for v in projects.values())
+    print(f"wrote {len(projects)} projects, {count} files -> {args.out_dir / 'simple'}/")
+    return 0
