@@ -1,6 +1,17 @@
-"""Inspect: every installed distribution, where it came from, and what it lets you import (offline)."""
+"""Inspect: every installed distribution, where it came from, and what it lets you import (offline).
+
+``indexer.inspect.inspect(paths)`` (also callable as ``indexer.inspect(paths)``) scans site directories
+and returns an :class:`Environment`. Pure stdlib + packaging: it runs unchanged inside Pyodide.
+"""
 
 from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 from indexer.inspect.model import (
     Distribution,
@@ -10,7 +21,74 @@ from indexer.inspect.model import (
     Problem,
     Requirement,
     Source,
+    Target,
 )
+
+
+def inspect(
+    paths: Iterable[str | os.PathLike[str]] | None = None,
+    *,
+    target: Target = "host",
+    progress: Callable[[Distribution], None] | None = None,
+) -> Environment:
+    """Scan ``paths`` (default: the running interpreter's sys.path directories) for distributions.
+
+    ``target`` chooses the marker environment Requires-Dist is evaluated in: ``"host"`` (the running
+    interpreter) or ``"pyodide"`` (Pyodide 314). Problems are collected, never raised.
+    """
+    from indexer.inspect.requires import evaluate_requirements
+    from indexer.inspect.scan import default_site_dirs, find_dist_dirs, read_distribution
+
+    if target not in ("host", "pyodide"):
+        raise ValueError(f"target must be 'host' or 'pyodide', not {target!r}")
+    site_dirs = default_site_dirs() if paths is None else [Path(p) for p in paths]
+    env = Environment(site_dirs=site_dirs, target=target)
+    seen: dict[str, Distribution] = {}
+    for site_dir in site_dirs:
+        try:
+            dist_dirs = find_dist_dirs(site_dir)
+        except OSError as exc:
+            env.problems.append(Problem("site-dir-unreadable", f"{site_dir}: {exc.strerror or exc}"))
+            continue
+        for dist_dir in dist_dirs:
+            dist = read_distribution(dist_dir, site_dir)
+            first = seen.setdefault(dist.canonical_name, dist)
+            if first is not dist:
+                # importlib.metadata returns the first one found on sys.path; the other is shadowed.
+                msg = f"{dist.name} {dist.version} at {dist.path} is shadowed by {first.version} at {first.path}"
+                dist.problems.append(Problem("duplicate-distribution", msg))
+                env.problems.append(Problem("duplicate-distribution", msg))
+            env.distributions.append(dist)
+            if progress is not None:
+                progress(dist)
+    env.problems.extend(evaluate_requirements(env.distributions, target))
+    env.problems.extend(_shared_import_names(env.distributions))
+    return env
+
+
+def _shared_import_names(dists: list[Distribution]) -> list[Problem]:
+    """Two distributions that both claim one import name overwrite each other's files."""
+    owners: dict[str, list[Distribution]] = {}
+    for d in dists:
+        for name in d.imports:
+            owners.setdefault(f"{d.site_dir}\0{name}", []).append(d)
+    problems = []
+    for key, ds in owners.items():
+        if len(ds) > 1:
+            name = key.split("\0", 1)[1]
+            who = ", ".join(f"{d.name} {d.version}" for d in ds)
+            problems.append(Problem("import-name-shared", f"import name {name!r} is provided by {who}"))
+    return problems
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``indexer.inspect(...)`` call the function while ``indexer.inspect`` stays this package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Environment:
+        return inspect(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = [
     "Distribution",
@@ -20,4 +98,5 @@ __all__ = [
     "Problem",
     "Requirement",
     "Source",
+    "inspect",
 ]

@@ -149,6 +149,7 @@ class Distribution:
     private_imports: list[str] = field(default_factory=list)  # PEP 794 "; private" names
     files: list[InstalledFile] = field(default_factory=list)
     requires: list[Requirement] = field(default_factory=list)
+    requires_dist: list[str] = field(default_factory=list)  # Requires-Dist as written (invalid ones too)
     requested_extras: set[str] = field(default_factory=set)  # extras some other dist (or REQUESTED) asked for
     requested: bool = False  # REQUESTED file present (PEP 376): installed on purpose, not as a dependency
     pth_files: list[str] = field(default_factory=list)  # .pth files it installs (they change sys.path)

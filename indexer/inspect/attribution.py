@@ -1,0 +1,165 @@
+"""Where a distribution came from, judged only from files in its dist-info.
+
+Evidence, strongest first:
+- ``direct_url.json`` (PEP 610): URL, VCS or local directory installs.
+- ``provenance_url.json`` (PEP 710, draft) and our own ``INDEX`` file: the index file a name install used.
+- micropip's ``PYODIDE_SOURCE`` / ``PYODIDE_URL`` / ``PYODIDE_SHA256``; ``pyodide.loadPackage`` installs.
+- ``INSTALLER`` alone: pip and uv write direct_url.json for every install that is not by name, so
+  without it a pip/uv install came from an index (which one is not recorded).
+Every URL is redacted before it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from indexer.inspect.model import Problem, Source
+from indexer.inspect.safe_io import JSON_LIMIT, SMALL_FILE_LIMIT, TooLarge, read_limited
+from indexer.urls import redact
+
+_INDEX_INSTALLERS = {"pip", "uv", "poetry", "pdm", "pipenv", "installer"}
+
+
+def read_small_text(dist_dir: Path, name: str, label: str, problems: list[Problem]) -> str | None:
+    """First line-stripped text of a one-value dist-info file, or None (problems reported)."""
+    try:
+        data = read_limited(dist_dir / name, SMALL_FILE_LIMIT)
+    except TooLarge as exc:
+        problems.append(Problem("file-too-large", f"{label}: {exc}"))
+        return None
+    except OSError as exc:
+        problems.append(Problem("file-unreadable", f"{label}: {name}: {exc.strerror or exc}"))
+        return None
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(f"{name.lower()}-not-text", f"{label}: {name} is not UTF-8 text"))
+        return None
+    text = text.strip()
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        problems.append(Problem(f"{name.lower()}-not-text", f"{label}: {name} contains control characters"))
+        return None
+    return text
+
+
+def _read_json(dist_dir: Path, name: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        data = read_limited(dist_dir / name, JSON_LIMIT)
+    except TooLarge as exc:
+        problems.append(Problem("file-too-large", f"{label}: {exc}"))
+        return None
+    except OSError as exc:
+        problems.append(Problem("file-unreadable", f"{label}: {name}: {exc.strerror or exc}"))
+        return None
+    if data is None:
+        return None
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems.append(Problem("json-invalid", f"{label}: {name} is not valid JSON: {exc}"))
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        problems.append(Problem("json-invalid", f"{label}: {name} has no string 'url'"))
+        return None
+    return value
+
+
+def _sha256_of(info: Any) -> str | None:
+    """sha256 hex from a PEP 610/710 ``archive_info`` (``hashes`` dict, or the legacy ``hash`` string)."""
+    if not isinstance(info, dict):
+        return None
+    hashes = info.get("hashes")
+    if isinstance(hashes, dict) and isinstance(hashes.get("sha256"), str):
+        return hashes["sha256"].lower()
+    legacy = info.get("hash")
+    if isinstance(legacy, str) and legacy.startswith("sha256="):
+        return legacy[7:].lower()
+    return None
+
+
+def attribute(dist_dir: Path, installer: str | None, label: str, problems: list[Problem]) -> Source:
+    """Build the Source of the distribution whose dist-info is ``dist_dir``. Problems are appended."""
+    source = Source()
+    if installer is not None:
+        source.evidence.append("INSTALLER")
+
+    direct = _read_json(dist_dir, "direct_url.json", label, problems)
+    provenance = _read_json(dist_dir, "provenance_url.json", label, problems)
+    index_file = read_small_text(dist_dir, "INDEX", label, problems)
+    pyodide_source = read_small_text(dist_dir, "PYODIDE_SOURCE", label, problems)
+    pyodide_url = read_small_text(dist_dir, "PYODIDE_URL", label, problems)
+    pyodide_sha = read_small_text(dist_dir, "PYODIDE_SHA256", label, problems)
+    for uv_file in ("uv_cache.json", "uv_build.json"):
+        if (dist_dir / uv_file).is_file():
+            source.evidence.append(uv_file)
+
+    if index_file:
+        source.index = redact(index_file.splitlines()[0].strip())
+        source.evidence.append("INDEX")
+
+    if direct is not None:
+        source.evidence.append("direct_url.json")
+        source.url = redact(direct["url"])
+        if isinstance(direct.get("subdirectory"), str):
+            source.subdirectory = direct["subdirectory"]
+        vcs_info, dir_info, archive_info = (direct.get(k) for k in ("vcs_info", "dir_info", "archive_info"))
+        if isinstance(vcs_info, dict):
+            source.kind = "vcs"
+            source.vcs = vcs_info.get("vcs") if isinstance(vcs_info.get("vcs"), str) else None
+            commit = vcs_info.get("commit_id")
+            source.commit_id = commit if isinstance(commit, str) else None
+        elif isinstance(dir_info, dict):
+            source.kind = "directory"
+            source.editable = dir_info.get("editable") is True
+        elif isinstance(archive_info, dict) or archive_info is None:
+            source.kind = "url"
+            source.sha256 = _sha256_of(archive_info)
+        if sum(isinstance(x, dict) for x in (vcs_info, dir_info, archive_info)) != 1:
+            # PEP 610: exactly one of vcs_info, dir_info, archive_info.
+            problems.append(
+                Problem("direct-url-invalid", f"{label}: direct_url.json needs exactly one of vcs/dir/archive_info")
+            )
+        if provenance is not None:
+            # PEP 710: provenance_url.json is never written next to direct_url.json.
+            problems.append(
+                Problem("provenance-conflict", f"{label}: both direct_url.json and provenance_url.json present")
+            )
+        return source
+
+    if provenance is not None:
+        source.evidence.append("provenance_url.json")
+        source.kind = "index"
+        source.url = redact(provenance["url"])
+        source.sha256 = _sha256_of(provenance.get("archive_info"))
+        return source
+
+    if pyodide_source is not None:
+        source.evidence.append("PYODIDE_SOURCE")
+        if pyodide_url:
+            source.evidence.append("PYODIDE_URL")
+            source.url = redact(pyodide_url)
+        if pyodide_sha:
+            source.evidence.append("PYODIDE_SHA256")
+            source.sha256 = pyodide_sha.lower()
+        if pyodide_source == "pyodide":
+            source.kind = "distribution"  # pyodide.loadPackage from the distribution's own lockfile
+        elif pyodide_source == "pypi":
+            # micropip writes "pypi" whenever the index gave a hash, whichever index that was.
+            source.kind = "index"
+        else:
+            source.kind = "distribution" if installer == "pyodide.loadPackage" else "url"
+            source.url = source.url or redact(pyodide_source)
+        return source
+
+    if installer == "pyodide.loadPackage":
+        source.kind = "distribution"
+    else:
+        by_name = installer is not None and installer.lower() in _INDEX_INSTALLERS
+        built_here = "uv_build.json" in source.evidence  # built from source locally: no index file to match
+        if (by_name and not built_here) or index_file:
+            source.kind = "index"
+    return source

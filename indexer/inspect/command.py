@@ -1,0 +1,89 @@
+"""List installed distributions: where each came from, what it lets you import, what is wrong with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from indexer.inspect.model import Distribution, Environment
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="site directories (default: this interpreter's)")
+    parser.add_argument("--json", action="store_true", help='print {"distributions": [...]} as JSON')
+    parser.add_argument("--files", action="store_true", help="with --json: list every file, not just counts")
+    parser.add_argument(
+        "--target",
+        choices=("host", "pyodide"),
+        default="host",
+        help="marker environment for Requires-Dist: this interpreter (default) or Pyodide 314",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from indexer.cli import UsageError
+    from indexer.inspect import inspect
+
+    paths = [Path(p) for p in args.paths] or None
+    for p in paths or []:
+        if not p.is_dir():
+            raise UsageError(f"{p}: not a directory")
+    progress, close = _progress_bar()
+    try:
+        env = inspect(paths, target=args.target, progress=progress)
+    finally:
+        close()
+    if args.json:
+        json.dump(env.to_json(with_files=args.files), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_table(env)
+    return 0
+
+
+def _progress_bar() -> tuple[Callable[[Distribution], None] | None, Callable[[], None]]:
+    """A tqdm counter on stderr when it is a terminal (tqdm is CPython-only and optional)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar: Any = tqdm(desc="inspecting", unit="dist", leave=False, file=sys.stderr)
+    return (lambda _d: bar.update(1)), bar.close
+
+
+def print_table(env: Environment, out: Any = None) -> None:
+    out = out or sys.stdout
+    rows = [("NAME", "VERSION", "INSTALLER", "SOURCE", "IMPORTS")]
+    for d in env.distributions:
+        where: str = d.source.kind
+        if d.source.index or d.source.url:
+            where += f" {d.source.index or d.source.url}"
+        imports = ", ".join(d.imports) or "-"
+        if d.namespaces:
+            imports += f" (namespaces: {', '.join(d.namespaces)})"
+        rows.append((d.name, d.version, d.installer or "-", where, imports))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4], file=out)
+    problems = [p for d in env.distributions for p in d.problems]
+    problems += [
+        p
+        for p in env.problems
+        if p.code not in {"requirement-missing", "requirement-conflict"} and p.code != "duplicate-distribution"
+    ]
+    pth = [(d, f) for d in env.distributions for f in d.pth_files]
+    if pth:
+        print(f"\n{len(pth)} .pth file(s) (they change sys.path):", file=out)
+        for d, f in pth:
+            print(f"  {d.name}: {f}", file=out)
+    if problems:
+        print(f"\n{len(problems)} problem(s):", file=out)
+        for p in problems:
+            print(f"  {p.code}: {p.message}", file=out)
+    print(f"\n{len(env.distributions)} distribution(s) in {len(env.site_dirs)} site dir(s)", file=out)

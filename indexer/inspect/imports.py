@@ -1,0 +1,121 @@
+"""Import names a distribution provides: PEP 794 first, else inferred from its files.
+
+Inference descends namespace packages: a directory without ``__init__`` (PEP 420) or with a
+pkgutil / pkg_resources-style ``__init__`` is shared, so the dist provides ``jaraco.functools`` and
+``jaraco`` is reported as a namespace, not an import name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from indexer.inspect.classify import is_identifier
+from indexer.inspect.model import FileKind, InstalledFile, Problem
+from indexer.inspect.safe_io import TooLarge, is_within, read_limited
+
+_NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
+_MODULE_KINDS = (FileKind.SOURCE, FileKind.BYTECODE, FileKind.EXTENSION)
+
+
+def declared_imports(
+    raw: dict[str, object], label: str
+) -> tuple[list[str], list[str], list[str], list[Problem]] | None:
+    """(public imports, private imports, namespaces, problems) from PEP 794 fields, None if absent.
+
+    ``raw`` is packaging's RawMetadata: ``import_names`` is ``[]`` for the single empty field, which
+    PEP 794 defines as "this project provides no import names".
+    """
+    names = raw.get("import_names")
+    spaces = raw.get("import_namespaces")
+    if names is None and spaces is None:
+        return None
+    problems: list[Problem] = []
+    public: list[str] = []
+    private: list[str] = []
+    namespaces: list[str] = []
+    seen_names: set[str] = set()
+
+    def parse(entry: str, field_name: str) -> tuple[str, bool] | None:
+        name, semicolon, option = entry.partition(";")
+        name = name.strip()
+        if semicolon and option.strip() != "private":
+            problems.append(Problem("import-name-invalid", f"{label}: {field_name} {entry!r}: unknown option"))
+            return None
+        if not name or not all(is_identifier(p) for p in name.split(".")):
+            problems.append(Problem("import-name-invalid", f"{label}: {field_name} {entry!r} is not dotted names"))
+            return None
+        return name, bool(semicolon)
+
+    for entry in names if isinstance(names, list) else []:
+        parsed = parse(str(entry), "Import-Name")
+        if parsed is None:
+            continue
+        seen_names.add(parsed[0])
+        (private if parsed[1] else public).append(parsed[0])
+    for entry in spaces if isinstance(spaces, list) else []:
+        parsed = parse(str(entry), "Import-Namespace")
+        if parsed is None:
+            continue
+        if parsed[0] in seen_names:
+            # PEP 794: a name listed in both fields is an error.
+            problems.append(
+                Problem("import-name-conflict", f"{label}: {parsed[0]!r} is both Import-Name and Import-Namespace")
+            )
+            continue
+        namespaces.append(parsed[0])
+    return _unique(public), _unique(private), _unique(namespaces), problems
+
+
+def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[str], list[str]]:
+    """(import names, namespace roots) from installed files that are modules."""
+    modules: set[str] = set()
+    regular_packages: set[str] = set()
+    namespace_inits: set[str] = set()
+    for f in files:
+        if f.kind not in _MODULE_KINDS or f.module is None:
+            continue
+        modules.add(f.module)
+        basename = f.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if basename.startswith("__init__."):
+            if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f.location, site_dir):
+                namespace_inits.add(f.module)
+            else:
+                regular_packages.add(f.module)
+    namespace_inits -= regular_packages  # a compiled or bytecode __init__ beside it wins: be conservative
+    children: dict[str, set[str]] = {}
+    for m in modules:
+        parts = m.split(".")
+        for i in range(1, len(parts)):
+            children.setdefault(".".join(parts[:i]), set()).add(".".join(parts[: i + 1]))
+    imports: list[str] = []
+    namespaces: list[str] = []
+
+    def visit(name: str) -> None:
+        is_namespace = name in namespace_inits or (name not in modules and name in children)
+        if not is_namespace:
+            imports.append(name)
+            return
+        namespaces.append(name)
+        for child in sorted(children.get(name, ())):
+            visit(child)
+
+    roots = {m.split(".", 1)[0] for m in modules}
+    for root in sorted(roots):
+        visit(root)
+    return imports, namespaces
+
+
+def _is_namespace_init(path: Path, site_dir: Path) -> bool:
+    if not is_within(path, site_dir):
+        return False  # a symlink out of the site dir: never followed
+    try:
+        data = read_limited(path, 64 * 1024)
+    except (TooLarge, OSError):
+        return False
+    return bool(data and _NAMESPACE_INIT.search(data))
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

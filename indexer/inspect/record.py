@@ -1,0 +1,150 @@
+"""RECORD (PEP 376, PEP 627): parse and validate rows; paths are untrusted and never followed outside.
+
+A RECORD row is ``path,hash,size``. Paths are relative to the directory that holds the ``.dist-info``
+and may legitimately climb out of it (``../../bin/tool``) or be absolute; inspect records such rows but
+gives them no location, so nothing is ever read from outside the site directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import io
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.inspect.model import Problem
+
+
+@dataclass
+class RecordRow:
+    path: str  # as written
+    normalized: str | None  # POSIX path relative to the site dir; None if it escapes or is unsafe
+    hash: str | None
+    size: int | None
+
+
+@dataclass
+class Record:
+    rows: list[RecordRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def hash_of(self, normalized: str) -> str | None:
+        for row in self.rows:
+            if row.normalized == normalized:
+                return row.hash
+        return None
+
+
+def normalize_path(path: str) -> tuple[str | None, str | None]:
+    """(normalized relative POSIX path, None) or (None, problem code) for a path we must not follow."""
+    if not path:
+        return None, "record-path-empty"
+    if "\x00" in path:
+        return None, "record-path-unsafe"
+    p = path.replace("\\", "/")
+    # PEP 376 allows absolute paths; a Windows drive path is absolute too.
+    if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
+        return None, "record-path-absolute"
+    norm = posixpath.normpath(p)
+    if norm == ".." or norm.startswith("../"):
+        return None, "record-path-escapes"
+    if norm == ".":
+        return None, "record-path-empty"
+    return norm, None
+
+
+def _is_script_outside(path: str, code: str) -> bool:
+    """An installer's console script outside the site dir (``../../bin/x``): expected, not a problem."""
+    parts = path.replace("\\", "/").split("/")
+    return code == "record-path-escapes" and len(parts) >= 2 and parts[-2] in ("bin", "Scripts")
+
+
+def hex_digest(record_hash: str | None, algorithm: str = "sha256") -> str | None:
+    """Hex digest from a RECORD hash value (``sha256=<urlsafe b64 without padding>``), if it is one."""
+    if not record_hash:
+        return None
+    algo, _, value = record_hash.partition("=")
+    if algo != algorithm or not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex()
+
+
+def _check_hash(value: str) -> str | None:
+    """None if ``value`` is a well-formed RECORD hash, else why not."""
+    algo, sep, digest = value.partition("=")
+    if not sep or not digest:
+        return f"hash {value!r} is not <algorithm>=<digest>"
+    if algo not in hashlib.algorithms_guaranteed or algo in ("md5", "sha1"):
+        # PEP 376 / the wheel spec: a hash from hashlib.algorithms_guaranteed, and not md5 or sha1.
+        return f"hash algorithm {algo!r} is not allowed"
+    try:
+        raw = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4))
+    except (binascii.Error, ValueError):
+        return f"hash digest {digest!r} is not urlsafe base64"
+    if algo.startswith("shake_"):
+        return None
+    expected = hashlib.new(algo).digest_size
+    if len(raw) != expected:
+        return f"{algo} digest has {len(raw)} bytes, expected {expected}"
+    return None
+
+
+def parse_record(text: str, dist_label: str) -> Record:
+    """Parse RECORD text, collecting problems instead of raising. ``dist_label`` names the dist in messages."""
+    record = Record()
+    seen: set[str] = set()
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        record.problems.append(Problem("record-bad-csv", f"{dist_label}: RECORD is not valid CSV: {exc}"))
+        return record
+    for lineno, row in enumerate(rows, start=1):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != 3:
+            record.problems.append(
+                Problem("record-bad-row", f"{dist_label}: RECORD line {lineno} has {len(row)} fields, not 3")
+            )
+            if not row[0]:
+                continue
+            row = [*row[:3], "", ""][:3]
+        path, hash_value, size_value = row
+        normalized, code = normalize_path(path)
+        if code is not None and not _is_script_outside(path, code):
+            record.problems.append(Problem(code, f"{dist_label}: RECORD line {lineno}: {path!r} not followed"))
+        hash_or_none: str | None = hash_value or None
+        if hash_or_none is not None:
+            why = _check_hash(hash_or_none)
+            if why is not None:
+                record.problems.append(Problem("record-bad-hash", f"{dist_label}: RECORD line {lineno}: {why}"))
+                hash_or_none = None
+        size: int | None = None
+        if size_value:
+            try:
+                size = int(size_value)
+                if size < 0:
+                    raise ValueError
+            except ValueError:
+                record.problems.append(
+                    Problem("record-bad-size", f"{dist_label}: RECORD line {lineno}: size {size_value!r}")
+                )
+                size = None
+        key = normalized if normalized is not None else path
+        if key in seen:
+            record.problems.append(Problem("record-duplicate", f"{dist_label}: RECORD lists {path!r} more than once"))
+            continue
+        seen.add(key)
+        record.rows.append(RecordRow(path, normalized, hash_or_none, size))
+    return record
+
+
+def location(site_dir: Path, row: RecordRow) -> Path | None:
+    return None if row.normalized is None else site_dir / row.normalized

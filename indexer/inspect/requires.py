@@ -1,0 +1,147 @@
+"""Requires-Dist evaluated in a target environment, with extras propagated, and consistency problems.
+
+A dist's dependencies are the Requires-Dist entries whose marker is true with ``extra == ""``, plus,
+for every extra someone requested of it (directly or transitively), those true with that extra.
+Extra names compare normalized (PEP 685); packaging's marker evaluation does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName, default_environment
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from indexer.inspect.model import Distribution, Problem, Requirement, Target
+
+#: Marker values of Pyodide 314 (Python 3.14.2 on Emscripten 5.0.3, wasm32), for ``--target pyodide``.
+PYODIDE_314_ENVIRONMENT: dict[str, str] = {
+    "implementation_name": "cpython",
+    "implementation_version": "3.14.2",
+    "os_name": "posix",
+    "platform_machine": "wasm32",
+    "platform_release": "5.0.3",
+    "platform_system": "Emscripten",
+    "platform_version": "#1",
+    "python_full_version": "3.14.2",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.14",
+    "sys_platform": "emscripten",
+}
+
+
+def marker_environment(target: Target) -> dict[str, str]:
+    if target == "pyodide":
+        return dict(PYODIDE_314_ENVIRONMENT)
+    return {k: str(v) for k, v in default_environment().items()}
+
+
+def _evaluate(marker: Marker, env: Mapping[str, str], extra: str) -> bool:
+    return marker.evaluate({**env, "extra": extra})
+
+
+def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list[Problem]:
+    """Fill ``requires`` and ``requested_extras`` of every dist; return environment-level problems."""
+    env = marker_environment(target)
+    dists = list(dists)
+    by_name: dict[str, Distribution] = {}
+    for d in dists:
+        by_name.setdefault(d.canonical_name, d)  # first on the path wins, as importlib.metadata does
+    parsed: dict[int, list[tuple[str, PackagingRequirement | None, str | None]]] = {}
+    for d in dists:
+        entries: list[tuple[str, PackagingRequirement | None, str | None]] = []
+        for text in d.requires_dist:
+            try:
+                entries.append((text, PackagingRequirement(text), None))
+            except InvalidRequirement as exc:
+                entries.append((text, None, str(exc)))
+        parsed[id(d)] = entries
+
+    # Propagate requested extras to a fixed point: an extra can switch on a requirement that asks
+    # another dist for an extra, and so on.
+    changed = True
+    while changed:
+        changed = False
+        for d in dists:
+            if by_name.get(d.canonical_name) is not d:
+                continue
+            for _text, req, _err in parsed[id(d)]:
+                if req is None or not req.extras:
+                    continue
+                target_dist = by_name.get(canonicalize_name(req.name))
+                if target_dist is None:
+                    continue
+                if _brought_by(req, env, d.requested_extras)[0] is True:
+                    new = {canonicalize_name(e) for e in req.extras} - target_dist.requested_extras
+                    if new:
+                        target_dist.requested_extras |= new
+                        changed = True
+
+    problems: list[Problem] = []
+    for d in dists:
+        d.requires = []
+        for text, req, err in parsed[id(d)]:
+            if req is None:
+                d.requires.append(Requirement(requirement=text, name="", error=err))
+                d.problems.append(Problem("requirement-invalid", f"{d.name}: Requires-Dist {text!r}: {err}"))
+                continue
+            result, extra, marker_error = _brought_by(req, env, d.requested_extras)
+            r = Requirement(
+                requirement=text,
+                name=canonicalize_name(req.name),
+                marker=str(req.marker) if req.marker is not None else None,
+                marker_result=result,
+                extra=extra,
+                specifier=str(req.specifier),
+                extras=sorted(req.extras),
+                error=marker_error,
+            )
+            if marker_error is not None:
+                d.problems.append(Problem("marker-error", f"{d.name}: {text!r}: {marker_error}"))
+            installed = by_name.get(r.name)
+            r.installed_version = installed.version if installed is not None else None
+            if result is True:
+                if installed is None:
+                    r.satisfied = False
+                    msg = f"{d.name} {d.version} requires {text.split(';')[0].strip()}, which is not installed"
+                    d.problems.append(Problem("requirement-missing", msg))
+                    problems.append(Problem("requirement-missing", msg))
+                else:
+                    r.satisfied = _contains(req, installed.version)
+                    if r.satisfied is False:
+                        msg = (
+                            f"{d.name} {d.version} requires {text.split(';')[0].strip()}, "
+                            f"but {installed.name} {installed.version} is installed"
+                        )
+                        d.problems.append(Problem("requirement-conflict", msg))
+                        problems.append(Problem("requirement-conflict", msg))
+            d.requires.append(r)
+    return problems
+
+
+def _brought_by(
+    req: PackagingRequirement, env: Mapping[str, str], requested: set[str]
+) -> tuple[bool | None, str | None, str | None]:
+    """(marker result, the requested extra that made it true, evaluation error)."""
+    if req.marker is None:
+        return True, None, None
+    try:
+        if _evaluate(req.marker, env, ""):
+            return True, None, None
+        for extra in sorted(requested):
+            if _evaluate(req.marker, env, extra):
+                return True, extra, None
+    except (UndefinedComparison, UndefinedEnvironmentName, ValueError, TypeError) as exc:
+        return None, None, f"marker {str(req.marker)!r} cannot be evaluated: {exc}"
+    return False, None, None
+
+
+def _contains(req: PackagingRequirement, version: str) -> bool | None:
+    try:
+        v = Version(version)
+    except InvalidVersion:
+        return None
+    return req.specifier.contains(v, prereleases=True)

@@ -1,0 +1,52 @@
+"""Reading files named by untrusted metadata: bounded in size, never outside the site directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Caps on what inspect reads from one file. A dist-info file larger than this is reported, not read:
+#: a hostile (or corrupt) dist must not exhaust memory in a browser tab.
+SMALL_FILE_LIMIT = 64 * 1024  # INSTALLER, PYODIDE_*, INDEX, REQUESTED
+JSON_LIMIT = 1024 * 1024  # direct_url.json, provenance_url.json, uv_*.json
+METADATA_LIMIT = 16 * 1024 * 1024  # METADATA / PKG-INFO (long descriptions exist)
+RECORD_LIMIT = 64 * 1024 * 1024
+
+
+class TooLarge(Exception):
+    """The file exceeds the cap given for it."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(f"{path.name} is {size} bytes, more than the {limit} bytes inspect reads")
+        self.size = size
+        self.limit = limit
+
+
+def read_limited(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path``, or None if it does not exist (or is not a regular file).
+
+    Raises TooLarge instead of reading more than ``limit`` bytes, OSError for other failures.
+    """
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not os.path.isfile(path):
+        return None
+    if st.st_size > limit:
+        raise TooLarge(path, st.st_size, limit)
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:  # grew while we looked
+        raise TooLarge(path, len(data), limit)
+    return data
+
+
+def is_within(path: Path, root: Path) -> bool:
+    """True if ``path``, with symlinks resolved, is inside ``root`` (also resolved)."""
+    try:
+        real = Path(os.path.realpath(path))
+        real_root = Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+    return real == real_root or real_root in real.parents

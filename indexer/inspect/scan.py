@@ -1,0 +1,289 @@
+"""Find site directories and the distributions in them, and read each one into a Distribution.
+
+This is the only module that walks the file system; every file it opens is bounded in size and
+inside the site directory (RECORD paths that leave it are recorded, never followed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+from packaging.tags import parse_tag
+from packaging.utils import canonicalize_name
+
+from indexer.inspect.attribution import attribute, read_small_text
+from indexer.inspect.binary import read_binary
+from indexer.inspect.classify import classify, extension_name, is_identifier
+from indexer.inspect.imports import declared_imports, infer_imports
+from indexer.inspect.metadata import parse_metadata
+from indexer.inspect.model import Distribution, FileKind, InstalledFile, Problem
+from indexer.inspect.record import Record, hex_digest, parse_record
+from indexer.inspect.safe_io import METADATA_LIMIT, RECORD_LIMIT, SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
+
+_WALK_LIMIT = 20_000  # files collected per dist when guessing from disk (no RECORD)
+
+
+def default_site_dirs() -> list[Path]:
+    """Directories on the running interpreter's ``sys.path`` (where importlib.metadata looks too)."""
+    seen: set[str] = set()
+    out: list[Path] = []
+    for entry in sys.path:
+        if not entry or not os.path.isdir(entry):
+            continue
+        key = os.path.realpath(entry)
+        if key not in seen:
+            seen.add(key)
+            out.append(Path(entry))
+    return out
+
+
+def find_dist_dirs(site_dir: Path) -> list[Path]:
+    """``*.dist-info`` directories and ``*.egg-info`` directories or files directly in ``site_dir``."""
+    found: list[Path] = []
+    with os.scandir(site_dir) as it:
+        for entry in it:
+            if (entry.name.endswith(".dist-info") and entry.is_dir()) or entry.name.endswith(".egg-info"):
+                found.append(Path(entry.path))
+    return sorted(found, key=lambda p: p.name)
+
+
+def _name_version_from_dir(dist_dir: Path) -> tuple[str, str]:
+    stem = dist_dir.name.rsplit(".", 1)[0]
+    name, _, rest = stem.partition("-")
+    version = rest.split("-", 1)[0] if dist_dir.name.endswith(".egg-info") else rest
+    return name, version
+
+
+def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
+    """Everything inspect can learn offline about one installed distribution. Never raises for bad content."""
+    is_egg = dist_dir.name.endswith(".egg-info")
+    dir_name, dir_version = _name_version_from_dir(dist_dir)
+    label = dist_dir.name
+    problems: list[Problem] = []
+
+    # --- metadata (core metadata spec) ---
+    metadata_name = ("PKG-INFO" if dist_dir.is_dir() else "") if is_egg else "METADATA"
+    metadata_path = dist_dir / metadata_name if metadata_name else dist_dir
+    metadata_bytes: bytes | None = None
+    try:
+        metadata_bytes = read_limited(metadata_path, METADATA_LIMIT)
+        if metadata_bytes is None:
+            problems.append(Problem("metadata-missing", f"{label}: no {metadata_name or 'metadata'} file"))
+    except TooLarge as exc:
+        problems.append(Problem("file-too-large", f"{label}: {exc}"))
+    except OSError as exc:
+        problems.append(Problem("file-unreadable", f"{label}: {metadata_name}: {exc.strerror or exc}"))
+    parsed = parse_metadata(metadata_bytes, label) if metadata_bytes is not None else None
+    if parsed is not None:
+        problems.extend(parsed.problems)
+    raw = parsed.raw if parsed is not None else {}
+    meta = parsed.metadata if parsed is not None else None
+    name = str(meta.name) if meta is not None else str(raw.get("name") or dir_name)
+    version = str(meta.version) if meta is not None else str(raw.get("version") or dir_version)
+    if parsed is not None and canonicalize_name(name) != canonicalize_name(dir_name):
+        problems.append(Problem("name-mismatch", f"{label}: METADATA names {name!r}"))
+    label = f"{name} {version}"
+
+    dist = Distribution(
+        name=name,
+        canonical_name=canonicalize_name(name),
+        version=version,
+        path=dist_dir,
+        site_dir=site_dir,
+        format="egg-info" if is_egg else "dist-info",
+        metadata=meta,
+    )
+    requires_raw = raw.get("requires_dist")
+    dist.requires_dist = [str(r) for r in requires_raw] if isinstance(requires_raw, list) else []
+    if is_egg:
+        problems.append(Problem("egg-info", f"{label}: legacy .egg-info install (no RECORD, no INSTALLER)"))
+
+    if dist_dir.is_dir():
+        dist.installer = read_small_text(dist_dir, "INSTALLER", label, problems) or None
+        dist.requested = (dist_dir / "REQUESTED").is_file()
+        dist.wheel_tags = _wheel_tags(dist_dir, label, problems)
+        dist.source = attribute(dist_dir, dist.installer, label, problems)
+
+    # --- files ---
+    record = _read_record(dist_dir, site_dir, label, problems) if not is_egg else _read_egg_files(dist_dir, site_dir)
+    if record is not None:
+        problems.extend(record.problems)
+        dist.files = _files_from_record(record, site_dir, label, problems)
+        metadata_rel = f"{dist_dir.name}/METADATA"
+        recorded = record.hash_of(metadata_rel)
+        dist.metadata_sha256 = hex_digest(recorded)
+        if (
+            dist.metadata_sha256 is not None
+            and metadata_bytes is not None
+            and hashlib.sha256(metadata_bytes).hexdigest() != dist.metadata_sha256
+        ):
+            problems.append(Problem("metadata-modified", f"{label}: METADATA differs from its RECORD hash"))
+    dist.pth_files = [f.path for f in dist.files if f.kind is FileKind.DATA and f.path.endswith(".pth")]
+
+    # --- import names: PEP 794, else RECORD, else the disk ---
+    declared = declared_imports(raw, label)
+    if declared is not None:
+        dist.imports, dist.private_imports, dist.namespaces, name_problems = declared
+        problems.extend(name_problems)
+        dist.import_evidence = "import-name"
+        if record is None:
+            dist.files = _files_on_disk(site_dir, [n.split(".")[0] for n in dist.imports + dist.private_imports])
+    elif record is not None:
+        dist.imports, dist.namespaces = infer_imports(dist.files, site_dir)
+        dist.import_evidence = "record"
+    else:
+        top_level = read_small_text(dist_dir, "top_level.txt", label, problems) if dist_dir.is_dir() else None
+        if top_level:
+            roots = [line.strip() for line in top_level.splitlines() if is_identifier(line.strip())]
+            dist.import_evidence = "top-level-txt"
+        else:
+            roots = list(dict.fromkeys([dir_name, dir_name.lower(), dist.canonical_name.replace("-", "_")]))
+            dist.import_evidence = "files-on-disk"
+        dist.files = _files_on_disk(site_dir, roots)
+        dist.imports, dist.namespaces = infer_imports(dist.files, site_dir)
+        if not is_egg:
+            problems.append(
+                Problem(
+                    "imports-guessed",
+                    f"{label}: no RECORD; import names guessed from {dist.import_evidence}: "
+                    + (", ".join(dist.imports) or "none found"),
+                )
+            )
+    dist.problems = problems
+    return dist
+
+
+def _wheel_tags(dist_dir: Path, label: str, problems: list[Problem]) -> list[str]:
+    """Tags from WHEEL ``Tag:`` lines, compressed tag sets expanded (PEP 425)."""
+    try:
+        data = read_limited(dist_dir / "WHEEL", SMALL_FILE_LIMIT)
+    except (TooLarge, OSError) as exc:
+        problems.append(Problem("wheel-file-unreadable", f"{label}: WHEEL: {exc}"))
+        return []
+    if data is None:
+        return []
+    tags: list[str] = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() != "tag":
+            continue
+        try:
+            tags.extend(str(t) for t in parse_tag(value.strip()))
+        except ValueError:
+            problems.append(Problem("wheel-tag-invalid", f"{label}: WHEEL tag {value.strip()!r}"))
+    return list(dict.fromkeys(tags))
+
+
+def _read_record(dist_dir: Path, site_dir: Path, label: str, problems: list[Problem]) -> Record | None:
+    try:
+        data = read_limited(dist_dir / "RECORD", RECORD_LIMIT)
+    except TooLarge as exc:
+        problems.append(Problem("file-too-large", f"{label}: {exc}"))
+        return None
+    except OSError as exc:
+        problems.append(Problem("file-unreadable", f"{label}: RECORD: {exc.strerror or exc}"))
+        return None
+    if data is None:
+        problems.append(Problem("record-missing", f"{label}: no RECORD (PEP 376 requires one from installers)"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem("record-bad-csv", f"{label}: RECORD is not UTF-8"))
+        text = data.decode("utf-8", "replace")
+    return parse_record(text, label)
+
+
+def _read_egg_files(dist_dir: Path, site_dir: Path) -> Record | None:
+    """``installed-files.txt`` of an egg-info (paths relative to the egg-info dir), as RECORD rows."""
+    try:
+        data = read_limited(dist_dir / "installed-files.txt", RECORD_LIMIT) if dist_dir.is_dir() else None
+    except (TooLarge, OSError):
+        return None
+    if data is None:
+        return None
+    rel = dist_dir.name
+    lines = [
+        os.path.normpath(os.path.join(rel, line.strip())).replace(os.sep, "/")
+        for line in data.decode("utf-8", "replace").splitlines()
+        if line.strip()
+    ]
+    return parse_record("\n".join(_csv_row(p) for p in lines), dist_dir.name)
+
+
+def _csv_row(path: str) -> str:
+    return '"' + path.replace('"', '""') + '",,'
+
+
+def _files_from_record(record: Record, site_dir: Path, label: str, problems: list[Problem]) -> list[InstalledFile]:
+    paths = {row.normalized for row in record.rows if row.normalized is not None}
+    files: list[InstalledFile] = []
+    for row in record.rows:
+        kind, module = classify(row.normalized, row.path, paths)
+        location = None if row.normalized is None else site_dir / row.normalized
+        f = InstalledFile(row.path, location, kind, row.hash, row.size, module)
+        if kind is FileKind.EXTENSION:
+            _confirm_extension(f, site_dir, label, problems)
+        files.append(f)
+    return files
+
+
+def _confirm_extension(f: InstalledFile, site_dir: Path, label: str, problems: list[Problem]) -> None:
+    """Read the binary: an extension module exports PyInit_<name>; otherwise it is a shared library."""
+    if f.location is None or f.module is None:
+        return
+    if not f.location.is_file():
+        problems.append(Problem("file-missing", f"{label}: {f.path} is in RECORD but not on disk"))
+        return
+    if not is_within(f.location, site_dir):
+        problems.append(Problem("record-path-escapes", f"{label}: {f.path} links outside the site dir, not read"))
+        f.location = None
+        return
+    info = read_binary(f.location)
+    last = f.module.rsplit(".", 1)[-1]
+    basename = f.path.rsplit("/", 1)[-1]
+    init = f.module.rsplit(".", 1)[-1] if not basename.startswith("__init__.") else "__init__"
+    if info.format == "unknown":
+        problems.append(Problem("extension-not-binary", f"{label}: {f.path} is named like an extension, not a binary"))
+        f.kind, f.module = FileKind.OTHER, None
+    elif info.format == "wasm" and info.readable and not info.side_module:
+        f.kind, f.module = FileKind.OTHER, None  # a wasm module without dylink.0 cannot be loaded as a side module
+    elif info.readable and init not in info.init_names and last not in info.init_names:
+        f.kind, f.module = FileKind.SHARED_LIBRARY, None
+    elif not info.readable:
+        tagged = (extension_name(basename) or ("", False))[1]
+        if not tagged and basename.startswith("lib"):
+            f.kind, f.module = FileKind.SHARED_LIBRARY, None
+
+
+def _files_on_disk(site_dir: Path, roots: list[str]) -> list[InstalledFile]:
+    """Files under ``site_dir`` that belong to the given top-level names (no RECORD to say so)."""
+    rel_paths: list[str] = []
+    try:
+        entries = os.listdir(site_dir)
+    except OSError:
+        return []
+    wanted = set(roots)
+    for entry in sorted(entries):
+        stem = entry.split(".", 1)[0]
+        if stem not in wanted:
+            continue
+        full = site_dir / entry
+        if full.is_dir() and not full.is_symlink():
+            for dirpath, dirnames, filenames in os.walk(full):
+                dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+                for fn in filenames:
+                    rel_paths.append(os.path.relpath(os.path.join(dirpath, fn), site_dir).replace(os.sep, "/"))
+                if len(rel_paths) > _WALK_LIMIT:
+                    break
+        elif full.is_file() and (entry.endswith((".py", ".pyc")) or extension_name(entry)):
+            rel_paths.append(entry)
+    paths = set(rel_paths)
+    files = []
+    for rel in rel_paths[:_WALK_LIMIT]:
+        kind, module = classify(rel, rel, paths)
+        files.append(InstalledFile(rel, site_dir / rel, kind, None, None, module))
+    return files
