@@ -1,0 +1,105 @@
+"""Write pylock.toml (PEP 751) through ``packaging.pylock``, validated before a byte is written.
+
+PEP 751 requires hashes for every wheel; a distribution resolution could not tie to a file cannot be
+written as a wheel entry, so it is left out and reported (never emitted as a stub).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.pylock import Package, PackageWheel, Pylock
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
+from indexer.inspect.model import Distribution
+from indexer.resolve.model import Resolution
+from indexer.urls import redact
+
+CREATED_BY = "micropip-ext"
+
+
+@dataclass
+class PylockResult:
+    pylock: Pylock
+    problems: list[str] = field(default_factory=list)
+
+    def dumps(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(dict(self.pylock.to_dict()))
+
+
+def pyodide_environment(info: Mapping[str, Any] | None) -> Marker:
+    """The marker that selects the Pyodide platform this lock was taken in (PEP 751 ``environments``)."""
+    python = str((info or DEFAULT_INFO).get("python", DEFAULT_INFO["python"]))
+    major_minor = ".".join(python.split(".")[:2])
+    return Marker(
+        f'sys_platform == "emscripten" and platform_machine == "wasm32" and python_version == "{major_minor}"'
+    )
+
+
+def _upload_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def build_pylock(
+    resolutions: Sequence[Resolution],
+    dists: Sequence[Distribution],
+    *,
+    info: Mapping[str, Any] | None = None,
+) -> PylockResult:
+    by_name = {d.canonical_name: d for d in dists}
+    problems: list[str] = []
+    packages: list[Package] = []
+    locked_names = {r.canonical_name for r in resolutions if r.locked and r.url and r.sha256}
+    for res in sorted(resolutions, key=lambda r: r.canonical_name):
+        dist = by_name.get(res.canonical_name)
+        if dist is None:
+            continue
+        if not res.locked:
+            problems.append(f"{dist.name} {dist.version}: not locked ({res.reason})")
+            continue
+        if not res.url or not res.sha256 or not res.url.startswith(("http://", "https://")):
+            problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
+            continue
+        try:
+            version: Version | None = Version(dist.version)
+        except InvalidVersion:
+            version = None
+        deps = [{"name": n} for n in depends_of(dist) if n in locked_names]
+        packages.append(
+            Package(
+                name=NormalizedName(canonicalize_name(dist.name)),
+                version=version,
+                index=redact(res.index) if res.index else None,
+                dependencies=deps or None,
+                wheels=[
+                    PackageWheel(
+                        name=res.filename,
+                        url=redact(res.url),
+                        size=res.size,
+                        upload_time=_upload_time(res.upload_time),
+                        hashes={"sha256": res.sha256},
+                    )
+                ],
+            )
+        )
+    lock = Pylock(
+        lock_version=Version("1.0"),
+        created_by=CREATED_BY,
+        environments=[pyodide_environment(info)],
+        packages=packages,
+    )
+    lock.validate()  # PEP 751: never write a lock that does not validate
+    return PylockResult(lock, problems)

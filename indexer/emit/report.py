@@ -1,0 +1,50 @@
+"""The JSON report of a freeze: per distribution how it was attributed, or why it could not be."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from indexer.resolve.client import Stats
+from indexer.resolve.model import Resolution
+from indexer.urls import redact
+
+
+def build_report(
+    resolutions: Sequence[Resolution],
+    *,
+    stats: Stats,
+    index_urls: Sequence[str],
+    problems: Sequence[str] = (),
+    options: Mapping[str, Any] | None = None,
+    elapsed: float | None = None,
+) -> dict[str, Any]:
+    locked = [r for r in resolutions if r.locked]
+    unlockable = [r for r in resolutions if not r.locked]
+    return {
+        "summary": {
+            "distributions": len(resolutions),
+            "locked": len(locked),
+            "unlockable": len(unlockable),
+            "by_method": _count(r.method or "unlockable" for r in resolutions),
+            "by_reason": _count(r.reason_code for r in unlockable if r.reason_code),
+            "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
+        },
+        "indexes": [redact(u) for u in index_urls],
+        "requests": stats.to_json(),
+        "options": dict(options or {}),
+        "problems": list(problems),
+        "distributions": [r.to_json() for r in sorted(resolutions, key=lambda r: r.canonical_name)],
+    }
+
+
+def _count(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def dumps(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, indent=2) + "\n"

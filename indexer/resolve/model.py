@@ -1,0 +1,81 @@
+"""What resolution says about one installed distribution: locked to a file, or unlockable and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from indexer.urls import redact
+
+#: How a distribution was attributed to a file.
+Method = Literal[
+    "pyodide-url",  # micropip's PYODIDE_URL + PYODIDE_SHA256
+    "direct-url",  # PEP 610 direct_url.json with archive hashes
+    "provenance",  # our INDEX + provenance_url.json (PEP 710 draft shape)
+    "base-lock",  # a Pyodide-distribution package, taken from the base lockfile
+    "index",  # proved on an index by the PEP 658 metadata hash
+]
+
+#: Stable reason codes for unlockable distributions (the message says the details).
+ReasonCode = Literal[
+    "local-build",  # built locally from an sdist (or otherwise not the index's file)
+    "local-path",  # installed from a local directory or checkout
+    "local-file",  # known file has a local (file:/emfs:) location and no --base-url mapping
+    "vcs",  # installed from a VCS checkout
+    "modified",  # METADATA differs from its RECORD hash: changed after install
+    "no-hash",  # nothing records a hash to prove identity
+    "not-on-index",  # the project or the version is on no configured index
+    "index-unreachable",  # an index could not be read (after retries)
+    "no-index",  # no index configured
+    "egg-info",  # legacy install format without RECORD/WHEEL
+    "record-mismatch",  # --verify record: installed files differ from the remote wheel's RECORD
+]
+
+
+@dataclass
+class Resolution:
+    name: str
+    canonical_name: str
+    version: str
+    method: Method | None = None
+    url: str | None = None  # the file's absolute URL (may carry credentials in memory; outputs redact)
+    filename: str | None = None
+    sha256: str | None = None  # hex of the wheel file
+    size: int | None = None
+    upload_time: str | None = None
+    index: str | None = None  # simple-API base URL the file was found on
+    proof: str | None = None  # what proved identity, e.g. "core-metadata sha256"
+    reason_code: ReasonCode | None = None
+    reason: str | None = None
+    evidence: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    record_verified: bool | None = None  # None: --verify record not asked (or not possible)
+    base_entry: dict[str, Any] | None = None  # the base-lock entry for method == "base-lock"
+
+    @property
+    def locked(self) -> bool:
+        return self.method is not None and self.reason_code is None
+
+    def unlockable(self, code: ReasonCode, reason: str) -> Resolution:
+        self.reason_code, self.reason = code, reason
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "locked": self.locked,
+            "method": self.method,
+            "url": None if self.url is None else redact(self.url),
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "size": self.size,
+            "upload_time": self.upload_time,
+            "index": None if self.index is None else redact(self.index),
+            "proof": self.proof,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+            "notes": list(self.notes),
+            "record_verified": self.record_verified,
+        }
