@@ -1,0 +1,139 @@
+"""Serve the web page, a Pyodide distribution and a simple index from one origin on 127.0.0.1.
+
+Layout: ``/`` the page (``web/``), ``/pyodide/`` the Pyodide distribution, ``/index/`` the output of
+``indexer build-index`` (so the index URL is ``/index/simple/``). One origin means no CORS questions in the
+browser; the lead's :class:`~indexer.index.server.IndexServer` supplies MIME types, PEP 691 negotiation and Range.
+
+``/config.json`` tells the page where things are (see ``web/config.mjs``): a ``config.json`` in the page's
+folder is read and the served mounts override its URLs. The page itself works from any static host without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from indexer.index.server import CORS_HEADERS, IndexServer
+
+#: the page's sources, next to this package in a checkout
+DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+#: what `make setup` builds (scripts/make_pyodide_dist.py), relative to the checkout
+DEFAULT_DIST_DIR = Path(__file__).resolve().parent.parent / "build" / "pyodide-dist"
+
+
+class WebServer(IndexServer):
+    """An IndexServer rooted at the page, with the distribution and the index mounted, and a served config."""
+
+    def __init__(
+        self, web_dir: Path, dist_dir: Path, index_dir: Path | None = None, *, extra: dict[str, Path] | None = None
+    ) -> None:
+        mounts = {"pyodide": dist_dir, **({"index": index_dir} if index_dir is not None else {}), **(extra or {})}
+        super().__init__(web_dir, mounts=mounts)
+        self.has_index = index_dir is not None
+
+    def page_config(self) -> dict[str, Any]:
+        """``web/config.json`` (if any) with the URLs of what this server mounts; all relative to the page."""
+        config: dict[str, Any] = {}
+        static = self.root / "config.json"
+        if static.is_file():
+            config = json.loads(static.read_text(encoding="utf-8"))
+        config["pyodideBaseURL"] = "./pyodide/"
+        if self.has_index:
+            config["indexURLs"] = ["./index/simple/"]
+        return config
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path == "/config.json" and request.method in ("GET", "HEAD"):
+            body = json.dumps(self.page_config(), indent=1).encode()
+            return web.Response(
+                body=body if request.method == "GET" else None,
+                headers={**CORS_HEADERS, "Content-Type": "application/json", "Cache-Control": "no-cache"},
+            )
+        return await super().handle(request)
+
+
+def _check_dirs(web_dir: Path, dist_dir: Path, index_dir: Path | None) -> None:
+    from indexer.cli import UsageError
+
+    if not (web_dir / "index.html").is_file():
+        raise UsageError(f"{web_dir}: no index.html (pass --web DIR, the page's folder)")
+    if not (dist_dir / "pyodide.mjs").is_file():
+        raise UsageError(f"{dist_dir}: not a Pyodide distribution (no pyodide.mjs; run `make setup` or pass --dist)")
+    if index_dir is not None and not (index_dir / "simple").is_dir():
+        raise UsageError(f"{index_dir}: not a built index (no simple/; see `indexer build-index`)")
+
+
+@contextlib.contextmanager
+def serve_web_in_thread(
+    dist_dir: Path,
+    index_dir: Path | None = None,
+    *,
+    web_dir: Path = DEFAULT_WEB_DIR,
+    extra: dict[str, Path] | None = None,
+    port: int = 0,
+) -> Iterator[WebServer]:
+    """Run a :class:`WebServer` on 127.0.0.1 in a background thread for the duration of the block (tests)."""
+    server = WebServer(web_dir, dist_dir, index_dir, extra=extra)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(server.make_app(), access_log=None, handle_signals=False)
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    async def start() -> None:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=128, reuse_address=True)
+        await site.start()
+        server.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(start())
+        except BaseException as exc:  # surfaced in the caller's thread
+            failure.append(exc)
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=main, name="web-server", daemon=True)
+    thread.start()
+    started.wait(30)
+    if failure:
+        raise failure[0]
+    try:
+        yield server
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--index", type=Path, metavar="DIR", help="a built simple index (indexer build-index OUT)")
+    parser.add_argument(
+        "--dist", type=Path, metavar="DIR", default=DEFAULT_DIST_DIR,
+        help="Pyodide distribution to serve under /pyodide/ (default: build/pyodide-dist)",
+    )
+    parser.add_argument("--web", type=Path, metavar="DIR", default=DEFAULT_WEB_DIR, help="the page (default: web/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_dirs(args.web, args.dist, args.index)
+    server = WebServer(args.web, args.dist, args.index)
+    server.url = f"http://{args.host}:{args.port}/"
+    where = f"; index: {server.url}index/simple/" if args.index else ""
+    print(f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops", flush=True)
+    web.run_app(server.make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    return 0

@@ -1,0 +1,293 @@
+"""Python side of the web page (web/app.mjs): one module, loaded into Pyodide, that the page calls.
+
+Every function takes and returns JSON strings so the JavaScript side never holds Python objects (no proxies to
+leak or destroy). The page owns presentation; this module owns which micropip_ext / micropip call answers each
+button, and falls back (with a note the page shows) when a micropip_ext entry point is not in this build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+#: keyword names a freeze() may use for its progress callback, most specific first
+_PROGRESS_KEYWORDS = ("on_progress", "progress")
+
+#: results of the last freeze, so the environment table can show "lockable or not and why"
+_last_report: dict[str, Any] | None = None
+
+
+def _ext() -> Any:
+    return importlib.import_module("micropip_ext")
+
+
+def _entry(name: str) -> Callable[..., Any] | None:
+    """``micropip_ext.<name>`` if this build has it, else None (the page then says so)."""
+    try:
+        found = getattr(_ext(), name, None)
+    except ImportError:
+        return None
+    return found if callable(found) else None
+
+
+def _jsonable(value: Any) -> Any:
+    """Model objects (``to_json()``), dataclass-like records and plain data, as JSON-ready data."""
+    if hasattr(value, "to_json") and callable(value.to_json):
+        return _jsonable(value.to_json())
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _installed_versions() -> dict[str, str]:
+    return {
+        canonicalize_name(d.metadata["Name"] or ""): d.version
+        for d in importlib.metadata.distributions()
+        if d.metadata["Name"]
+    }
+
+
+async def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    result = func(*args, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def _accepts(func: Callable[..., Any], keyword: str) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return keyword in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def capabilities() -> str:
+    """Which micropip_ext entry points this build has, and the versions the page reports in its footer."""
+    versions = _installed_versions()
+    return json.dumps(
+        {
+            "entry_points": {n: _entry(n) is not None for n in ("install", "inspect", "freeze", "symbol_index")},
+            "micropip_ext": versions.get("micropip-ext"),
+            "micropip": versions.get("micropip"),
+            "index_urls": index_urls(),
+        }
+    )
+
+
+def index_urls() -> list[str]:
+    """micropip's configured index URLs: the installer's own configuration is the default (never ours)."""
+    import micropip
+
+    package_manager = getattr(micropip, "_package_manager_singleton", None)
+    urls = getattr(package_manager, "index_urls", None)
+    return [str(u) for u in urls] if urls else []
+
+
+def set_index_urls(urls_json: str) -> str:
+    """Point micropip (and so install and freeze) at these indexes; an empty list keeps micropip's default."""
+    import micropip
+
+    urls = [u for u in json.loads(urls_json) if u.strip()]
+    if urls:
+        micropip.set_index_urls(urls)
+    return json.dumps(index_urls())
+
+
+async def install(requirements_json: str) -> str:
+    """Install requirements (names, specifiers or wheel URLs) and report what changed.
+
+    Goes through ``micropip_ext.install`` (which records provenance in each new dist-info) when this build
+    has it; otherwise plain ``micropip.install``, and the page shows the note that provenance was not recorded.
+    """
+    requirements = [r for r in json.loads(requirements_json) if r.strip()]
+    if not requirements:
+        raise ValueError("type at least one package name, requirement or wheel URL")
+    before = _installed_versions()
+    ext_install = _entry("install")
+    note = None
+    if ext_install is not None:
+        await _call(ext_install, requirements)
+        via = "micropip_ext.install"
+    else:
+        import micropip
+
+        await micropip.install(requirements)
+        via = "micropip.install"
+        note = (
+            "micropip_ext.install is not available in this build: installed with micropip.install, "
+            "so no provenance (INDEX, provenance_url.json) was recorded."
+        )
+    after = _installed_versions()
+    changed = [
+        {"name": name, "version": version, "previous": before.get(name)}
+        for name, version in sorted(after.items())
+        if before.get(name) != version
+    ]
+    return json.dumps({"via": via, "note": note, "installed": changed})
+
+
+def _lock_status(report: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """canonical name -> {"lockable": bool, "reason": str} from a freeze report, whatever its exact layout."""
+    if not report:
+        return {}
+    entries: Any = report.get("distributions") or report.get("packages") or []
+    if isinstance(entries, Mapping):
+        entries = [{"name": k, **(v if isinstance(v, Mapping) else {})} for k, v in entries.items()]
+    status: dict[str, dict[str, Any]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or not entry.get("name"):
+            continue
+        lockable = entry.get("lockable")
+        if lockable is None and "status" in entry:
+            lockable = str(entry["status"]).lower() in ("locked", "lockable", "ok", "base", "kept")
+        reason = entry.get("reason") or entry.get("how") or entry.get("attribution") or entry.get("status") or ""
+        if isinstance(reason, Mapping):
+            reason = reason.get("message") or json.dumps(reason)
+        status[canonicalize_name(str(entry["name"]))] = {"lockable": lockable, "reason": str(reason)}
+    return status
+
+
+def environment() -> str:
+    """The table rows: name, version, installer, source, import names, and lockability from the last freeze."""
+    ext_inspect = _entry("inspect")
+    if ext_inspect is None:
+        raise RuntimeError("micropip_ext.inspect is not available in this build of micropip-ext")
+    env = _jsonable(ext_inspect())
+    dists = env.get("distributions", []) if isinstance(env, Mapping) else env
+    status = _lock_status(_last_report)
+    rows = []
+    for dist in dists:
+        source = dist.get("source") or {}
+        name = dist.get("canonical_name") or canonicalize_name(dist.get("name", ""))
+        rows.append(
+            {
+                "name": dist.get("name"),
+                "version": dist.get("version"),
+                "installer": dist.get("installer"),
+                "source_kind": source.get("kind"),
+                "source": source.get("url") or source.get("index") or "",
+                "imports": dist.get("imports", []),
+                "problems": [p.get("message", "") for p in dist.get("problems", [])],
+                "lock": status.get(name),
+            }
+        )
+    problems = [p.get("message", "") for p in env.get("problems", [])] if isinstance(env, Mapping) else []
+    return json.dumps({"rows": rows, "problems": problems, "frozen": _last_report is not None})
+
+
+async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
+    """Freeze the environment: pyodide-lock.json, pylock.toml (when this build writes it) and the report.
+
+    ``on_progress(done, total)`` is called with requests done / requests known so far; it is passed to
+    micropip_ext.freeze under whichever keyword its signature declares.
+    """
+    global _last_report
+    ext_freeze = _entry("freeze")
+    if ext_freeze is None:
+        raise RuntimeError("micropip_ext.freeze is not available in this build of micropip-ext")
+    kwargs: dict[str, Any] = {}
+    keyword = next((k for k in _PROGRESS_KEYWORDS if on_progress is not None and _accepts(ext_freeze, k)), None)
+    if keyword is not None:
+        kwargs[keyword] = on_progress
+    outputs: dict[str, Any] = {"progress": keyword is not None}
+    result = await _call(ext_freeze, **kwargs)
+    outputs.update(_split_freeze_result(result))
+    if outputs.get("pylock") is None and _accepts(ext_freeze, "format"):
+        pylock = await _call(ext_freeze, format="pylock")
+        outputs["pylock"] = _split_freeze_result(pylock).get("lock")
+    report = outputs.get("report")
+    _last_report = report if isinstance(report, dict) else {}
+    return json.dumps(
+        {
+            "pyodide_lock": outputs.get("lock"),
+            "pylock": outputs.get("pylock"),
+            "report": None if report is None else json.dumps(report, indent=2),
+            "progress": outputs["progress"],
+        }
+    )
+
+
+def _split_freeze_result(result: Any) -> dict[str, Any]:
+    """freeze() returns the lock string (micropip.freeze() shape) or an object carrying lock, pylock and report."""
+    if isinstance(result, str):
+        return {"lock": result}
+    data = result
+    found: dict[str, Any] = {}
+    for key, names in {
+        "lock": ("pyodide_lock", "lock", "lockfile"),
+        "pylock": ("pylock", "pylock_toml"),
+        "report": ("report",),
+    }.items():
+        for attr in names:
+            value = data.get(attr) if isinstance(data, Mapping) else getattr(data, attr, None)
+            if value is not None:
+                found[key] = value if isinstance(value, str) else _jsonable(value)
+                break
+    if isinstance(found.get("lock"), (dict, list)):
+        found["lock"] = json.dumps(found["lock"], indent=2)
+    return found
+
+
+def _iter_symbols(index: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    distributions = index.get("distributions", {})
+    for dist_name, dist in distributions.items():
+        version = dist.get("version")
+        for module_name, module in (dist.get("modules") or {}).items():
+            yield {"name": module_name, "kind": "module", "module": module_name, "data": module,
+                   "dist": dist_name, "version": version}
+            for symbol_name, symbol in (module.get("symbols") or {}).items():
+                yield {"name": symbol_name, "kind": symbol.get("kind", ""), "module": module_name, "data": symbol,
+                       "dist": symbol.get("distribution") or dist_name, "version": version}
+
+
+_index_cache: dict[str, Any] | None = None
+
+
+async def symbol_search(query: str, refresh: bool = False, limit: int = 200) -> str:
+    """Symbols and modules whose name matches ``query`` (exact names first, then substrings, case-insensitive)."""
+    global _index_cache
+    ext_symbols = _entry("symbol_index")
+    if ext_symbols is None:
+        raise RuntimeError("micropip_ext.symbol_index is not available in this build of micropip-ext")
+    wanted = query.strip()
+    if not wanted:
+        raise ValueError("type a symbol, module or dotted name to search for")
+    if _index_cache is None or refresh:
+        _index_cache = _jsonable(await _call(ext_symbols))
+    assert _index_cache is not None
+    needle = wanted.lower()
+    hits = []
+    for item in _iter_symbols(_index_cache):
+        dotted = item["module"] if item["kind"] == "module" else f"{item['module']}.{item['name']}"
+        name_l, dotted_l = item["name"].lower(), dotted.lower()
+        if needle in (name_l, dotted_l):
+            rank = 0
+        elif needle in dotted_l:
+            rank = 1
+        else:
+            continue
+        data = item["data"] if isinstance(item["data"], Mapping) else {}
+        public = data.get("public_paths") or data.get("public") or data.get("import_paths") or [dotted]
+        hits.append(
+            (rank, len(dotted), {
+                "symbol": dotted,
+                "kind": item["kind"],
+                "defined_in": data.get("defined_in") or dotted,
+                "distribution": item["dist"],
+                "version": item["version"],
+                "public": public if isinstance(public, list) else [str(public)],
+            })
+        )
+    hits.sort(key=lambda h: (h[0], h[1], h[2]["symbol"]))
+    return json.dumps({"results": [h[2] for h in hits[:limit]], "total": len(hits)})
