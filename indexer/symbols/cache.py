@@ -1,0 +1,79 @@
+"""Per-distribution shards on disk, keyed by the distribution's RECORD content.
+
+RECORD lists every installed file with its sha256 (PEP 376/627), so identical RECORD bytes mean
+identical code: re-indexing an unchanged environment reads shards and only merges. The key also
+holds the target (branches are evaluated for it) and the shard schema. Plain files and JSON, so the
+same cache works in Pyodide's file system. Writes are atomic (temp file + rename); a corrupt shard is
+treated as a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from indexer.symbols.target import Target
+
+#: Bump when the extractor's output changes meaning: old shards then simply miss.
+SCHEMA = 1
+
+
+def default_cache_dir() -> Path:
+    """``$MICROPIP_EXT_CACHE/symbols``, else ``$XDG_CACHE_HOME/micropip-ext/symbols``, else ``~/.cache/...``."""
+    explicit = os.environ.get("MICROPIP_EXT_CACHE")
+    if explicit:
+        return Path(explicit) / "symbols"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "micropip-ext" / "symbols"
+
+
+def shard_key(record: bytes, target: Target) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"symbols-shard/{SCHEMA}/{target.key()}\n".encode())
+    digest.update(record)
+    return digest.hexdigest()
+
+
+class ShardCache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._path(key).read_bytes())
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return data
+
+    def store(self, key: str, shard: dict[str, Any]) -> None:
+        """Write atomically; a cache that cannot be written is only slower, never an error."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".shard-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump({**shard, "schema": SCHEMA}, f, separators=(",", ":"))
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass
+

@@ -1,0 +1,753 @@
+"""One module's source -> what its namespace binds, without running it.
+
+Only module-level statements are read (function and class bodies are skipped): definitions, imports
+(aliases into other modules), ``__all__`` in its usual forms, lazy-loading hooks (PEP 562 module
+``__getattr__``, ``lazy_loader.attach``/``attach_stub``), ``if TYPE_CHECKING`` (type-only),
+``sys.version_info``/``sys.platform`` branches evaluated for the target, and ``try/except ImportError``
+fallbacks (recorded as alternatives). Targets are strings: ``"mod"`` names a module, ``"mod:a.b"`` the
+attribute path ``a.b`` looked up in module ``mod``; resolving them is :mod:`indexer.symbols.resolve`'s job.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.symbols import stdlib
+from indexer.symbols.target import Target
+
+#: Binding kinds. "alias" points at ``target``; "lazy" is an alias that only exists on first access.
+DEFINITION_KINDS = frozenset({"class", "function", "variable", "type_alias"})
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+UNKNOWN: Any = _Sentinel("UNKNOWN")
+TYPE_CHECKING: Any = _Sentinel("TYPE_CHECKING")
+NOT_TYPE_CHECKING: Any = _Sentinel("NOT_TYPE_CHECKING")
+
+
+@dataclass(slots=True)
+class Binding:
+    """A name bound in a module's namespace."""
+
+    kind: str  # class | function | variable | type_alias | alias | lazy
+    target: str | None = None  # for alias/lazy: "mod" or "mod:attr.path"
+    line: int = 0
+    type_only: bool = False  # only under `if TYPE_CHECKING:`
+    conditional: bool = False  # bound in a branch we could not decide
+    hidden: bool = False  # a stub's `from x import y` without `as y` (PEP 484: not re-exported)
+    alternatives: list[str] = field(default_factory=list)  # fallbacks: targets or "<kind>@line"
+
+    def to_json(self) -> list[Any]:
+        flags = (1 if self.type_only else 0) | (2 if self.conditional else 0) | (4 if self.hidden else 0)
+        return [self.kind, self.target, self.line, flags, self.alternatives]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Binding:
+        kind, target, line, flags, alternatives = row
+        return cls(kind, target, line, bool(flags & 1), bool(flags & 2), bool(flags & 4), alternatives)
+
+
+@dataclass(slots=True)
+class ModuleInfo:
+    """What one module binds; ``source`` says where that knowledge came from."""
+
+    name: str
+    file: str  # path as in RECORD
+    source: str  # "python" | "stub" | "extension" (opaque: no stub, not executed)
+    is_package: bool = False
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    all_names: list[str] | None = None  # literal names in __all__ (None: no __all__)
+    all_from: list[str] = field(default_factory=list)  # targets whose __all__ is added (`sub.__all__`)
+    all_dynamic: bool = False  # __all__ built in a way we cannot read
+    star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
+    dynamic: bool = False  # module __getattr__ (PEP 562): more names may exist than are bound
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def opaque(self) -> bool:
+        return self.source == "extension"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "file": self.file,
+            "source": self.source,
+            "bindings": {n: b.to_json() for n, b in self.bindings.items()},
+        }
+        if self.is_package:
+            data["package"] = True
+        if self.all_names is not None:
+            data["all"] = self.all_names
+        if self.all_from:
+            data["all_from"] = self.all_from
+        if self.all_dynamic:
+            data["all_dynamic"] = True
+        if self.star_imports:
+            data["star"] = self.star_imports
+        if self.dynamic:
+            data["dynamic"] = True
+        if self.problems:
+            data["problems"] = self.problems
+        return data
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> ModuleInfo:
+        return cls(
+            name=name,
+            file=data["file"],
+            source=data["source"],
+            is_package=data.get("package", False),
+            bindings={n: Binding.from_json(b) for n, b in data["bindings"].items()},
+            all_names=data.get("all"),
+            all_from=data.get("all_from", []),
+            all_dynamic=data.get("all_dynamic", False),
+            star_imports=data.get("star", []),
+            dynamic=data.get("dynamic", False),
+            problems=data.get("problems", []),
+        )
+
+
+def opaque_module(name: str, file: str, *, is_package: bool = False) -> ModuleInfo:
+    """An extension module without a stub: nothing is known until someone runs it (on request only)."""
+    return ModuleInfo(name=name, file=file, source="extension", is_package=is_package)
+
+
+def extract_module(
+    name: str,
+    file: str,
+    source: bytes,
+    target: Target,
+    *,
+    is_package: bool = False,
+    stub: bool = False,
+    location: Path | None = None,
+) -> ModuleInfo:
+    """Parse one module and return its bindings. A syntax error becomes a problem, never an exception."""
+    info = ModuleInfo(name=name, file=file, source="stub" if stub else "python", is_package=is_package)
+    try:
+        tree = ast.parse(source, filename=file)
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+        info.problems.append(f"cannot parse {file}: {exc.__class__.__name__}: {exc}")
+        return info
+    _Extractor(info, target, stub=stub, location=location).run(tree)
+    return info
+
+
+class _Extractor:
+    def __init__(self, info: ModuleInfo, target: Target, *, stub: bool, location: Path | None) -> None:
+        self.info = info
+        self.target = target
+        self.stub = stub
+        self.location = location
+        self.version = (*target.version, "final", 0)
+        self.constants: dict[str, Any] = {}  # module-level names bound to values we could evaluate
+        self.str_lists: dict[str, list[str]] = {}  # `_names = ["a", "b"]`, for `__all__ = _names + ...`
+        self.str_maps: dict[str, dict[str, list[str]]] = {}  # dict literals: lazy-import tables
+        self.getattr_names: set[str] = set()  # names read inside module __getattr__
+        self.type_only = False
+        self.conditional = False
+        self.alternative = False
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def absolute(self, module: str | None, level: int) -> str | None:
+        """Absolute module name of a (possibly relative) import (PEP 328)."""
+        if level == 0:
+            return module
+        parts = self.info.name.split(".")
+        if not self.info.is_package:
+            parts = parts[:-1]
+        if level - 1 >= len(parts):
+            return None  # above the top-level package
+        base = parts[: len(parts) - (level - 1)]
+        if module:
+            base = [*base, module]
+        return ".".join(base) if base else None
+
+    def bind(self, name: str, kind: str, target: str | None, line: int, *, hidden: bool = False) -> None:
+        bindings = self.info.bindings
+        existing = bindings.get(name)
+        if self.type_only:
+            if existing is None or existing.type_only:
+                bindings[name] = Binding(kind, target, line, type_only=True, hidden=hidden)
+            return
+        if existing is not None and not existing.type_only and (self.alternative or existing.conditional):
+            # a fallback (except ImportError / undecided else-branch): the first binding stays primary
+            existing.alternatives.append(target if target else f"{kind}@{line}")
+            return
+        binding = Binding(kind, target, line, conditional=self.conditional or self.alternative, hidden=hidden)
+        if existing is not None and existing.type_only:
+            pass  # the runtime binding replaces the type-only one
+        bindings[name] = binding
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """Dotted name of a Name/Attribute chain, with the first name expanded through imports."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = node.id
+        binding = self.info.bindings.get(head)
+        if binding is not None and binding.kind == "alias" and binding.target:
+            head = binding.target.replace(":", ".")
+        return ".".join([head, *reversed(attrs)])
+
+    def local_target(self, node: ast.expr) -> str | None:
+        """``X = a.b.c`` -> ``"thismodule:a.b.c"``: an alias resolved later through this module's names."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        return f"{self.info.name}:" + ".".join([node.id, *reversed(attrs)])
+
+    # -- evaluation of branch conditions -------------------------------------------------------
+
+    def evaluate(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Tuple):
+            values = [self.evaluate(e) for e in node.elts]
+            return UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
+        if isinstance(node, ast.Name | ast.Attribute):
+            qualified = self.qualify(node)
+            if qualified in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
+                return TYPE_CHECKING
+            if qualified == "sys.version_info":
+                return self.version
+            if qualified == "sys.platform":
+                return self.target.platform
+            if qualified in ("sys.version_info.major", "sys.version_info.minor"):
+                return self.version[0 if qualified.endswith("major") else 1]
+            if isinstance(node, ast.Name) and node.id in self.constants:
+                return self.constants[node.id]
+            return UNKNOWN
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            value = self.evaluate(node.operand)
+            if value is TYPE_CHECKING:
+                return NOT_TYPE_CHECKING
+            if value is NOT_TYPE_CHECKING:
+                return TYPE_CHECKING
+            return UNKNOWN if value is UNKNOWN else not value
+        if isinstance(node, ast.BoolOp):
+            values = [self.evaluate(v) for v in node.values]
+            if any(isinstance(v, _Sentinel) and v is not UNKNOWN for v in values):
+                return UNKNOWN
+            if isinstance(node.op, ast.And):
+                if any(v is not UNKNOWN and not v for v in values):
+                    return False
+                return UNKNOWN if UNKNOWN in values else True
+            if any(v is not UNKNOWN and v for v in values):
+                return True
+            return UNKNOWN if UNKNOWN in values else False
+        if isinstance(node, ast.Subscript):
+            value = self.evaluate(node.value)
+            if not isinstance(value, tuple):
+                return UNKNOWN
+            if isinstance(node.slice, ast.Slice):
+                lower = self.evaluate(node.slice.lower) if node.slice.lower else None
+                upper = self.evaluate(node.slice.upper) if node.slice.upper else None
+                if lower is UNKNOWN or upper is UNKNOWN or node.slice.step is not None:
+                    return UNKNOWN
+                return value[lower:upper]
+            index = self.evaluate(node.slice)
+            if isinstance(index, int) and -len(value) <= index < len(value):
+                return value[index]
+            return UNKNOWN
+        if isinstance(node, ast.Compare):
+            left = self.evaluate(node.left)
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
+                right = self.evaluate(comparator)
+                if left is UNKNOWN or right is UNKNOWN or isinstance(left, _Sentinel) or isinstance(
+                    right, _Sentinel
+                ):
+                    return UNKNOWN
+                try:
+                    ok = _compare(op, left, right)
+                except TypeError:
+                    return UNKNOWN
+                if ok is UNKNOWN or not ok:
+                    return ok
+                left = right
+            return True
+        if isinstance(node, ast.Call):
+            return self.evaluate_call(node)
+        return UNKNOWN
+
+    def evaluate_call(self, node: ast.Call) -> Any:
+        func = node.func
+        args = [self.evaluate(a) for a in node.args]
+        if isinstance(func, ast.Attribute) and func.attr in ("startswith", "endswith") and len(args) == 1:
+            subject = self.evaluate(func.value)
+            if isinstance(subject, str) and isinstance(args[0], str | tuple):
+                return getattr(subject, func.attr)(args[0])
+            return UNKNOWN
+        if isinstance(func, ast.Name) and func.id == "hasattr" and len(node.args) == 2:
+            module = self.qualify(node.args[0])
+            if module and isinstance(args[1], str) and self.target.is_running:
+                answer = stdlib.has_attribute(module, args[1])
+                return UNKNOWN if answer is None else answer
+        return UNKNOWN
+
+    # -- statements -----------------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> None:
+        self.walk(tree.body)
+        self.finish()
+
+    def walk(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            handler = getattr(self, "on_" + stmt.__class__.__name__, None)
+            if handler is not None:
+                handler(stmt)
+
+    def with_flags(self, body: list[ast.stmt], *, type_only: bool = False, conditional: bool = False,
+                   alternative: bool = False) -> None:
+        saved = (self.type_only, self.conditional, self.alternative)
+        self.type_only = self.type_only or type_only
+        self.conditional = self.conditional or conditional
+        self.alternative = self.alternative or alternative
+        try:
+            self.walk(body)
+        finally:
+            self.type_only, self.conditional, self.alternative = saved
+
+    def on_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.bind(node.name, "function", None, node.lineno)
+        if node.name == "__getattr__" and not self.type_only and not self.stub:
+            self.info.dynamic = True
+            self.getattr_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+    on_AsyncFunctionDef = on_FunctionDef
+
+    def on_ClassDef(self, node: ast.ClassDef) -> None:
+        self.bind(node.name, "class", None, node.lineno)
+
+    def on_TypeAlias(self, node: Any) -> None:  # `type X = ...` (PEP 695)
+        if isinstance(node.name, ast.Name):
+            self.bind(node.name.id, "type_alias", None, node.lineno)
+
+    def on_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.bind(alias.asname, "alias", alias.name, node.lineno,
+                          hidden=self.stub and alias.asname != alias.name.rpartition(".")[2])
+            else:
+                # `import a.b.c` binds `a` (and loads a.b.c)
+                head = alias.name.partition(".")[0]
+                self.bind(head, "alias", head, node.lineno, hidden=self.stub)
+
+    def on_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = self.absolute(node.module, node.level)
+        if module is None:
+            self.info.problems.append(f"line {node.lineno}: relative import beyond the top-level package")
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                if not self.type_only and module not in self.info.star_imports:
+                    self.info.star_imports.append(module)
+                continue
+            hidden = self.stub and alias.asname != alias.name
+            self.bind(alias.asname or alias.name, "alias", f"{module}:{alias.name}", node.lineno, hidden=hidden)
+        prefix = self.info.name + "."
+        if self.info.is_package and module.startswith(prefix) and not self.type_only:
+            # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics);
+            # an import side effect, not an export: hidden unless __all__ names it
+            child = module[len(prefix):].partition(".")[0]
+            if child not in self.info.bindings:
+                self.bind(child, "alias", prefix + child, node.lineno, hidden=True)
+
+    def on_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.assign(target.id, value, node.lineno)
+            elif isinstance(target, ast.Tuple | ast.List):
+                names = [e.id for e in target.elts if isinstance(e, ast.Name)]
+                if isinstance(value, ast.Call) and self.lazy_loader_call(value, names, node.lineno):
+                    continue
+                if isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts):
+                    for element, element_value in zip(target.elts, value.elts, strict=True):
+                        if isinstance(element, ast.Name):
+                            self.assign(element.id, element_value, node.lineno)
+                    continue
+                for name in names:
+                    self.bind(name, "variable", None, node.lineno)
+
+    def on_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            if node.value is not None:
+                self.assign(node.target.id, node.value, node.lineno)
+            elif self.stub:
+                self.bind(node.target.id, "variable", None, node.lineno)
+
+    def on_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.target.id == "__all__" and isinstance(node.op, ast.Add):
+            self.add_all(node.value)
+
+    def on_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            return
+        owner = call.func.value
+        if isinstance(owner, ast.Name) and owner.id == "__all__" and not self.type_only:
+            method = call.func.attr
+            if method == "extend" and len(call.args) == 1:
+                self.add_all(call.args[0])
+            elif method == "append" and len(call.args) == 1:
+                self.add_all(ast.List(elts=[call.args[0]], ctx=ast.Load()))
+            elif method == "remove" and len(call.args) == 1:
+                value = self.evaluate(call.args[0])
+                if isinstance(value, str) and self.info.all_names and value in self.info.all_names:
+                    self.info.all_names.remove(value)
+        elif isinstance(owner, ast.Name) and owner.id in self.str_lists and len(call.args) == 1:
+            value = self.evaluate(call.args[0])  # `_names.append("x")` on a known list of names
+            if call.func.attr == "append" and isinstance(value, str):
+                self.str_lists[owner.id].append(value)
+            elif call.func.attr == "extend" and isinstance(value, tuple | list):
+                self.str_lists[owner.id].extend(v for v in value if isinstance(v, str))
+        elif (
+            isinstance(owner, ast.Call)
+            and isinstance(owner.func, ast.Name)
+            and owner.func.id == "globals"
+            and call.func.attr == "update"
+            and not self.globals_update(call, node.lineno)
+        ):
+            self.info.dynamic = True  # globals().update(...): names we cannot see
+
+    def globals_update(self, call: ast.Call, line: int) -> bool:
+        """``globals().update({n: getattr(mod, n) for n in NAMES if hasattr(mod, n)})`` (typing_extensions)."""
+        if len(call.args) != 1 or not isinstance(call.args[0], ast.DictComp):
+            return False
+        comp = call.args[0]
+        if len(comp.generators) != 1:
+            return False
+        gen = comp.generators[0]
+        value = comp.value
+        if not (
+            isinstance(gen.target, ast.Name)
+            and isinstance(gen.iter, ast.Name)
+            and gen.iter.id in self.str_lists
+            and isinstance(comp.key, ast.Name)
+            and comp.key.id == gen.target.id
+            and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "getattr"
+            and len(value.args) >= 2
+            and isinstance(value.args[1], ast.Name)
+            and value.args[1].id == gen.target.id
+        ):
+            return False
+        module = self.qualify(value.args[0])
+        if module is None:
+            return False
+        for name in self.str_lists[gen.iter.id]:
+            present: bool | None = True
+            for test in gen.ifs:
+                if (
+                    isinstance(test, ast.Call)
+                    and isinstance(test.func, ast.Name)
+                    and test.func.id == "hasattr"
+                    and len(test.args) == 2
+                    and isinstance(test.args[1], ast.Name)
+                    and test.args[1].id == gen.target.id
+                ):
+                    owner = self.qualify(test.args[0])
+                    has = stdlib.has_attribute(owner, name) if owner and self.target.is_running else None
+                    present = None if has is None or present is None else present and has
+                else:
+                    present = None
+            if present is False:
+                continue
+            saved = self.conditional
+            self.conditional = self.conditional or present is None
+            self.bind(name, "alias", f"{module}:{name}", line)
+            self.conditional = saved
+        return True
+
+    def on_Delete(self, node: ast.Delete) -> None:
+        if self.conditional or self.alternative or self.type_only:
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.info.bindings.pop(target.id, None)
+
+    def on_If(self, node: ast.If) -> None:
+        test = self.evaluate(node.test)
+        if test is TYPE_CHECKING:
+            self.with_flags(node.body, type_only=True)
+            self.walk(node.orelse)
+        elif test is NOT_TYPE_CHECKING:
+            self.walk(node.body)
+            self.with_flags(node.orelse, type_only=True)
+        elif test is UNKNOWN:
+            self.with_flags(node.body, conditional=True)
+            self.with_flags(node.orelse, alternative=True)
+        elif test:
+            self.walk(node.body)
+        else:
+            self.walk(node.orelse)
+
+    def on_Try(self, node: ast.Try) -> None:
+        fails = self.try_fails(node.body)
+        if fails is True:
+            # the fallback is what the target runs; the try body is the alternative
+            for handler in node.handlers:
+                if _catches_import_error(handler):
+                    self.walk(handler.body)
+            self.with_flags(node.body, alternative=True)
+        else:
+            self.walk(node.body)
+            for handler in node.handlers:
+                self.with_flags(handler.body, alternative=True)
+            self.walk(node.orelse)
+        self.walk(node.finalbody)
+
+    on_TryStar = on_Try
+
+    def on_With(self, node: ast.With) -> None:
+        self.walk(node.body)
+
+    def try_fails(self, body: list[ast.stmt]) -> bool | None:
+        """For stdlib-only imports on the running target: does this try body raise ImportError?"""
+        if not self.target.is_running:
+            return None
+        decided = False
+        for stmt in body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        continue
+                    has = stdlib.has_attribute(stmt.module, alias.name)
+                    if has is None:
+                        return None
+                    if not has and stdlib.importable(f"{stmt.module}.{alias.name}") is not True:
+                        return True
+                    decided = True
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    ok = stdlib.importable(alias.name)
+                    if ok is None:
+                        return None
+                    if not ok:
+                        return True
+                    decided = True
+        return False if decided else None
+
+    # -- assignments, __all__, lazy loaders ------------------------------------------------------
+
+    def assign(self, name: str, value: ast.expr, line: int) -> None:
+        if name == "__all__":
+            if self.type_only:
+                return
+            self.info.all_names = []
+            self.info.all_from = []
+            self.info.all_dynamic = False
+            self.add_all(value)
+            return
+        if isinstance(value, ast.Call) and self.lazy_loader_call(value, [name], line):
+            return
+        if not self.conditional and not self.alternative and not self.type_only:
+            evaluated = self.evaluate(value)
+            if evaluated is not UNKNOWN and not isinstance(evaluated, _Sentinel):
+                self.constants[name] = evaluated
+            else:
+                self.constants.pop(name, None)
+        if isinstance(value, ast.List | ast.Tuple) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+        ):
+            self.str_lists[name] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
+        elif isinstance(value, ast.Dict):
+            table = _string_table(value)
+            if table:
+                self.str_maps[name] = table
+        if isinstance(value, ast.Name | ast.Attribute) and name != "__getattr__":
+            target = self.local_target(value)
+            if target is not None:
+                self.bind(name, "alias", target, line)
+                return
+        kind = "variable"
+        if isinstance(value, ast.Lambda):
+            kind = "function"
+        self.bind(name, kind, None, line)
+
+    def add_all(self, node: ast.expr) -> None:
+        """Add to ``__all__``: literals, ``+``, ``sub.__all__``, ``list(...)``, known name lists."""
+        info = self.info
+        if info.all_names is None:
+            info.all_names = []
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            for element in node.elts:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    if element.value not in info.all_names:
+                        info.all_names.append(element.value)
+                elif isinstance(element, ast.Starred):
+                    self.add_all(element.value)
+                else:
+                    info.all_dynamic = True
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            self.add_all(node.left)
+            self.add_all(node.right)
+        elif isinstance(node, ast.Attribute) and node.attr == "__all__":
+            target = self.local_target(node.value)
+            if target is None:
+                info.all_dynamic = True
+            else:
+                info.all_from.append(target)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+            "list", "tuple", "sorted", "set"
+        ) and len(node.args) == 1:
+            self.add_all(node.args[0])
+        elif isinstance(node, ast.Name) and node.id in self.str_lists:
+            for name in self.str_lists[node.id]:
+                if name not in info.all_names:
+                    info.all_names.append(name)
+        elif isinstance(node, ast.Name) and node.id == "__all__":
+            pass  # `__all__ = __all__ + [...]`
+        else:
+            info.all_dynamic = True
+
+    def lazy_loader_call(self, call: ast.Call, names: list[str], line: int) -> bool:
+        """``__getattr__, __dir__, __all__ = lazy.attach(__name__, submodules, submod_attrs)`` or attach_stub."""
+        qualified = self.qualify(call.func)
+        if qualified not in ("lazy_loader.attach", "lazy_loader.attach_stub"):
+            return False
+        exported: dict[str, str] = {}
+        if qualified == "lazy_loader.attach":
+            args: dict[str, ast.expr] = dict(zip(("package", "submodules", "submod_attrs"), call.args, strict=False))
+            args.update({k.arg: k.value for k in call.keywords if k.arg})
+            submodules = args.get("submodules")
+            if isinstance(submodules, ast.List | ast.Tuple | ast.Set):
+                for element in submodules.elts:
+                    if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                        exported[element.value] = f"{self.info.name}.{element.value}"
+            attrs = args.get("submod_attrs")
+            if isinstance(attrs, ast.Dict):
+                for module, attr_names in _string_table(attrs).items():
+                    for attr in attr_names:
+                        exported[attr] = f"{self.info.name}.{module}:{attr}"
+        else:
+            exported = self.stub_exports()
+        self.info.dynamic = True
+        for name, target in exported.items():
+            self.bind(name, "lazy", target, line)
+        if "__all__" in names:
+            self.info.all_names = sorted(exported)
+        return True
+
+    def stub_exports(self) -> dict[str, str]:
+        """``lazy.attach_stub``: the adjacent ``.pyi`` lists the lazily loaded names as relative imports."""
+        if self.location is None:
+            self.info.problems.append("lazy_loader.attach_stub: module location unknown")
+            return {}
+        stub_path = self.location.with_suffix(".pyi")
+        try:
+            stub = ast.parse(stub_path.read_bytes())
+        except (OSError, SyntaxError, ValueError) as exc:
+            self.info.problems.append(f"lazy_loader.attach_stub: cannot read {stub_path.name}: {exc}")
+            return {}
+        exported: dict[str, str] = {}
+        for stmt in stub.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.level >= 1:
+                module = self.absolute(stmt.module, stmt.level)
+                for alias in stmt.names:
+                    if module and alias.name != "*":
+                        exported[alias.asname or alias.name] = f"{module}:{alias.name}"
+        return exported
+
+    def finish(self) -> None:
+        """PEP 562 lazy tables: names read by ``__getattr__`` from a literal dict become lazy aliases."""
+        info = self.info
+        if not info.dynamic:
+            return
+        for table_name, table in self.str_maps.items():
+            if table_name not in self.getattr_names:
+                continue
+            for key, values in table.items():
+                if len(values) == 1:  # {"Name": ".module"} or {"Name": ("module", "attr")}
+                    module = self.relative_module(values[0])
+                    if module and key not in info.bindings:
+                        self.bind(key, "lazy", f"{module}:{key}", 0)
+                else:  # {"module": ["a", "b"]} or {"Name": ("module", "attr")}
+                    if len(values) == 2 and key not in info.bindings and "." in values[0]:
+                        module = self.relative_module(values[0])
+                        if module and values[1].isidentifier():
+                            self.bind(key, "lazy", f"{module}:{values[1]}", 0)
+                            continue
+                    module = self.relative_module(key)
+                    for attr in values:
+                        if module and attr not in info.bindings:
+                            self.bind(attr, "lazy", f"{module}:{attr}", 0)
+        # names promised by __all__ and only imported under TYPE_CHECKING are what __getattr__ loads
+        for name in info.all_names or ():
+            binding = info.bindings.get(name)
+            if binding is not None and binding.type_only and binding.kind == "alias":
+                info.bindings[name] = Binding("lazy", binding.target, binding.line)
+
+    def relative_module(self, text: str) -> str | None:
+        if text.startswith("."):
+            stripped = text.lstrip(".")
+            return self.absolute(stripped or None, len(text) - len(stripped))
+        return text if all(p.isidentifier() for p in text.split(".")) else None
+
+
+def _string_table(node: ast.Dict) -> dict[str, list[str]]:
+    """A dict literal of str -> str | [str, ...] as str -> list of str; {} if it is anything else."""
+    table: dict[str, list[str]] = {}
+    for key, value in zip(node.keys, node.values, strict=True):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return {}
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            table[key.value] = [value.value]
+        elif isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+        ):
+            table[key.value] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
+        else:
+            return {}
+    return table
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for t in types:
+        name = t.attr if isinstance(t, ast.Attribute) else t.id if isinstance(t, ast.Name) else ""
+        if name in _IMPORT_ERRORS:
+            return True
+    return False
+
+
+def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
+    if isinstance(op, ast.Eq):
+        return left == right
+    if isinstance(op, ast.NotEq):
+        return left != right
+    if isinstance(op, ast.Lt):
+        return left < right
+    if isinstance(op, ast.LtE):
+        return left <= right
+    if isinstance(op, ast.Gt):
+        return left > right
+    if isinstance(op, ast.GtE):
+        return left >= right
+    if isinstance(op, ast.In):
+        return left in right
+    if isinstance(op, ast.NotIn):
+        return left not in right
+    return UNKNOWN

@@ -1,0 +1,167 @@
+"""Follow aliases to where an object is defined, across modules and distributions.
+
+Resolution is a loop over (module, attribute path) states, never recursion, so alias cycles and long
+re-export chains end with an explicit "unresolved" answer instead of a RecursionError (griffe's weak spot).
+Results are memoized per (module, name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from indexer.symbols import stdlib
+from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
+
+MAX_STEPS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a name leads. ``kind`` is a definition kind, "module", "attribute", "external" (stdlib)
+    or "unresolved" (then ``reason`` says why)."""
+
+    kind: str
+    path: str  # canonical dotted path of the definition (or the last target tried)
+    module: str | None  # module that defines it (None if unknown)
+    reason: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.kind != "unresolved"
+
+
+class Resolver:
+    def __init__(self, modules: Mapping[str, ModuleInfo]) -> None:
+        self.modules = modules
+        self.namespaces: set[str] = set()
+        for name in modules:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                prefix = ".".join(parts[:i])
+                if prefix not in modules:
+                    self.namespaces.add(prefix)  # implicit namespace package (PEP 420)
+        self._memo: dict[tuple[str, str], Resolution] = {}
+        self._exports: dict[str, dict[str, bool]] = {}
+        self._in_progress: set[str] = set()
+
+    def is_module(self, name: str) -> bool:
+        return name in self.modules or name in self.namespaces
+
+    def resolve_target(self, target: str) -> Resolution:
+        """A binding target (``"mod"`` or ``"mod:a.b"``)."""
+        module, _, attrs = target.partition(":")
+        return self.resolve(module, attrs.split(".") if attrs else [])
+
+    def resolve(self, module: str, attrs: Sequence[str]) -> Resolution:
+        mod, path = module, list(attrs)
+        chain: list[tuple[str, str]] = []
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        result: Resolution | None = None
+        for _ in range(MAX_STEPS):
+            if not path:
+                result = self._module(mod)
+                break
+            key = (mod, path[0])
+            if len(path) == 1:
+                memo = self._memo.get(key)
+                if memo is not None:
+                    result = memo
+                    break
+                chain.append(key)
+            state = (mod, tuple(path))
+            if state in seen:
+                result = Resolution("unresolved", _dotted(mod, path), None, "alias cycle")
+                break
+            seen.add(state)
+            step = self._step(mod, path[0])
+            if isinstance(step, Resolution):
+                result = step if len(path) == 1 else _member(step, path[1:])
+                break
+            mod, path = step[0], step[1] + path[1:]
+        if result is None:
+            result = Resolution("unresolved", _dotted(mod, path), None, f"alias chain longer than {MAX_STEPS}")
+        for key in chain:
+            self._memo[key] = result
+        return result
+
+    def _module(self, name: str) -> Resolution:
+        if self.is_module(name):
+            return Resolution("module", name, name)
+        if stdlib.is_stdlib(name):
+            return Resolution("external", name, name)
+        return Resolution("unresolved", name, None, f"module {name} is not installed")
+
+    def _step(self, mod: str, name: str) -> Resolution | tuple[str, list[str]]:
+        """One lookup of ``name`` in module ``mod``: a final answer or the next (module, attrs) to visit."""
+        info = self.modules.get(mod)
+        sub = f"{mod}.{name}"
+        if info is None:
+            if self.is_module(sub):
+                return sub, []
+            if mod in self.namespaces:
+                return Resolution("unresolved", sub, None, f"{name} is not in namespace package {mod}")
+            if stdlib.is_stdlib(mod):
+                return Resolution("external", sub, mod)
+            return Resolution("unresolved", sub, None, f"module {mod} is not installed")
+        binding = info.bindings.get(name)
+        if binding is not None and binding.target == f"{mod}:{name}":
+            binding = None  # `from . import sub` inside the package itself: the submodule
+        if binding is None:
+            if self.is_module(sub):
+                return sub, []
+            for star in info.star_imports:
+                if name in self.exports(star) or (star not in self.modules and stdlib.is_stdlib(star)):
+                    return star, [name]
+            if info.opaque:
+                return Resolution("unresolved", sub, mod, "defined in an extension module without stubs")
+            if info.dynamic:
+                return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
+            return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
+        if binding.kind in DEFINITION_KINDS:
+            return Resolution(binding.kind, sub, mod)
+        if binding.target is None:
+            return Resolution("unresolved", sub, mod, "lazy name without a known target")
+        target_module, _, attrs = binding.target.partition(":")
+        return target_module, attrs.split(".") if attrs else []
+
+    def exports(self, mod: str) -> dict[str, bool]:
+        """Public names of ``mod`` -> True if listed in ``__all__`` (explicit), False if merely public."""
+        cached = self._exports.get(mod)
+        if cached is not None:
+            return cached
+        info = self.modules.get(mod)
+        if info is None or mod in self._in_progress:
+            return {}  # a star-import cycle: the names gathered so far are all there is
+        self._in_progress.add(mod)
+        try:
+            names: dict[str, bool] = {}
+            if info.all_names is not None:
+                names = dict.fromkeys(info.all_names, True)
+                for target in info.all_from:
+                    found = self.resolve_target(target)
+                    if found.kind == "module":
+                        names.update(dict.fromkeys(self.exports(found.path), True))
+            else:
+                for name, binding in info.bindings.items():
+                    if not name.startswith("_") and not binding.type_only and not binding.hidden:
+                        names[name] = False
+                for star in info.star_imports:
+                    for name in self.exports(star):
+                        names.setdefault(name, False)
+        finally:
+            self._in_progress.discard(mod)
+        self._exports[mod] = names
+        return names
+
+
+def _dotted(mod: str, path: Sequence[str]) -> str:
+    return ".".join([mod, *path])
+
+
+def _member(owner: Resolution, rest: Sequence[str]) -> Resolution:
+    """``X = Foo.bar``: an attribute of something already found."""
+    path = _dotted(owner.path, rest)
+    if owner.kind in ("unresolved", "external"):
+        return Resolution(owner.kind, path, owner.module, owner.reason)
+    return Resolution("attribute", path, owner.module)
