@@ -68,7 +68,9 @@ function wire() {
   $("freeze-button").addEventListener("click", () => action("Freezing", async () => {
     renderProgress(0, 0);
     const outputs = await app.runtime.freeze(renderProgress);
-    if (!outputs.progress) $("freeze-count").textContent = "this build of freeze reports no progress";
+    const count = $("freeze-count");
+    if (!outputs.unit) count.textContent = "(this build of freeze reports no progress)";
+    else count.textContent += ` ${outputs.unit}`;
     renderFreeze(outputs);
     await refreshEnvironment().catch((err) => showError("Refreshing the environment", err));
   }));

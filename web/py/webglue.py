@@ -148,10 +148,12 @@ def _lock_status(report: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping) or not entry.get("name"):
             continue
-        lockable = entry.get("lockable")
+        lockable = entry.get("lockable", entry.get("locked"))
         if lockable is None and "status" in entry:
             lockable = str(entry["status"]).lower() in ("locked", "lockable", "ok", "base", "kept")
-        reason = entry.get("reason") or entry.get("how") or entry.get("attribution") or entry.get("status") or ""
+        reason = entry.get("reason") or entry.get("method") or entry.get("status") or ""
+        if lockable and entry.get("proof"):
+            reason = f"{reason} ({entry['proof']})"
         if isinstance(reason, Mapping):
             reason = reason.get("message") or json.dumps(reason)
         status[canonicalize_name(str(entry["name"]))] = {"lockable": lockable, "reason": str(reason)}
@@ -189,22 +191,29 @@ def environment() -> str:
 async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
     """Freeze the environment: pyodide-lock.json, pylock.toml (when this build writes it) and the report.
 
-    ``on_progress(done, total)`` is called with requests done / requests known so far; it is passed to
-    micropip_ext.freeze under whichever keyword its signature declares.
+    Progress reaches the page as ``on_progress(done, total)``. A freeze that takes ``on_progress`` itself
+    reports requests; one that takes ``on_start(total)`` + ``on_resolved(resolution)`` (indexer.freeze.freeze)
+    reports distributions; ``unit`` in the result says which the page showed.
     """
     global _last_report
     ext_freeze = _entry("freeze")
     if ext_freeze is None:
         raise RuntimeError("micropip_ext.freeze is not available in this build of micropip-ext")
     kwargs: dict[str, Any] = {}
-    keyword = next((k for k in _PROGRESS_KEYWORDS if on_progress is not None and _accepts(ext_freeze, k)), None)
-    if keyword is not None:
-        kwargs[keyword] = on_progress
-    outputs: dict[str, Any] = {"progress": keyword is not None}
-    result = await _call(ext_freeze, **kwargs)
-    outputs.update(_split_freeze_result(result))
+    unit = None
+    if on_progress is not None:
+        keyword = next((k for k in _PROGRESS_KEYWORDS if _accepts(ext_freeze, k)), None)
+        if keyword is not None:
+            kwargs[keyword], unit = on_progress, "requests"
+        elif _accepts(ext_freeze, "on_start") and _accepts(ext_freeze, "on_resolved"):
+            kwargs.update(_distribution_progress(on_progress))
+            unit = "distributions"
+    if _accepts(ext_freeze, "return_result"):
+        kwargs["return_result"] = True
+    outputs: dict[str, Any] = _split_freeze_result(await _call(ext_freeze, **kwargs))
     if outputs.get("pylock") is None and _accepts(ext_freeze, "format"):
-        pylock = await _call(ext_freeze, format="pylock")
+        extra = {"return_result": True} if "return_result" in kwargs else {}
+        pylock = await _call(ext_freeze, format="pylock", **extra)
         outputs["pylock"] = _split_freeze_result(pylock).get("lock")
     report = outputs.get("report")
     _last_report = report if isinstance(report, dict) else {}
@@ -213,9 +222,24 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
             "pyodide_lock": outputs.get("lock"),
             "pylock": outputs.get("pylock"),
             "report": None if report is None else json.dumps(report, indent=2),
-            "progress": outputs["progress"],
+            "unit": unit,
         }
     )
+
+
+def _distribution_progress(on_progress: Callable[[int, int], None]) -> dict[str, Callable[..., None]]:
+    """Adapt ``on_start(total)`` / ``on_resolved(resolution)`` callbacks to ``on_progress(done, total)``."""
+    state = {"done": 0, "total": 0}
+
+    def on_start(total: int) -> None:
+        state["done"], state["total"] = 0, total
+        on_progress(0, total)
+
+    def on_resolved(_resolution: object) -> None:
+        state["done"] += 1
+        on_progress(state["done"], state["total"])
+
+    return {"on_start": on_start, "on_resolved": on_resolved}
 
 
 def _split_freeze_result(result: Any) -> dict[str, Any]:
@@ -225,7 +249,7 @@ def _split_freeze_result(result: Any) -> dict[str, Any]:
     data = result
     found: dict[str, Any] = {}
     for key, names in {
-        "lock": ("pyodide_lock", "lock", "lockfile"),
+        "lock": ("pyodide_lock", "lock", "lockfile", "text"),
         "pylock": ("pylock", "pylock_toml"),
         "report": ("report",),
     }.items():

@@ -1,0 +1,90 @@
+"""`indexer serve`: one origin for the page, the Pyodide distribution and a simple index, with the right types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexer.cli import main
+from indexer.web_server import WebServer, serve_web_in_thread
+
+
+@pytest.fixture
+def served(pyodide_dist_dir: Path, sample_index_dir: Path) -> Iterator[WebServer]:
+    with serve_web_in_thread(pyodide_dist_dir, sample_index_dir) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("path", "mime"),
+    [
+        ("", "text/html"),
+        ("app.mjs", "text/javascript"),
+        ("style.css", "text/css"),
+        ("pyodide/pyodide.mjs", "text/javascript"),
+        ("pyodide/pyodide.asm.wasm", "application/wasm"),
+        ("pyodide/pyodide-lock.json", "application/json"),
+        ("pyodide/python_stdlib.zip", "application/zip"),
+    ],
+)
+def test_serves_page_and_pyodide_with_their_mime_types(served: WebServer, path: str, mime: str) -> None:
+    response = httpx.get(served.url + path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == mime
+
+
+def test_index_is_mounted_with_pep691_negotiation(served: WebServer, sample_index_dir: Path) -> None:
+    json_page = httpx.get(served.url + "index/simple/six/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    assert json_page.headers["content-type"] == "application/vnd.pypi.simple.v1+json"
+    files = json_page.json()["files"]
+    wheel = next(f for f in files if f["filename"].endswith(".whl"))
+    # Relative file URLs come back absolute and point into the same origin's /index/ mount.
+    assert wheel["url"].startswith(served.url + "index/")
+    body = httpx.get(wheel["url"]).content
+    assert body == (sample_index_dir / "files" / wheel["filename"]).read_bytes()
+    html_page = httpx.get(served.url + "index/simple/six/", headers={"Accept": "text/html"})
+    assert "six-1.17.0" in html_page.text
+    assert html_page.headers["content-type"] == "application/vnd.pypi.simple.v1+html"
+
+
+def test_config_json_points_the_page_at_the_mounts(served: WebServer) -> None:
+    config = httpx.get(served.url + "config.json").json()
+    assert config["pyodideBaseURL"] == "./pyodide/"
+    assert config["indexURLs"] == ["./index/simple/"]
+    # What it points at exists, resolved the way the page resolves it (relative to the page).
+    assert httpx.get(served.url + "pyodide/pyodide.mjs").status_code == 200
+    assert httpx.get(served.url + "index/simple/").status_code == 200
+
+
+def test_config_without_index_leaves_micropip_default(pyodide_dist_dir: Path) -> None:
+    with serve_web_in_thread(pyodide_dist_dir) as server:
+        config = httpx.get(server.url + "config.json").json()
+        assert "indexURLs" not in config
+        assert httpx.get(server.url + "index/simple/").status_code == 404
+
+
+def test_nothing_outside_the_served_folders(served: WebServer) -> None:
+    for path in ("../pyproject.toml", "pyodide/../../pyproject.toml", "%2e%2e/pyproject.toml"):
+        response = httpx.get(served.url + path)
+        assert response.status_code in (400, 404), path
+        assert "[project]" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dist", "{tmp}"], "not a Pyodide distribution"),
+        (["--index", "{tmp}"], "not a built index"),
+        (["--web", "{tmp}"], "no index.html"),
+    ],
+)
+def test_bad_folders_are_one_line_errors(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], pyodide_dist_dir: Path
+) -> None:
+    argv = ["serve", "--port", "1", "--dist", str(pyodide_dist_dir)] + [a.format(tmp=tmp_path) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
