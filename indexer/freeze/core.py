@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
@@ -67,11 +67,15 @@ class LocationMap:
         return cls(tuple(rules))
 
     def rewrite(self, location: str) -> str | None:
+        """The published URL of a local ``location``; a prefix may be a URL (``file:``, ``emfs:``) or a path."""
+        parts = urlsplit(location)
+        forms = [location] + ([unquote(parts.path)] if parts.scheme in ("file", "emfs") else [])
         for prefix, url in self.rules:
             if prefix is None:
                 return url + _basename(location)
-            if location.startswith(prefix):
-                return url + location[len(prefix) :]
+            for form in forms:
+                if form.startswith(prefix):
+                    return url + form[len(prefix) :]
         return None
 
 
@@ -159,9 +163,7 @@ async def freeze(
     cache = DiskCache(cache_dir) if cache_dir is not None else None
     if offline and cache is None:
         raise FreezeError("--offline needs a cache directory (the cache of an earlier online freeze)")
-    client = Client(
-        transport, concurrency=concurrency, timeout=timeout, retries=retries, cache=cache, offline=offline
-    )
+    client = Client(transport, concurrency=concurrency, timeout=timeout, retries=retries, cache=cache, offline=offline)
     try:
         resolver = Resolver(client, index_urls, base_lock=base_packages, verify_record=verify_record)
         resolutions = await resolver.resolve_all(dists, on_done=on_resolved)

@@ -100,9 +100,7 @@ async def match_installed(
         tagged = [f for f in candidates if wheel_tags(f.filename) == wanted_tags]
         if not tagged:
             listed = ", ".join(sorted(f.filename for f in candidates))
-            return Match(
-                None, miss="no-tags", detail=f"no wheel with tags {'.'.join(sorted(wanted_tags))} ({listed})"
-            )
+            return Match(None, miss="no-tags", detail=f"no wheel with tags {'.'.join(sorted(wanted_tags))} ({listed})")
         candidates = tagged
     else:
         notes.append("no WHEEL tags installed: matched on metadata alone")

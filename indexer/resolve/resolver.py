@@ -151,9 +151,11 @@ class Resolver:
                 res.unlockable("vcs", f"installed from a VCS checkout ({redact(str(url))})")
                 return True
             if "dir_info" in rec.direct_url:
-                editable = rec.direct_url["dir_info"].get("editable") if isinstance(
-                    rec.direct_url["dir_info"], dict
-                ) else False
+                editable = (
+                    rec.direct_url["dir_info"].get("editable")
+                    if isinstance(rec.direct_url["dir_info"], dict)
+                    else False
+                )
                 kind = "an editable local directory" if editable else "a local directory or checkout"
                 res.unlockable("local-path", f"installed from {kind} ({redact(str(url))})")
                 return True

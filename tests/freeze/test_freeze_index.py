@@ -1,0 +1,319 @@
+"""Freeze against a real local index: identity proved by the PEP 658 metadata hash, and every fault path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.freeze.core import FreezeResult, freeze
+from indexer.index.server import IndexServer
+from tests.freeze.conftest import IndexEnv, copy_site, unpack, uv_install
+from tests.support.wheels import build_wheel
+
+
+async def run_freeze(site: Path, index_url: str, **kw: Any) -> FreezeResult:
+    kw.setdefault("retries", 2)
+    kw.setdefault("timeout", 5.0)
+    return await freeze([site], index_urls=[index_url], target="host", **kw)
+
+
+def by_name(result: FreezeResult) -> dict[str, Any]:
+    return {r.canonical_name: r for r in result.resolutions}
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_name_installs_are_locked_to_the_exact_index_file(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)
+    assert res["alpha"].locked and res["beta"].locked
+    # beta 2.0 has two wheels of the installed version; the installed WHEEL tags choose the right one.
+    assert res["beta"].filename == "beta-2.0-py3-none-any.whl"
+    assert res["beta"].sha256 == sha256_file(index_env.wheels / "beta-2.0-py3-none-any.whl")
+    assert res["alpha"].proof == "core-metadata sha256 from the index page"
+    lock = json.loads(result.text)
+    alpha = lock["packages"]["alpha"]
+    assert alpha["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
+    assert alpha["depends"] == ["beta"] and alpha["imports"] == ["alpha"]
+    # One project page per distribution, nothing else: no wheel and no .metadata download.
+    paths = sorted(r.path for r in server.log)
+    assert paths == ["/simple/alpha/", "/simple/beta/"]
+    assert result.report["requests"]["requests"] == 2
+
+
+async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
+    site = tmp_path / "site"
+    wheel = build_wheel(tmp_path / "w", "omega", "1.0", {"omega/__init__.py": ""})
+    unpack(wheel, site)
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["omega"]
+    assert not res.locked and res.reason_code == "not-on-index"
+    assert "omega is not on" in (res.reason or "")
+    assert "omega" not in json.loads(result.text)["packages"]
+
+
+async def test_500_then_success_is_retried(name_site: Path, server: IndexServer) -> None:
+    server.inject("/simple/alpha/*", 500, 503)
+    result = await run_freeze(name_site, server.index_url)
+    assert by_name(result)["alpha"].locked
+    assert [r.status for r in server.requests_for("/simple/alpha/*")] == [500, 503, 200]
+    assert result.report["requests"]["retries"] == 2
+
+
+async def test_500_beyond_retries_is_index_unreachable(name_site: Path, server: IndexServer) -> None:
+    server.inject("/simple/alpha/*", 500, 500, 500)
+    result = await run_freeze(name_site, server.index_url, retries=2)
+    res = by_name(result)["alpha"]
+    assert res.reason_code == "index-unreachable" and "HTTP 500" in (res.reason or "")
+    assert by_name(result)["beta"].locked  # one failing dist never stops the others
+
+
+async def test_connection_reset_is_retried(name_site: Path, server: IndexServer) -> None:
+    server.inject("/simple/beta/*", "reset")
+    result = await run_freeze(name_site, server.index_url)
+    assert by_name(result)["beta"].locked
+    assert len(server.requests_for("/simple/beta/*")) == 2
+
+
+async def test_slow_body_past_timeout(name_site: Path, server: IndexServer) -> None:
+    server.inject("/simple/alpha/*", ("slow", 3.0))
+    result = await run_freeze(name_site, server.index_url, timeout=0.5, retries=0)
+    res = by_name(result)["alpha"]
+    assert res.reason_code == "index-unreachable" and "0.5 s" in (res.reason or "")
+    server.inject("/simple/alpha/*", ("slow", 3.0))
+    retried = await run_freeze(name_site, server.index_url, timeout=0.5, retries=1)
+    assert by_name(retried)["alpha"].locked
+
+
+def _page(server: IndexServer, project: str) -> dict[str, Any]:
+    import httpx
+
+    resp = httpx.get(f"{server.index_url}{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    server.clear_log()
+    return dict(resp.json())
+
+
+async def test_wrong_metadata_hash_is_never_locked(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    for f in page["files"]:
+        f["core-metadata"] = {"sha256": "0" * 64}
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)["alpha"]
+    assert not res.locked and res.reason_code == "local-build"
+
+
+async def test_metadata_file_not_matching_advertised_hash_is_rejected(name_site: Path, server: IndexServer) -> None:
+    # The page gives no hash, only "there is a metadata file": the client must fetch it, verify, compare.
+    page = _page(server, "alpha")
+    for f in page["files"]:
+        f["core-metadata"] = True
+        f.pop("dist-info-metadata", None)
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    ok = await run_freeze(name_site, server.index_url)
+    assert by_name(ok)["alpha"].proof == "sha256 of the PEP 658 metadata file"
+    assert any(r.path.endswith("alpha-1.0-py3-none-any.whl.metadata") for r in server.log)
+
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    server.inject(
+        "*/alpha-1.0-py3-none-any.whl.metadata", ("body", b"Metadata-Version: 2.1\nName: evil\n", "text/plain")
+    )
+    bad = await run_freeze(name_site, server.index_url)
+    res = by_name(bad)["alpha"]
+    assert not res.locked
+    assert any("names 'evil'" in n for n in res.notes)
+
+
+async def test_html_where_json_was_asked(index_env: IndexEnv, name_site: Path, server: IndexServer) -> None:
+    html = (index_env.index_dir / "simple" / "alpha" / "index.html").read_bytes()
+    server.inject("/simple/alpha/*", ("body", html, "text/html; charset=utf-8"))
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)["alpha"]
+    assert res.locked and res.evidence == ["index page (html)"]
+    assert res.url is not None and res.url.startswith("http://127.0.0.1:")
+
+
+async def test_relative_urls_resolve_against_the_page(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    page = _page(server, "alpha")
+    for f in page["files"]:
+        f["url"] = "../../files/" + f["filename"]
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    result = await run_freeze(name_site, server.index_url)
+    entry = json.loads(result.text)["packages"]["alpha"]
+    assert entry["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
+
+
+async def test_unsupported_api_major_version_fails(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    page["meta"]["api-version"] = "2.0"
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)["alpha"]
+    assert res.reason_code == "index-unreachable" and "unsupported simple API version 2.0" in (res.reason or "")
+
+
+async def test_credentials_never_reach_any_output(name_site: Path, server: IndexServer) -> None:
+    secret_url = server.index_url.replace("http://", "http://alice:s3cret@")
+    result = await run_freeze(name_site, secret_url)
+    assert by_name(result)["alpha"].locked
+    # The credentials were really used on the wire ...
+    assert any(r.headers.get("Authorization", "").startswith("Basic ") for r in server.log)
+    # ... and appear in no output.
+    pylock = await run_freeze(name_site, secret_url, format="pylock")
+    for text in (result.text, json.dumps(result.report), pylock.text, json.dumps(pylock.report)):
+        assert "s3cret" not in text and "alice" not in text
+
+
+async def test_local_build_with_same_name_and_version_is_unlockable(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    # delta 1.0 is on the index; this one was built here from other sources (its METADATA differs too).
+    local = build_wheel(
+        tmp_path / "local", "delta", "1.0", {"delta/__init__.py": "D = 'local'\n"}, metadata={"Summary": "built here"}
+    )
+    site = tmp_path / "site"
+    unpack(local, site)
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["delta"]
+    assert not res.locked and res.reason_code == "local-build"
+    assert "1.0 is on" in (res.reason or "")
+    assert "delta" not in json.loads(result.text)["packages"]
+
+
+async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    # Same name, version AND METADATA as the index's delta 1.0, different code: the recorded path still
+    # holds the bytes, and they are not the index's bytes.
+    local = build_wheel(
+        tmp_path / "local", "delta", "1.0", {"delta/__init__.py": "D = 'patched'\n"}, metadata={"Summary": "released"}
+    )
+    site = tmp_path / "site"
+    uv_install(site, str(local))
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["delta"]
+    assert not res.locked and res.reason_code == "local-build"
+    mapped = await run_freeze(site, server.index_url, base_urls=[f"{tmp_path}/local/=https://example.invalid/w/"])
+    entry = json.loads(mapped.text)["packages"]["delta"]
+    assert entry["file_name"] == "https://example.invalid/w/delta-1.0-py3-none-any.whl"
+    assert entry["sha256"] == sha256_file(local)
+
+
+async def test_verify_record_catches_same_metadata_different_files(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    local = build_wheel(
+        tmp_path / "local", "delta", "1.0", {"delta/__init__.py": "D = 'patched'\n"}, metadata={"Summary": "released"}
+    )
+    site = tmp_path / "site"
+    unpack(local, site)  # nothing recorded: only the files can tell
+    plain = await run_freeze(site, server.index_url)
+    assert by_name(plain)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
+    server.clear_log()
+    verified = await run_freeze(site, server.index_url, verify_record=True)
+    res = by_name(verified)["delta"]
+    assert not res.locked and res.reason_code == "record-mismatch" and "delta/__init__.py" in (res.reason or "")
+    wheel_size = (index_env.wheels / "delta-1.0-py3-none-any.whl").stat().st_size
+    fetched = sum(r.bytes_sent for r in server.log if r.path.endswith(".whl"))
+    assert all(r.status == 206 for r in server.log if r.path.endswith(".whl"))
+    assert fetched <= wheel_size  # ranges, never more than the wheel
+
+
+async def test_verify_record_passes_for_the_real_file(name_site: Path, server: IndexServer) -> None:
+    result = await run_freeze(name_site, server.index_url, verify_record=True)
+    for name in ("alpha", "beta"):
+        res = by_name(result)[name]
+        assert res.locked and res.record_verified is True
+
+
+async def test_modified_metadata_is_reported(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    site = copy_site(name_site, tmp_path / "site")
+    meta = site / "alpha-1.0.dist-info" / "METADATA"
+    meta.write_text(meta.read_text() + "Summary: edited\n")
+    result = await run_freeze(site, server.index_url)
+    assert by_name(result)["alpha"].reason_code == "modified"
+
+
+async def test_installer_records_lock_without_network(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    di = site / "beta-2.0.dist-info"
+    (di / "INSTALLER").write_text("micropip\n")
+    (di / "PYODIDE_URL").write_text(f"{server.url}files/{wheel.name}")
+    (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["beta"]
+    assert res.locked and res.method == "pyodide-url" and server.log == []
+
+
+async def test_directory_install_is_local_path(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    (site / "beta-2.0.dist-info" / "direct_url.json").write_text(
+        json.dumps({"url": "file:///home/me/src/beta", "dir_info": {"editable": True}})
+    )
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["beta"]
+    assert res.reason_code == "local-path" and "editable" in (res.reason or "")
+
+
+async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    cache = tmp_path / "cache"
+    online = await run_freeze(name_site, server.index_url, cache_dir=cache)
+    server.clear_log()
+    offline = await run_freeze(name_site, server.index_url, cache_dir=cache, offline=True)
+    assert offline.text == online.text
+    assert server.log == [] and offline.report["requests"]["requests"] == 0
+    assert offline.report["requests"]["cache_hits"] == 2
+    # Without a cache entry, --offline says so rather than guessing.
+    empty = await run_freeze(name_site, server.index_url, cache_dir=tmp_path / "empty", offline=True)
+    assert {r.reason_code for r in empty.resolutions} == {"index-unreachable"}
+
+
+async def test_only_installed_and_base_lock(name_site: Path, server: IndexServer) -> None:
+    base = {
+        "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+        "packages": {
+            "six": {
+                "name": "six",
+                "version": "1.17.0",
+                "file_name": "six-1.17.0-py2.py3-none-any.whl",
+                "install_dir": "site",
+                "sha256": "ab" * 32,
+                "package_type": "package",
+                "imports": ["six"],
+                "depends": ["not-there"],
+            },
+        },
+    }
+    kept = json.loads((await run_freeze(name_site, server.index_url, base_lock=base)).text)
+    assert set(kept["packages"]) == {"alpha", "beta", "six"}
+    assert kept["packages"]["six"]["depends"] == []  # no dangling depends
+    only = json.loads((await run_freeze(name_site, server.index_url, base_lock=base, only_installed=True)).text)
+    assert set(only["packages"]) == {"alpha", "beta"}
+    assert only["info"] == base["info"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, concurrency: int) -> None:
+    from indexer.resolve.client import Client
+
+    async with Client(concurrency=concurrency) as client:
+        import asyncio
+
+        url = f"{server.index_url}alpha/"
+        responses = await asyncio.gather(*(client.get(url) for _ in range(10)))
+    assert {r.status for r in responses} == {200}
+    assert len(server.requests_for("/simple/alpha/*")) == 1
