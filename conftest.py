@@ -2,9 +2,9 @@
 
 Tiers (markers registered in pyproject.toml) are assigned here, so a test never has to remember them:
 
-* ``browser``: every test under ``tests/browser/``;
+* ``browser``: every test that uses the ``chromium_page`` fixture (headless Debian Chromium via Playwright);
 * ``pyodide``: every test that uses a Pyodide fixture below or pytest-pyodide's (``selenium*``, ``runtime``,
-  i.e. ``@run_in_pyodide``), and everything under ``tests/browser/`` too;
+  i.e. ``@run_in_pyodide``);
 * everything else is the CPython unit tier. ``make test-unit`` runs ``-m "not pyodide and not browser"``.
 
 Fixtures (all paths are real, made by ``make setup``; a test that needs one skips with a clear message only when
@@ -16,7 +16,8 @@ set-up has not been run):
 * ``sample_index``: that index served on 127.0.0.1 (one server per session; the request log, faults and latency
   are reset before each test that uses it);
 * ``pyodide``: a booted Pyodide (Node) shared by the tests of one module; ``fresh_pyodide``: a factory that
-  boots new runtimes with custom options (``lock_file_contents=...``) and closes them after the test.
+  boots new runtimes with custom options (``lock_file_contents=...``) and closes them after the test;
+* ``chromium_page``: a Playwright page in Debian's headless Chromium (no browser download; quiet offline flags).
 
 pytest-pyodide (``@run_in_pyodide``) is pointed at ``build/pyodide-dist`` with the Node runtime unless
 ``--dist-dir`` / ``--runtime`` are given on the command line.
@@ -24,6 +25,7 @@ pytest-pyodide (``@run_in_pyodide``) is pointed at ``build/pyodide-dist`` with t
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,12 @@ ROOT = Path(__file__).resolve().parent
 DIST_DIR = ROOT / "build" / "pyodide-dist"
 SAMPLE_WHEELS_DIR = ROOT / ".cache" / "wheels" / "samples"
 _SETUP_HINT = "run `make setup` first"
+# Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the real binary (never `playwright install`).
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
 
 # Fixtures that mean "this test runs inside real Pyodide".
 _PYODIDE_FIXTURES = {"pyodide", "fresh_pyodide", "runtime", "selenium", "selenium_standalone", "selenium_module_scope"}
@@ -49,12 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    browser_dir = ROOT / "tests" / "browser"
     for item in items:
-        if browser_dir in Path(str(item.path)).parents:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "chromium_page" in fixtures:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.pyodide)
-        elif _PYODIDE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        elif _PYODIDE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.pyodide)
 
 
@@ -141,3 +148,23 @@ def fresh_pyodide(pyodide_dist_dir: Path) -> Iterator[Callable[..., PyodideNode]
     yield boot
     for handle in handles:
         handle.close()
+
+
+@pytest.fixture
+def chromium_page(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A Playwright page in headless Debian Chromium; the browser is closed after the test."""
+    if not CHROMIUM.exists() or shutil.which("chromedriver") is None:
+        pytest.skip(f"Debian chromium not installed ({CHROMIUM}): {_SETUP_HINT}")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium")
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(profile / var.lower()))
+    # Selenium users: point Selenium Manager at the Debian driver so it never downloads one.
+    monkeypatch.setenv("SE_CHROMEDRIVER", shutil.which("chromedriver") or "")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
