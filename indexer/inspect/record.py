@@ -13,10 +13,13 @@ import csv
 import hashlib
 import io
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.inspect.model import Problem
+
+_URLSAFE_B64 = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass
@@ -85,6 +88,8 @@ def _check_hash(value: str) -> str | None:
     if algo not in hashlib.algorithms_guaranteed or algo in ("md5", "sha1"):
         # PEP 376 / the wheel spec: a hash from hashlib.algorithms_guaranteed, and not md5 or sha1.
         return f"hash algorithm {algo!r} is not allowed"
+    if not _URLSAFE_B64.match(digest):
+        return f"hash digest {digest!r} is not urlsafe base64 without padding"
     try:
         raw = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4))
     except (binascii.Error, ValueError):
@@ -115,7 +120,7 @@ def parse_record(text: str, dist_label: str) -> Record:
             )
             if not row[0]:
                 continue
-            row = [*row[:3], "", ""][:3]
+            row = [row[0], "", ""]  # only the path is trustworthy in a malformed row
         path, hash_value, size_value = row
         normalized, code = normalize_path(path)
         if code is not None and not _is_script_outside(path, code):
