@@ -11,6 +11,7 @@ attribute path ``a.b`` looked up in module ``mod``; resolving them is :mod:`inde
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from indexer.symbols.target import Target
 #: Binding kinds. "alias" points at ``target``; "lazy" is an alias that only exists on first access.
 DEFINITION_KINDS = frozenset({"class", "function", "variable", "type_alias"})
 
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
 
 
@@ -155,9 +157,11 @@ class _Extractor:
         self.str_lists: dict[str, list[str]] = {}  # `_names = ["a", "b"]`, for `__all__ = _names + ...`
         self.str_maps: dict[str, dict[str, list[str]]] = {}  # dict literals: lazy-import tables
         self.getattr_names: set[str] = set()  # names read inside module __getattr__
+        self.all_aliases: dict[str, str] = {}  # `from m import __all__ as x`: x -> m
         self.type_only = False
         self.conditional = False
         self.alternative = False
+        self.guarded = False  # inside a `try:` body: what it replaces stays as a fallback
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -187,8 +191,9 @@ class _Extractor:
             existing.alternatives.append(target if target else f"{kind}@{line}")
             return
         binding = Binding(kind, target, line, conditional=self.conditional or self.alternative, hidden=hidden)
-        if existing is not None and existing.type_only:
-            pass  # the runtime binding replaces the type-only one
+        if self.guarded and existing is not None and not existing.type_only:
+            # `def f(): ...` then `try: from fast import f`: if `fast` is missing, the def is what runs
+            binding.alternatives = [existing.target or f"{existing.kind}@{existing.line}", *existing.alternatives]
         bindings[name] = binding
 
     def qualify(self, node: ast.expr) -> str | None:
@@ -233,6 +238,8 @@ class _Extractor:
                 return self.target.platform
             if qualified in ("sys.version_info.major", "sys.version_info.minor"):
                 return self.version[0 if qualified.endswith("major") else 1]
+            if qualified == "__name__":
+                return self.info.name  # `if __name__ == "__main__":` never runs on import
             if isinstance(node, ast.Name) and node.id in self.constants:
                 return self.constants[node.id]
             return UNKNOWN
@@ -360,6 +367,14 @@ class _Extractor:
             if alias.name == "*":
                 if not self.type_only and module not in self.info.star_imports:
                     self.info.star_imports.append(module)
+                continue
+            if alias.name == "__all__" and not self.type_only:
+                if alias.asname and alias.asname != "__all__":
+                    self.all_aliases[alias.asname] = module
+                else:  # `from .cli import __all__`: this module exports what that one does
+                    self.info.all_names = []
+                    self.info.all_from = [module]
+                    self.info.all_dynamic = False
                 continue
             hidden = self.stub and alias.asname != alias.name
             self.bind(alias.asname or alias.name, "alias", f"{module}:{alias.name}", node.lineno, hidden=hidden)
@@ -511,7 +526,11 @@ class _Extractor:
                     self.walk(handler.body)
             self.with_flags(node.body, alternative=True)
         else:
-            self.walk(node.body)
+            saved, self.guarded = self.guarded, True
+            try:
+                self.walk(node.body)
+            finally:
+                self.guarded = saved
             for handler in node.handlers:
                 self.with_flags(handler.body, alternative=True)
             self.walk(node.orelse)
@@ -575,6 +594,16 @@ class _Extractor:
             table = _string_table(value)
             if table:
                 self.str_maps[name] = table
+        if name == "__getattr__" and not self.type_only and not self.stub:
+            self.info.dynamic = True  # `__getattr__ = make_getattr(__name__)` (PEP 562, built by a factory)
+        if (
+            isinstance(value, ast.Name)
+            and value.id in _BUILTIN_NAMES
+            and value.id not in self.info.bindings
+            and name != "__getattr__"
+        ):
+            self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
+            return
         if isinstance(value, ast.Name | ast.Attribute) and name != "__getattr__":
             target = self.local_target(value)
             if target is not None:
@@ -618,6 +647,8 @@ class _Extractor:
                     info.all_names.append(name)
         elif isinstance(node, ast.Name) and node.id == "__all__":
             pass  # `__all__ = __all__ + [...]`
+        elif isinstance(node, ast.Name) and node.id in self.all_aliases:
+            info.all_from.append(self.all_aliases[node.id])
         else:
             info.all_dynamic = True
 
