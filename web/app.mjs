@@ -93,15 +93,15 @@ async function main() {
     app.capabilities = await app.runtime.capabilities();
     $("index-urls").value = app.capabilities.index_urls.join("\n");
     $("ext-version").textContent = `${app.capabilities.micropip_ext ?? "not installed"} (micropip ${app.capabilities.micropip})`;
-    BUTTONS.forEach((id) => ($(id).disabled = false));
-    setStatus("Ready.", "ready");
   } catch (err) {
     const message = showError("Starting", err);
     setStatus(`Could not start: ${message}`, "failed");
     return;
   }
-  clearErrors();
-  action("Reading the environment", refreshEnvironment);
+  setStatus("Reading the environment…", "loading");
+  await refreshEnvironment().catch((err) => showError("Reading the environment", err));
+  BUTTONS.forEach((id) => ($(id).disabled = false));
+  setStatus("Ready.", "ready");
 }
 
 app.ready = main();

@@ -98,7 +98,10 @@ def set_index_urls(urls_json: str) -> str:
     """Point micropip (and so install and freeze) at these indexes; an empty list keeps micropip's default."""
     import micropip
 
-    urls = [u for u in json.loads(urls_json) if u.strip()]
+    # micropip appends "/<name>/" to a URL without a {package_name} placeholder: drop the trailing slash
+    # so ".../simple/" asks for ".../simple/<name>/", not ".../simple//<name>/".
+    urls = [u.strip() if "{package_name}" in u else u.strip().rstrip("/") for u in json.loads(urls_json)]
+    urls = [u for u in urls if u]
     if urls:
         micropip.set_index_urls(urls)
     return json.dumps(index_urls())

@@ -1,0 +1,237 @@
+"""The web page in headless Debian Chromium: real Pyodide, real local index, everything on 127.0.0.1.
+
+Playwright drives the system Chromium (never a downloaded browser). Each test opens a fresh page, which boots
+its own Pyodide from ``build/pyodide-dist`` served by ``indexer serve`` (``indexer.web_server``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.utils import parse_wheel_filename
+
+from indexer.index.server import serve_in_thread
+from indexer.web_server import DEFAULT_WEB_DIR, WebServer, serve_web_in_thread
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")  # the real binary; /usr/bin/chromium is a wrapper script
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+BOOT_TIMEOUT_MS = 180_000
+ACTION_TIMEOUT_MS = 180_000
+
+Page = Any  # playwright.sync_api.Page
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing: run `make setup` (apt: chromium chromium-driver)")
+    home = tmp_path_factory.mktemp("chromium-home")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=env)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def locks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("locks")
+
+
+@pytest.fixture(scope="module")
+def site(pyodide_dist_dir: Path, sample_index_dir: Path, locks_dir: Path) -> Iterator[WebServer]:
+    """`indexer serve` with the sample index, plus /locks/ where tests put downloaded lockfiles."""
+    with serve_web_in_thread(pyodide_dist_dir, sample_index_dir, extra={"locks": locks_dir}) as server:
+        yield server
+
+
+class AppPage:
+    """One browser page of the app, with what it logged and requested."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self.page = page
+        self.origin = origin
+        self.requests: list[str] = []
+        self.page_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+    def wait_booted(self) -> None:
+        self.page.wait_for_function(
+            "['ready', 'failed'].includes(document.getElementById('status').dataset.state)", timeout=BOOT_TIMEOUT_MS
+        )
+
+    def wait_idle(self) -> None:
+        """Wait until the current action has finished (its buttons come back)."""
+        self.page.wait_for_function(
+            "!document.getElementById('install-button').disabled"
+            " && ['ready', 'failed'].includes(document.getElementById('status').dataset.state)",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+
+    def status(self) -> str:
+        return str(self.page.inner_text("#status"))
+
+    def errors(self) -> list[str]:
+        return [str(t) for t in self.page.locator("#errors .error").all_inner_texts()]
+
+    def capabilities(self) -> dict[str, Any]:
+        return dict(self.page.evaluate("window.micropipExtApp.capabilities"))
+
+    def install(self, text: str) -> None:
+        self.page.fill("#install-input", text)
+        self.page.press("#install-input", "Enter")  # the keyboard submits the form
+        self.page.wait_for_function("document.getElementById('status').dataset.state === 'busy'")
+        self.wait_idle()
+
+    def python(self, code: str) -> Any:
+        """Run Python in this page's Pyodide and return its JSON-encoded result."""
+        result = self.page.evaluate(
+            "async (code) => await window.micropipExtApp.runtime.pyodide.runPythonAsync(code)", code
+        )
+        return json.loads(result)
+
+
+@pytest.fixture
+def open_app(browser: Any, site: WebServer) -> Iterator[Callable[..., AppPage]]:
+    contexts: list[Any] = []
+
+    def open_(query: str = "", *, origin: str | None = None, boot: bool = True) -> AppPage:
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
+        contexts.append(context)
+        app = AppPage(context.new_page(), origin or site.url)
+        app.page.goto(app.origin + query)
+        if boot:
+            app.wait_booted()
+        return app
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def wheel_version(wheels_dir: Path, project: str) -> tuple[str, str]:
+    """(file name, version) of the sample wheel of ``project``: expectations come from the files, not constants."""
+    for wheel in wheels_dir.glob("*.whl"):
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        if name == project:
+            return wheel.name, str(version)
+    raise AssertionError(f"no sample wheel for {project}")
+
+
+def installed_versions(app: AppPage) -> dict[str, str]:
+    return dict(
+        app.python(
+            "import json, importlib.metadata as m\n"
+            "from packaging.utils import canonicalize_name as c\n"
+            "json.dumps({c(d.metadata['Name']): d.version for d in m.distributions()})"
+        )
+    )
+
+
+def test_page_boots_from_the_served_copy_and_stays_on_loopback(
+    open_app: Callable[..., AppPage], site: WebServer, pyodide_dist_dir: Path
+) -> None:
+    app = open_app()
+    assert app.status() == "Ready.", app.errors()
+    assert app.errors() == []
+    lock = json.loads((pyodide_dist_dir / "pyodide-lock.json").read_text())
+    assert app.page.inner_text("#pyodide-base") == site.url + "pyodide/"
+    assert lock["packages"]["micropip-ext"]["version"] in app.page.inner_text("#ext-version")
+    # The served config pointed micropip at the local index.
+    assert app.page.input_value("#index-urls") == site.url + "index/simple"
+    outside = [u for u in app.requests if not u.startswith((site.url, "blob:", "data:"))]
+    assert outside == []
+    assert app.page_errors == []
+
+
+def test_install_by_name_and_by_url_through_the_form(
+    open_app: Callable[..., AppPage], site: WebServer, sample_wheels_dir: Path, tmp_path: Path
+) -> None:
+    six_file, six_version = wheel_version(sample_wheels_dir, "six")
+    mi_file, mi_version = wheel_version(sample_wheels_dir, "more-itertools")
+    app = open_app()
+    site.clear_log()
+    app.install(f"six, {site.url}index/files/{mi_file}")
+    assert app.errors() == [], app.errors()
+    assert app.page.get_attribute("#status", "data-state") == "ready"
+    listed = app.page.locator("#install-result li").all_inner_texts()
+    assert f"six {six_version}" in listed and f"more-itertools {mi_version}" in listed
+    assert installed_versions(app)["six"] == six_version
+    # Both wheels really came from the local index, the name through its project page.
+    fetched = {r.path for r in site.log if r.status == 200}
+    assert {"/index/simple/six/", f"/index/files/{six_file}", f"/index/files/{mi_file}"} <= fetched
+    has_ext_install = app.capabilities()["entry_points"]["install"]
+    note = app.page.locator("#install-note")
+    assert note.is_visible() != has_ext_install
+    if not has_ext_install:
+        assert "micropip.install" in note.inner_text()
+    app.page.screenshot(path=str(tmp_path / "installed.png"), full_page=True)
+
+
+def test_errors_are_readable_in_the_page(open_app: Callable[..., AppPage]) -> None:
+    app = open_app()
+    app.install("no-such-distribution-here")
+    errors = app.errors()
+    assert len(errors) == 1
+    assert "no-such-distribution-here" in errors[0] and "Traceback" not in errors[0].split("Details")[0]
+    assert app.page.get_attribute("#status", "data-state") == "failed"
+    assert "no-such-distribution-here" in app.status()
+    # The full traceback is there for whoever wants it, behind a disclosure.
+    assert app.page.locator("#errors details pre").count() == 1
+    # And the page is usable again, from the keyboard: Dismiss, then the next install works.
+    app.page.focus("#errors .error button")
+    app.page.keyboard.press("Enter")
+    assert app.errors() == []
+    assert app.page.is_enabled("#install-button")
+
+
+def test_labels_and_keyboard_order(open_app: Callable[..., AppPage]) -> None:
+    app = open_app()
+    unlabelled = app.page.evaluate(
+        "[...document.querySelectorAll('input, textarea, select, progress')]"
+        ".filter(e => e.labels.length === 0).map(e => e.id || e.outerHTML)"
+    )
+    assert unlabelled == []
+    assert app.page.get_attribute("#status", "aria-live") == "polite"
+    assert app.page.get_attribute("#errors", "role") == "alert"
+    order: list[str] = []
+    for _ in range(40):
+        app.page.keyboard.press("Tab")
+        focused = app.page.evaluate("document.activeElement.id")
+        if focused:
+            order.append(focused)
+    wanted = ["index-urls", "apply-settings", "install-input", "install-button", "env-refresh", "freeze-button",
+              "symbols-input", "symbols-button"]
+    positions = [order.index(w) for w in wanted]  # ValueError (a failure) if one is not reachable by Tab
+    assert positions == sorted(positions), order
+
+
+def test_any_static_host_with_config_json(
+    open_app: Callable[..., AppPage], pyodide_dist_dir: Path, tmp_path: Path
+) -> None:
+    """The page as plain files on one host, Pyodide on another (CORS), wired only by config.json."""
+    web_copy = tmp_path / "site"
+    shutil.copytree(DEFAULT_WEB_DIR, web_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with serve_in_thread(pyodide_dist_dir) as dist_host, serve_in_thread(web_copy) as static_host:
+        (web_copy / "config.json").write_text(json.dumps({"pyodideBaseURL": dist_host.url}))
+        app = open_app(origin=static_host.url)
+        assert app.status() == "Ready.", app.errors()
+        assert app.page.inner_text("#pyodide-base") == dist_host.url
+        assert any(r.path == "/pyodide.asm.wasm" for r in dist_host.log)
+        # A broken config.json is a readable error in the page, not a blank page.
+        (web_copy / "config.json").write_text("{not json")
+        broken = open_app(origin=static_host.url)
+        assert broken.page.get_attribute("#status", "data-state") == "failed"
+        assert any("config.json is not a valid configuration" in e for e in broken.errors())
