@@ -80,6 +80,8 @@ def _wasm_name(f: BinaryIO) -> str:
 
 def _wasm(f: BinaryIO) -> BinaryInfo:
     info = BinaryInfo("wasm")
+    file_size = f.seek(0, 2)
+    f.seek(0)
     header = f.read(8)
     if len(header) != 8 or header[4:] != b"\x01\x00\x00\x00":
         info.readable = False
@@ -91,6 +93,8 @@ def _wasm(f: BinaryIO) -> BinaryInfo:
                 break
             size = _leb128(f)
             start = f.tell()
+            if start + size > file_size:
+                raise EOFError  # truncated: a section claims more bytes than the file has
             if section_id[0] == 0:  # custom section: name, then payload
                 name = _wasm_name(f)
                 if name in ("dylink.0", "dylink"):

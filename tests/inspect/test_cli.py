@@ -1,0 +1,59 @@
+"""``python -m indexer inspect``: the table, --json, --target, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.inspect.installs import uv_install
+from tests.support.wheels import build_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", "inspect", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def _site(tmp_path: Path) -> Path:
+    wheels = tmp_path / "w"
+    a = build_wheel(wheels, "alpha", "1.0", {"alpha/__init__.py": ""}, metadata={"Requires-Dist": "beta>=9"})
+    b = build_wheel(wheels, "beta", "1.0", {"beta.py": "", "beta_paths.pth": "."})
+    site = tmp_path / "site"
+    uv_install(site, str(a), str(b))
+    return site
+
+
+def test_json_output(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    result = _run(str(site), "--json", "--target", "pyodide")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["target"] == "pyodide"
+    names = {d["name"]: d for d in data["distributions"]}
+    assert names["alpha"]["imports"] == ["alpha"]
+    assert names["alpha"]["source"]["kind"] == "url"
+    assert names["beta"]["files"]["source"] == 1
+
+
+def test_table_output(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    result = _run(str(site))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:5] == ["NAME", "VERSION", "INSTALLER", "SOURCE", "IMPORTS"]
+    assert any(line.startswith("alpha") and line.rstrip().endswith("alpha") for line in lines)
+    assert "  beta: beta_paths.pth" in lines
+    assert any("requirement-conflict: alpha 1.0 requires beta>=9" in line for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_directory_is_one_line(tmp_path: Path) -> None:
+    result = _run(str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "not a directory" in result.stderr
