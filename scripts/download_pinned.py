@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def pip_env() -> dict[str, str]:
     return env
 
 
-def download(requirements: Path, dest: Path) -> list[Path]:
+def download(requirements: Path, dest: Path, extra_pip_args: Sequence[str] = ()) -> list[Path]:
     """Make sure every pin of ``requirements`` is in ``dest``; return the wheel paths."""
     pins = parse_requirements(requirements.read_text())
     dest.mkdir(parents=True, exist_ok=True)
@@ -91,7 +92,7 @@ def download(requirements: Path, dest: Path) -> list[Path]:
         cmd = [
             sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps",
             "--only-binary=:all:", "--python-version", "3.14", "--implementation", "py",
-            "--abi", "none", "--platform", "any", "-d", str(dest), "-r", str(requirements),
+            "--abi", "none", "--platform", "any", "-d", str(dest), "-r", str(requirements), *extra_pip_args,
         ]  # fmt: skip
         subprocess.run(cmd, check=True, env=pip_env())
     wheels = []

@@ -117,11 +117,17 @@ const ops = {
     // loadPackage reports failures through errorCallback, not by throwing: collect them and hand them back.
     const errors = [];
     const messages = [];
-    const loaded = await pyodide.loadPackage(req.names, {
-      messageCallback: (m) => messages.push(m),
-      errorCallback: (m) => errors.push(m),
-      checkIntegrity: req.check_integrity ?? true,
-    });
+    // An unknown name throws instead; report both kinds the same way.
+    let loaded = [];
+    try {
+      loaded = await pyodide.loadPackage(req.names, {
+        messageCallback: (m) => messages.push(m),
+        errorCallback: (m) => errors.push(m),
+        checkIntegrity: req.check_integrity ?? true,
+      });
+    } catch (e) {
+      errors.push(String(e?.message ?? e));
+    }
     return { ok: true, value: { loaded: loaded.map((p) => p.name), errors, messages } };
   },
   async run_js(req) {

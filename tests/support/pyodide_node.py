@@ -102,14 +102,17 @@ class PyodideNode:
         """Start Node and ``loadPyodide({indexURL: dist_dir, ...})``.
 
         ``lock_file_contents`` (a JSON string or a mapping) and ``lock_file_url`` replace the dist dir's own
-        ``pyodide-lock.json``; Node prefixes ``package_base_url`` (default: the lockfile's directory) to every
-        lock entry's ``file_name``. ``packages`` are loaded during boot; ``options`` passes any other
+        ``pyodide-lock.json``. Node prefixes ``package_base_url`` to every lock entry's ``file_name`` (even an
+        absolute URL); it defaults to the lockfile's directory, and with ``lock_file_contents`` (which has no
+        directory) to ``dist_dir``. ``packages`` are loaded during boot; ``options`` passes any other
         ``loadPyodide`` option verbatim.
         """
         handle = cls()
         opts: dict[str, Any] = dict(options or {})
         if lock_file_url is not None:
             opts["lockFileURL"] = lock_file_url
+        if package_base_url is None and lock_file_contents is not None:
+            package_base_url = str(Path(dist_dir).resolve()) + "/"
         if package_base_url is not None:
             opts["packageBaseUrl"] = package_base_url
         if packages:
