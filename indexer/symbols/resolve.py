@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from indexer.symbols import stdlib
 from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
 
-MAX_STEPS = 200
+MAX_STEPS = 100_000  # cycles are caught by `seen`; this only bounds a pathological chain
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,57 @@
+"""Real wheels, really installed: each test builds the packages it needs and installs them with uv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.symbols import SymbolIndex, Target, load_shards
+from indexer.symbols.cache import ShardCache
+from tests.support.wheels import build_wheel
+
+UV = Path(sys.executable).with_name("uv")
+
+Installer = Callable[..., Path]
+
+
+def install_wheel(wheel: Path, site: Path) -> None:
+    subprocess.run(
+        [str(UV), "pip", "install", "--quiet", "--target", str(site), "--no-deps", "--no-index", str(wheel)],
+        check=True, capture_output=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    path = tmp_path / "site"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def install(tmp_path: Path, site: Path) -> Installer:
+    """install(name, version, files, **build_wheel_options) -> site dir, via a real wheel and uv."""
+
+    def _install(name: str, version: str, files: Mapping[str, bytes | str], **options: Any) -> Path:
+        wheel = build_wheel(tmp_path / "wheels", name, version, files, **options)
+        install_wheel(wheel, site)
+        return site
+
+    return _install
+
+
+def build_index(
+    site: Path, target: Target | None = None, cache: ShardCache | None = None, *, private: bool = False
+) -> dict[str, Any]:
+    target = target or Target.running()
+    return SymbolIndex(load_shards([site], target, cache), target).to_json(include_private=private)
+
+
+def symbols(index: dict[str, Any], dist: str, module: str) -> dict[str, Any]:
+    result: dict[str, Any] = index["distributions"][dist]["modules"][module]["symbols"]
+    return result

@@ -1,0 +1,198 @@
+"""Each static pattern on a small package built and installed by the test (no package code runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.symbols import Target
+from tests.symbols.conftest import Installer, build_index, symbols
+
+PY314_EMSCRIPTEN = Target((3, 14, 2), "emscripten")
+PY38_LINUX = Target((3, 8, 10), "linux")
+
+
+def test_all_forms_literal_augmented_extend_append_and_submodule_all(install: Installer) -> None:
+    site = install("allforms", "1.0", {
+        "allforms/__init__.py": (
+            "from ._a import *\nfrom ._a import __all__ as _a_all\nfrom . import _b\nfrom ._b import *\n"
+            "from ._c import c1, c2\nfrom ._d import d1\n"
+            "__all__ = ['c1']\n__all__ += _a_all\n__all__ += _b.__all__\n__all__.extend(['c2'])\n"
+            "__all__.append('d1')\nhidden = 1\n"
+        ),
+        "allforms/_a.py": "__all__ = ('a1',)\ndef a1(): pass\ndef a_private(): pass\n",
+        "allforms/_b.py": "__all__ = ['b1']\nclass b1: pass\n",
+        "allforms/_c.py": "c1 = 1\nc2 = 2\n",
+        "allforms/_d.py": "def d1(): pass\n",
+        "allforms/cli.py": "__all__ = ['main']\ndef main(): pass\n",
+        "allforms/legacy.py": "from .cli import *\nfrom .cli import __all__\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "allforms", "allforms")
+    assert set(top) == {"c1", "a1", "b1", "c2", "d1"}  # `hidden` is public-looking but not in __all__
+    assert all(entry["explicit"] for entry in top.values())
+    assert top["a1"] == {"kind": "function", "defined_in": "allforms._a.a1", "distribution": "allforms",
+                         "explicit": True}
+    assert top["b1"]["kind"] == "class" and top["b1"]["defined_in"] == "allforms._b.b1"
+    assert top["c2"]["kind"] == "variable"
+    assert index["distributions"]["allforms"]["modules"]["allforms"]["exports"] == "explicit"
+    legacy = symbols(index, "allforms", "allforms.legacy")
+    assert set(legacy) == {"main"} and legacy["main"]["defined_in"] == "allforms.cli.main"
+
+
+def test_without_all_public_names_are_underscore_free_bindings(install: Installer) -> None:
+    site = install("plain", "1.0", {
+        "plain/__init__.py": "import os\nfrom .sub import thing\n_private = 1\nVALUE = 2\n",
+        "plain/sub.py": "def thing(): pass\n",
+    })
+    top = symbols(build_index(site), "plain", "plain")
+    assert set(top) == {"os", "thing", "VALUE"}  # `sub`: only an attribute by import side effect
+    assert top["os"] == {"kind": "external", "defined_in": "os", "distribution": None, "origin": "stdlib"}
+    assert "explicit" not in top["thing"]
+
+
+def test_version_and_platform_branches_follow_the_target(install: Installer) -> None:
+    site = install("branchy", "1.0", {
+        "branchy/__init__.py": (
+            "import sys\nimport typing\n"
+            "if sys.version_info >= (3, 11):\n    from typing import Self\nelse:\n    class Self: pass\n"
+            "if sys.version_info[:2] < (3, 9):\n    OLD = 1\n"
+            "if sys.platform == 'emscripten':\n    from ._web import fetch\nelse:\n    from ._native import fetch\n"
+            "if sys.platform.startswith('linux') and sys.version_info.major == 3:\n    LINUX3 = True\n"
+            "_NEW = sys.version_info >= (3, 13, 0, 'beta')\n"
+            "if _NEW:\n    def shiny(): pass\n"
+        ),
+        "branchy/_web.py": "def fetch(): pass\n",
+        "branchy/_native.py": "def fetch(): pass\n",
+    })
+    web = symbols(build_index(site, PY314_EMSCRIPTEN), "branchy", "branchy")
+    assert web["Self"]["kind"] == "external" and web["Self"]["defined_in"] == "typing.Self"
+    assert web["fetch"]["defined_in"] == "branchy._web.fetch"
+    assert "OLD" not in web and "LINUX3" not in web
+    assert web["shiny"]["kind"] == "function"
+    old = symbols(build_index(site, PY38_LINUX), "branchy", "branchy")
+    assert old["Self"] == {"kind": "class", "defined_in": "branchy.Self", "distribution": "branchy"}
+    assert old["fetch"]["defined_in"] == "branchy._native.fetch"
+    assert "OLD" in old and "LINUX3" in old and "shiny" not in old
+    for entry in [*web.values(), *old.values()]:
+        assert "conditional" not in entry  # every branch here is decidable for the target
+
+
+def test_type_checking_imports_are_type_only(install: Installer) -> None:
+    site = install("typed", "1.0", {
+        "typed/__init__.py": (
+            "from typing import TYPE_CHECKING\nimport typing as t\n"
+            "if TYPE_CHECKING:\n    from ._heavy import Heavy\nelse:\n    Light = 1\n"
+            "if not t.TYPE_CHECKING:\n    RUNTIME = 1\n"
+        ),
+        "typed/_heavy.py": "class Heavy: pass\n",
+    })
+    index = build_index(site, private=True)
+    top = symbols(index, "typed", "typed")
+    assert top["Heavy"]["type_only"] is True and top["Heavy"]["defined_in"] == "typed._heavy.Heavy"
+    assert "type_only" not in top["Light"] and "type_only" not in top["RUNTIME"]
+    public = symbols(build_index(site), "typed", "typed")
+    assert "Heavy" not in public and "Light" in public
+
+
+def test_try_except_import_error_records_alternatives(install: Installer) -> None:
+    site = install("fallback", "1.0", {
+        "fallback/__init__.py": (
+            "try:\n    from not_installed_accel import dumps\nexcept ImportError:\n    from ._slow import dumps\n"
+            "def parse(): pass\n"
+            "try:\n    from also_missing import parse\nexcept ImportError:\n    pass\n"
+        ),
+        "fallback/_slow.py": "def dumps(): pass\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "fallback", "fallback")
+    # the primary target is not installed, so the fallback is where the name really comes from
+    assert top["dumps"]["defined_in"] == "fallback._slow.dumps"
+    assert top["dumps"]["alternatives"] == ["fallback._slow:dumps"]
+    assert top["parse"] == {"kind": "function", "defined_in": "fallback.parse", "distribution": "fallback",
+                            "alternatives": ["function@5"]}
+
+
+def test_pep562_getattr_lazy_table_and_type_checking_targets(install: Installer) -> None:
+    site = install("lazytab", "1.0", {
+        "lazytab/__init__.py": (
+            "import importlib\nfrom typing import TYPE_CHECKING\n"
+            "__all__ = ['Engine', 'Pool', 'Widget', 'ghost']\n"
+            "_LAZY = {'Engine': '._engine', 'Pool': '._pool'}\n"
+            "if TYPE_CHECKING:\n    from ._widget import Widget\n"
+            "def __getattr__(name):\n    if name in _LAZY:\n"
+            "        return getattr(importlib.import_module(_LAZY[name], __name__), name)\n"
+            "    raise AttributeError(name)\n"
+        ),
+        "lazytab/_engine.py": "class Engine: pass\n",
+        "lazytab/_pool.py": "class Pool: pass\n",
+        "lazytab/_widget.py": "class Widget: pass\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "lazytab", "lazytab")
+    assert top["Engine"]["defined_in"] == "lazytab._engine.Engine" and top["Engine"]["lazy"] is True
+    assert top["Pool"]["kind"] == "class"
+    assert top["Widget"]["defined_in"] == "lazytab._widget.Widget" and top["Widget"]["lazy"] is True
+    assert top["ghost"]["kind"] == "unresolved" and "__getattr__" in top["ghost"]["reason"]
+    assert index["distributions"]["lazytab"]["modules"]["lazytab"]["dynamic"] is True
+    assert {"symbol": "lazytab.ghost", "target": "lazytab.ghost",
+            "reason": "provided at run time by module __getattr__"} in index["distributions"]["lazytab"]["unresolved"]
+
+
+def test_lazy_loader_attach_and_attach_stub(install: Installer) -> None:
+    site = install("lazyl", "1.0", {
+        "lazyl/__init__.py": (
+            "import lazy_loader as lazy\n"
+            "__getattr__, __dir__, __all__ = lazy.attach(\n    __name__,\n    submodules=['io'],\n"
+            "    submod_attrs={'_core': ['solve', 'Matrix']},\n)\n"
+        ),
+        "lazyl/io.py": "def read(): pass\n",
+        "lazyl/_core.py": "def solve(): pass\nclass Matrix: pass\n",
+        "lazyl/stubbed/__init__.py": "import lazy_loader\n__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)\n",
+        "lazyl/stubbed/__init__.pyi": "from ._impl import fast as fast\nfrom . import helpers as helpers\n",
+        "lazyl/stubbed/_impl.py": "def fast(): pass\n",
+        "lazyl/stubbed/helpers.py": "X = 1\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "lazyl", "lazyl")
+    assert set(top) == {"io", "solve", "Matrix"}
+    assert top["io"]["kind"] == "module" and top["io"]["defined_in"] == "lazyl.io"
+    assert top["Matrix"] == {"kind": "class", "defined_in": "lazyl._core.Matrix", "distribution": "lazyl",
+                             "lazy": True, "explicit": True}
+    stubbed = symbols(index, "lazyl", "lazyl.stubbed")
+    assert set(stubbed) == {"fast", "helpers"}
+    assert stubbed["fast"]["defined_in"] == "lazyl.stubbed._impl.fast"
+    assert stubbed["helpers"]["kind"] == "module"
+
+
+def test_typing_extensions_style_globals_update(install: Installer) -> None:
+    site = install("compat", "1.0", {
+        "compat/__init__.py": (
+            "import typing\n_names = ['Any', 'cast']\n_names.append('NoSuchThingInTyping')\n"
+            "globals().update({n: getattr(typing, n) for n in _names if hasattr(typing, n)})\n"
+        ),
+    })
+    top = symbols(build_index(site), "compat", "compat")
+    assert top["Any"]["kind"] == "external" and top["Any"]["defined_in"] == "typing.Any"
+    assert top["cast"]["defined_in"] == "typing.cast"
+    assert "NoSuchThingInTyping" not in top  # hasattr() is False on the running interpreter
+
+
+def test_syntax_error_is_reported_and_the_rest_is_indexed(install: Installer) -> None:
+    site = install("broken", "1.0", {
+        "broken/__init__.py": "from .good import ok\n",
+        "broken/good.py": "def ok(): pass\n",
+        "broken/bad.py": "def (:\n",
+    })
+    index = build_index(site)
+    dist = index["distributions"]["broken"]
+    assert symbols(index, "broken", "broken")["ok"]["kind"] == "function"
+    assert any("broken.bad" in p and "cannot parse" in p for p in dist["problems"])
+
+
+def test_relative_import_beyond_top_level_is_a_problem(install: Installer, site: Path) -> None:
+    install("toplevel", "1.0", {"toplevel.py": "from . import x\nY = 1\n"})
+    index = build_index(site)
+    assert symbols(index, "toplevel", "toplevel") == {
+        "Y": {"kind": "variable", "defined_in": "toplevel.Y", "distribution": "toplevel"}
+    }
+    assert any("beyond the top-level" in p for p in index["distributions"]["toplevel"]["problems"])
