@@ -147,7 +147,9 @@ def test_lazy_loader_attach_and_attach_stub(install: Installer) -> None:
         ),
         "lazyl/io.py": "def read(): pass\n",
         "lazyl/_core.py": "def solve(): pass\nclass Matrix: pass\n",
-        "lazyl/stubbed/__init__.py": "import lazy_loader\n__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)\n",
+        "lazyl/stubbed/__init__.py": (
+            "import lazy_loader\n__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)\n"
+        ),
         "lazyl/stubbed/__init__.pyi": "from ._impl import fast as fast\nfrom . import helpers as helpers\n",
         "lazyl/stubbed/_impl.py": "def fast(): pass\n",
         "lazyl/stubbed/helpers.py": "X = 1\n",
