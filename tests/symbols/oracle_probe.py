@@ -28,7 +28,7 @@ def file_owners() -> dict[str, str]:
     for dist in md.distributions():
         name = canonicalize_name(dist.metadata["Name"] or "")
         for f in dist.files or ():
-            owners.setdefault(os.path.realpath(dist.locate_file(f)), name)
+            owners.setdefault(os.path.realpath(str(dist.locate_file(f))), name)
     return owners
 
 
@@ -56,6 +56,7 @@ STDLIB_DIRS = tuple(
 def origin(obj: object, owners: dict[str, str]) -> str | None:
     if typing.get_origin(obj) is not None:
         return None  # `X = list[int]`: a type expression built where it is assigned, not a stdlib object
+    module_name: str | None
     if inspect.ismodule(obj):
         module_name = obj.__name__
     elif inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.ismethod(obj):
