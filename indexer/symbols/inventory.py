@@ -61,7 +61,10 @@ def read_inventory(data: bytes) -> tuple[dict[str, str], list[tuple[str, str, in
         if not text.startswith("# "):
             raise ValueError("not a Sphinx inventory")
         key, sep, value = text[2:].partition(": ")
-        header[key if sep else "format"] = value if sep else text[2:]
+        if sep:
+            header[key] = value
+        else:
+            header.setdefault("format", text[2:])
     if header.get("format") != "Sphinx inventory version 2":
         raise ValueError(f"unsupported inventory: {header.get('format')!r}")
     rows = []
