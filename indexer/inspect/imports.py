@@ -16,6 +16,7 @@ from indexer.inspect.model import FileKind, InstalledFile, Problem
 from indexer.inspect.safe_io import TooLarge, is_within, read_limited
 
 _NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
+_NAMESPACE_INIT_MAX = 16 * 1024  # larger __init__ files are real packages, not namespace declarations
 _MODULE_KINDS = (FileKind.SOURCE, FileKind.BYTECODE, FileKind.EXTENSION)
 
 
@@ -79,7 +80,7 @@ def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[
         modules.add(f.module)
         basename = f.path.replace("\\", "/").rsplit("/", 1)[-1]
         if basename.startswith("__init__."):
-            if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f.location, site_dir):
+            if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f, site_dir):
                 namespace_inits.add(f.module)
             else:
                 regular_packages.add(f.module)
@@ -107,7 +108,11 @@ def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[
     return imports, namespaces
 
 
-def _is_namespace_init(path: Path, site_dir: Path) -> bool:
+def _is_namespace_init(f: InstalledFile, site_dir: Path) -> bool:
+    """A pkgutil / pkg_resources-style ``__init__.py``: a one-liner, so only small files are read."""
+    if f.location is None or f.size == 0 or (f.size is not None and f.size > _NAMESPACE_INIT_MAX):
+        return False
+    path = f.location
     if not is_within(path, site_dir):
         return False  # a symlink out of the site dir: never followed
     try:

@@ -51,13 +51,21 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
     for d in dists:
         by_name.setdefault(d.canonical_name, d)  # first on the path wins, as importlib.metadata does
     parsed: dict[int, list[tuple[str, PackagingRequirement | None, str | None]]] = {}
+    cache: dict[str, tuple[PackagingRequirement | None, str | None]] = {}  # same strings recur across dists
     for d in dists:
         entries: list[tuple[str, PackagingRequirement | None, str | None]] = []
-        for text in d.requires_dist:
-            try:
-                entries.append((text, PackagingRequirement(text), None))
-            except InvalidRequirement as exc:
-                entries.append((text, None, str(exc)))
+        validated = d.metadata.requires_dist if d.metadata is not None else None
+        if validated is not None and len(validated) == len(d.requires_dist):
+            # packaging already parsed them while validating METADATA: don't parse twice.
+            entries = [(text, req, None) for text, req in zip(d.requires_dist, validated, strict=True)]
+        else:
+            for text in d.requires_dist:
+                if text not in cache:
+                    try:
+                        cache[text] = (PackagingRequirement(text), None)
+                    except InvalidRequirement as exc:
+                        cache[text] = (None, str(exc))
+                entries.append((text, *cache[text]))
         parsed[id(d)] = entries
 
     # Propagate requested extras to a fixed point: an extra can switch on a requirement that asks

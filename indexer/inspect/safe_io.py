@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -45,8 +46,13 @@ def read_limited(path: Path, limit: int) -> bytes | None:
 def is_within(path: Path, root: Path) -> bool:
     """True if ``path``, with symlinks resolved, is inside ``root`` (also resolved)."""
     try:
-        real = Path(os.path.realpath(path))
-        real_root = Path(os.path.realpath(root))
+        real = os.path.realpath(path)
+        real_root = _realpath(str(root))
     except (OSError, ValueError):
         return False
-    return real == real_root or real_root in real.parents
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+@functools.lru_cache(maxsize=64)
+def _realpath(path: str) -> str:
+    return os.path.realpath(path)
