@@ -19,7 +19,7 @@ from typing import Any
 from indexer.resolve.client import Client
 from indexer.resolve.resolver import IndexProblem, fetch_project_page
 from indexer.resolve.transport import TransportError
-from indexer.urls import redact
+from indexer.urls import normalize_index_url, redact
 
 
 @dataclass
@@ -99,7 +99,7 @@ async def record_provenance(dist_info: Path, index_urls: Sequence[str], client: 
         return Recorded(shown, False, reason="loaded from the Pyodide distribution (its lockfile records it)")
     if not url or not sha256:
         return Recorded(shown, False, reason="micropip recorded no PYODIDE_URL/PYODIDE_SHA256")
-    project = shown.rsplit("-", 1)[0]
+    project = shown.removesuffix(".dist-info").rsplit("-", 1)[0]
     own_client = client is None
     active = client or Client()
     try:
@@ -110,8 +110,9 @@ async def record_provenance(dist_info: Path, index_urls: Sequence[str], client: 
     provenance = {"url": redact(url), "archive_info": {"hashes": {"sha256": sha256.lower()}}}
     write_atomic(dist_info / "provenance_url.json", json.dumps(provenance, indent=2) + "\n")
     if index is not None:
-        write_atomic(dist_info / "INDEX", redact(index) + "\n")
-        return Recorded(shown, True, index=redact(index), url=redact(url))
+        base = index if "{package_name}" in index else normalize_index_url(index)
+        write_atomic(dist_info / "INDEX", redact(base) + "\n")
+        return Recorded(shown, True, index=redact(base), url=redact(url))
     return Recorded(shown, True, url=redact(url), reason="no configured index lists this file: INDEX not written")
 
 

@@ -1,0 +1,172 @@
+"""The round trip in real Pyodide (Node): install a mix, freeze, boot a fresh Pyodide from the lock, compare.
+
+Installed the ways users do: micropip by name from the local index (with a dependency), micropip_ext.install,
+host pip --target placed into site-packages, micropip by direct wheel URL, pyodide.unpackArchive of the
+index's wheel, and unpackArchive of a LOCAL build with the same name and version as an index wheel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from indexer.index.build import build_index
+from indexer.index.server import IndexServer, serve_in_thread
+from tests.support.pyodide_installs import copy_tree_into, micropip_install, pip_style_install
+from tests.support.pyodide_node import PyodideNode
+from tests.support.wheels import build_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = "/tmp/micropip-ext-src"
+
+# name -> how it gets installed; every one but rt-local must come back from the lock.
+LOCKABLE = ["rt-byname", "rt-dep", "rt-ext", "rt-pip", "rt-url", "rt-unpacked"]
+
+
+def _wheels(out: Path) -> None:
+    def pkg(name: str, body: str = "", **kw: Any) -> Path:
+        mod = name.replace("-", "_")
+        return build_wheel(out, name, "1.0", {f"{mod}/__init__.py": f"NAME = {name!r}\n{body}"}, **kw)
+
+    pkg("rt-byname", metadata={"Requires-Dist": ["rt-dep>=1", "rt-never; sys_platform == 'win32'"]})
+    pkg("rt-dep")
+    pkg("rt-ext")
+    pkg("rt-pip")
+    pkg("rt-unpacked")
+    pkg("rt-local", "ORIGIN = 'index'\n", metadata={"Summary": "released"})
+
+
+@pytest.fixture(scope="module")
+def rt_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IndexServer, Path, Path]]:
+    root = tmp_path_factory.mktemp("rt")
+    wheels = root / "wheels"
+    _wheels(wheels)
+    index_dir = root / "index"
+    build_index(wheels, index_dir)
+    # A wheel served at a plain URL and listed on no index: micropip's "install by URL".
+    build_wheel(index_dir / "extra", "rt-url", "1.0", {"rt_url/__init__.py": "NAME = 'rt-url'\n"})
+    local = build_wheel(
+        root / "local",
+        "rt-local",
+        "1.0",
+        {"rt_local/__init__.py": "NAME = 'rt-local'\nORIGIN = 'built here'\n"},
+        metadata={"Summary": "built here"},
+    )
+    with serve_in_thread(index_dir) as server:
+        yield server, wheels, local
+
+
+def _load_current_source(py: PyodideNode, tmp: Path) -> None:
+    """This checkout's indexer/ and micropip_ext/ (not the wheel set-up built earlier), first on sys.path."""
+    tree = tmp / "src"
+    for pkg in ("indexer", "micropip_ext"):
+        shutil.copytree(ROOT / pkg, tree / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree_into(py, tree, SRC)
+    py.run(f"import sys; sys.path.insert(0, {SRC!r}); None")
+
+
+INSTALLER_FILES = {"INSTALLER", "REQUESTED", "direct_url.json"}
+
+
+def _hashed(record: str) -> dict[str, str]:
+    rows = (line.split(",") for line in record.splitlines() if line)
+    return {row[0]: row[1] for row in rows if len(row) >= 2 and row[1]}
+
+
+RECORDS = """
+import importlib.metadata as md, json
+{d.metadata["Name"]: {"version": d.version, "record": d.read_text("RECORD")}
+ for d in md.distributions() if d.metadata["Name"].startswith("rt-")}
+"""
+
+
+def test_freeze_round_trip_in_pyodide(
+    rt_index: tuple[IndexServer, Path, Path],
+    fresh_pyodide: Callable[..., PyodideNode],
+    pyodide_dist_dir: Path,
+    tmp_path: Path,
+) -> None:
+    server, wheels, local = rt_index
+    index = server.index_url.rstrip("/")
+    py = fresh_pyodide()
+    py.require("micropip", "packaging")
+    _load_current_source(py, tmp_path)
+
+    micropip_install(py, ["rt-byname"], index_urls=[index])  # pulls rt-dep too
+    recorded = py.run_async(
+        "import micropip_ext.install as i\n"
+        f"r = await i.install('rt-ext', index_urls=[{index!r}])\n"
+        "[x.to_json() for x in r]"
+    )
+    pip_style_install(py, ["rt-pip"], index_url=server.index_url)
+    micropip_install(py, [f"{server.url}extra/rt_url-1.0-py3-none-any.whl"], index_urls=[index])
+    py.unpack_archive(
+        (wheels / "rt_unpacked-1.0-py3-none-any.whl").read_bytes(), fmt="wheel", extract_dir=py.site_packages()
+    )
+    py.unpack_archive(local.read_bytes(), fmt="wheel", extract_dir=py.site_packages())
+    assert [r["written"] for r in recorded] == [True], recorded
+    before = py.run(RECORDS)
+    assert set(before) == {*LOCKABLE, "rt-local"}
+    ext_info = py.run(
+        "import importlib.metadata as md\nd = md.distribution('rt-ext')\n"
+        "[d.read_text('INDEX'), d.read_text('provenance_url.json'), d.read_text('INSTALLER')]"
+    )
+    assert ext_info[0].strip() == index + "/"
+    assert json.loads(ext_info[1])["url"].endswith("rt_ext-1.0-py3-none-any.whl")
+
+    server.clear_log()
+    out = py.run_async(
+        "import json, micropip, micropip_ext.freeze as f\n"
+        f"r = await f.freeze(index_urls=[{index!r}], return_result=True)\n"
+        "json.dumps({'lock': r.text, 'report': r.report, 'micropip': micropip.freeze()})"
+    )
+    result = json.loads(out)
+    report = {d["name"]: d for d in result["report"]["distributions"]}
+    lock = json.loads(result["lock"])
+
+    # The local build is reported, not locked to the index's wheel of the same name and version.
+    assert report["rt-local"]["locked"] is False and report["rt-local"]["reason_code"] == "local-build"
+    assert "rt-local" not in lock["packages"]
+    for name in LOCKABLE:
+        assert report[name]["locked"], report[name]
+    assert report["rt-pip"]["method"] == report["rt-unpacked"]["method"] == "index"
+    assert report["rt-ext"]["index"] == index + "/"
+    assert lock["packages"]["rt-byname"]["depends"] == ["rt-dep"]
+    assert lock["info"]["abi_version"] == "2026_0"
+    # What micropip.freeze() would have dropped: everything not installed by micropip.
+    dropped = set(LOCKABLE) - set(json.loads(result["micropip"])["packages"])
+    assert dropped == {"rt-pip", "rt-unpacked"}
+    # Proving identity cost one project page per index-resolved dist, nothing else.
+    assert sorted(r.path for r in server.log) == ["/simple/rt-local/", "/simple/rt-pip/", "/simple/rt-unpacked/"]
+
+    # Node prefixes packageBaseUrl to every file_name, even absolute URLs (see notes): fetch each locked URL,
+    # check it against the lock's sha256, and serve the same bytes from a local directory.
+    packages_dir = tmp_path / "packages"
+    packages_dir.mkdir()
+    for name in LOCKABLE:
+        entry = lock["packages"][name]
+        data = httpx.get(entry["file_name"]).content
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        filename = entry["file_name"].rsplit("/", 1)[-1]
+        (packages_dir / filename).write_bytes(data)
+        entry["file_name"] = filename
+    fresh = fresh_pyodide(lock_file_contents=lock, package_base_url=str(packages_dir) + "/")
+    loaded = fresh.load_package(LOCKABLE)
+    assert not loaded["errors"], loaded
+    after = fresh.run(RECORDS)
+    assert set(after) == set(LOCKABLE)
+    for name in LOCKABLE:
+        assert after[name]["version"] == before[name]["version"]
+        # Same file hashes. pip rewrites RECORD (adds INSTALLER, REQUESTED, .pyc rows), so compare the hashed
+        # rows: every row of the relocked wheel's RECORD is in the original, and no original file is missing.
+        old, new = _hashed(before[name]["record"]), _hashed(after[name]["record"])
+        assert new.items() <= old.items(), name
+        assert {p for p in old if p.rsplit("/", 1)[-1] not in INSTALLER_FILES} <= set(new), name
+    assert fresh.run("import rt_byname, rt_dep; rt_byname.NAME") == "rt-byname"
