@@ -2,7 +2,8 @@
 
 Tiers (markers registered in pyproject.toml) are assigned here, so a test never has to remember them:
 
-* ``browser``: every test that uses the ``chromium_page`` fixture (headless Debian Chromium via Playwright);
+* ``browser``: every test that uses a browser fixture (``chromium_page``, ``chromium_browser``, or a module's own
+  ``browser`` fixture): headless Debian Chromium via Playwright;
 * ``pyodide``: every test that uses a Pyodide fixture below or pytest-pyodide's (``selenium*``, ``runtime``,
   i.e. ``@run_in_pyodide``);
 * everything else is the CPython unit tier. ``make test-unit`` runs ``-m "not pyodide and not browser"``.
@@ -17,7 +18,8 @@ set-up has not been run):
   are reset before each test that uses it);
 * ``pyodide``: a booted Pyodide (Node) shared by the tests of one module; ``fresh_pyodide``: a factory that
   boots new runtimes with custom options (``lock_file_contents=...``) and closes them after the test;
-* ``chromium_page``: a Playwright page in Debian's headless Chromium (no browser download; quiet offline flags).
+* ``chromium_browser`` (module-scoped) / ``chromium_page`` (a new page per test): Playwright driving Debian's
+  headless Chromium (no browser download; quiet offline flags; a throwaway profile).
 
 pytest-pyodide (``@run_in_pyodide``) is pointed at ``build/pyodide-dist`` with the Node runtime unless
 ``--dist-dir`` / ``--runtime`` are given on the command line.
@@ -25,6 +27,7 @@ pytest-pyodide (``@run_in_pyodide``) is pointed at ``build/pyodide-dist`` with t
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,7 +48,8 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]  # fmt: skip
 
-# Fixtures that mean "this test runs inside real Pyodide".
+# Fixtures that mean "this test drives a browser" / "this test runs inside real Pyodide".
+_BROWSER_FIXTURES = {"chromium_page", "chromium_browser", "browser"}
 _PYODIDE_FIXTURES = {"pyodide", "fresh_pyodide", "runtime", "selenium", "selenium_standalone", "selenium_module_scope"}
 
 
@@ -59,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if "chromium_page" in fixtures:
+        if _BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.browser)
         elif _PYODIDE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.pyodide)
@@ -150,21 +154,34 @@ def fresh_pyodide(pyodide_dist_dir: Path) -> Iterator[Callable[..., PyodideNode]
         handle.close()
 
 
-@pytest.fixture
-def chromium_page(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A Playwright page in headless Debian Chromium; the browser is closed after the test."""
+@pytest.fixture(scope="module")
+def chromium_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Playwright ``Browser`` on headless Debian Chromium, shared by the tests of one module."""
     if not CHROMIUM.exists() or shutil.which("chromedriver") is None:
         pytest.skip(f"Debian chromium not installed ({CHROMIUM}): {_SETUP_HINT}")
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium")
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(profile / var.lower()))
-    # Selenium users: point Selenium Manager at the Debian driver so it never downloads one.
-    monkeypatch.setenv("SE_CHROMEDRIVER", shutil.which("chromedriver") or "")
+    env: dict[str, str | float | bool] = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(profile / "config"),
+        "XDG_CACHE_HOME": str(profile / "cache"),
+        # For Selenium users in the same process: use the Debian driver, so Selenium Manager never downloads one.
+        "SE_CHROMEDRIVER": shutil.which("chromedriver") or "",
+    }
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True, env=env)
         try:
-            yield browser.new_page()
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def chromium_page(chromium_browser: Any) -> Iterator[Any]:
+    """A fresh page (own browser context: no shared cache or storage) in ``chromium_browser``."""
+    context = chromium_browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
