@@ -92,10 +92,19 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    index_urls = list(args.index_url) if args.index_url else pip_index_urls()
-    for url in index_urls:
-        if not url.startswith(("http://", "https://")):
-            raise FreezeError(f"index URL must be http(s): {redact(url)}")
+    if args.index_url:
+        index_urls = list(args.index_url)
+        for url in index_urls:
+            if not url.startswith(("http://", "https://")):
+                raise FreezeError(f"index URL must be http(s): {redact(url)}")
+    else:
+        index_urls = []
+        for url in pip_index_urls():
+            if url.startswith(("http://", "https://")):
+                index_urls.append(url)
+            else:
+                # A lock must be fetchable from Pyodide: a local (file:) index cannot be named in it.
+                print(f"indexer freeze: warning: skipping pip's local index {redact(url)}", file=sys.stderr)
     if not index_urls:
         print(
             "indexer freeze: warning: no index configured (pip has none and no --index-url):"

@@ -1,0 +1,125 @@
+"""Benchmark: freeze N installed distributions against a local index with injected latency.
+
+Compares, in the same run and against the same server:
+
+* baseline: what micropip PR #109 did -- for each distribution in turn, GET the project page, then download
+  the whole first compatible wheel of the installed version (sequential, one keep-alive connection);
+* ours: ``indexer.freeze.freeze`` (inspect + one project page per distribution, proved by the PEP 658
+  core-metadata hash, requests concurrent up to ``--concurrency``), cold cache;
+* ours, warm ``--offline``: the same freeze answered from the on-disk cache alone.
+
+Reproduce:  .venv/bin/python bench/freeze_bench.py --n 200 500 --latency 0.05 --concurrency 16 64
+(the server is the project's aiohttp-based ``serve_in_thread``: TCP_NODELAY, backlog 1024, so it does
+not distort the client; wheels are ~32 KB each, like the PR #109 measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer.freeze.core import freeze, inspect_paths  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.index.server import IndexServer, serve_in_thread  # noqa: E402
+from tests.support.wheels import build_wheel  # noqa: E402
+
+UV = Path(sys.executable).with_name("uv")
+
+
+def make_wheels(out: Path, n: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    names = []
+    for i in range(n):
+        name = f"bench-pkg-{i:04d}"
+        blob = base64.b64encode(rng.randbytes(24_000)).decode()  # ~32 KB of barely compressible data
+        build_wheel(out, name, "1.0", {f"bench_pkg_{i:04d}/__init__.py": f"DATA = {blob!r}\n"})
+        names.append(name)
+    return names
+
+
+def install_by_name(site: Path, index_url: str, names: list[str]) -> None:
+    """Real installs by name from the index (no direct_url.json: the index is unknown, as with pip)."""
+    cmd = [str(UV), "pip", "install", "--quiet", "--no-config", "--no-cache", "--no-deps", "--target", str(site)]
+    subprocess.run([*cmd, "--index-url", index_url, *[f"{n}==1.0" for n in names]], check=True)
+
+
+def baseline(server: IndexServer, site: Path) -> tuple[float, int, int, int]:
+    """micropip PR #109: sequential page + whole wheel per distribution. Returns (seconds, requests, bytes, locked)."""
+    import httpx
+    from packaging.utils import parse_wheel_filename
+
+    dists = inspect_paths([site], "pyodide")
+    requests = size = locked = 0
+    started = time.perf_counter()
+    with httpx.Client(headers={"Accept": "application/vnd.pypi.simple.v1+json"}) as client:
+        for dist in dists:
+            page = client.get(f"{server.index_url}{dist.canonical_name}/")
+            requests += 1
+            size += len(page.content)
+            for f in page.json()["files"]:
+                if f["filename"].endswith(".whl") and str(parse_wheel_filename(f["filename"])[1]) == dist.version:
+                    wheel = client.get(f["url"])  # the first compatible wheel, taken on faith
+                    requests += 1
+                    size += len(wheel.content)
+                    locked += 1
+                    break
+    return time.perf_counter() - started, requests, size, locked
+
+
+def ours(site: Path, index_url: str, cache: Path, concurrency: int, offline: bool = False) -> tuple[float, dict, int]:
+    started = time.perf_counter()
+    result = asyncio.run(
+        freeze([site], index_urls=[index_url], cache_dir=cache, offline=offline, concurrency=concurrency)
+    )
+    elapsed = time.perf_counter() - started
+    return elapsed, result.report["requests"], result.report["summary"]["locked"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[200, 500])
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every response")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    args = parser.parse_args()
+    print(f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, Python {sys.version.split()[0]}")
+    for n in args.n:
+        with tempfile.TemporaryDirectory(prefix="freeze-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            names = make_wheels(tmp / "wheels", n)
+            build_index(tmp / "wheels", tmp / "index")
+            with serve_in_thread(tmp / "index") as server:
+                install_by_name(tmp / "site", server.index_url, names)
+                server.latency = args.latency
+                base_s, base_req, base_bytes, base_locked = baseline(server, tmp / "site")
+                print(f"\nN={n}  baseline (PR #109, sequential page + wheel): {base_s:7.2f} s  "
+                      f"{base_req} requests  {base_bytes / 1e6:.2f} MB  locked {base_locked}")  # fmt: skip
+                for conc in args.concurrency:
+                    cache = tmp / f"cache-{conc}"
+                    s, req, locked = ours(tmp / "site", server.index_url, cache, conc)
+                    server.clear_log()
+                    off_s, off_req, off_locked = ours(tmp / "site", server.index_url, cache, conc, offline=True)
+                    assert not server.log, "offline freeze touched the network"
+                    print(
+                        f"N={n}  ours (concurrency {conc:3d}):                       {s:7.2f} s  "
+                        f"{req['requests']} requests  {req['bytes'] / 1e6:.3f} MB  locked {locked}  "
+                        f"-> {base_s / s:5.1f}x faster, {100 * req['bytes'] / base_bytes:.1f}% of the bytes"
+                    )
+                    print(
+                        f"N={n}  ours warm --offline re-freeze (cache only):     {off_s:7.2f} s  "
+                        f"{off_req['requests']} requests  {off_req['cache_hits']} cache hits  locked {off_locked}"
+                    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

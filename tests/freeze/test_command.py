@@ -1,0 +1,122 @@
+"""`python -m indexer freeze`: defaults from pip's configuration, --strict, outputs, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from packaging.pylock import Pylock
+
+from indexer.freeze.pip_config import pip_index_urls
+from indexer.index.server import IndexServer
+from tests.freeze.conftest import unpack
+from tests.support.wheels import build_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    base["PIP_CONFIG_FILE"] = os.devnull
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", "freeze", *args],
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_strict_lists_every_unlockable_and_fails(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    site = tmp_path / "site"
+    import shutil
+
+    shutil.copytree(name_site, site)
+    unpack(build_wheel(tmp_path / "w", "omega", "1.0", {"omega/__init__.py": ""}), site)
+    out, report = tmp_path / "lock.json", tmp_path / "report.json"
+    args = [str(site), "--index-url", server.index_url, "-o", str(out), "--report", str(report), "--no-cache"]
+    ok = run_cli(*args)
+    assert ok.returncode == 0, ok.stderr
+    assert "unlockable: omega 1.0:" in ok.stderr and "Traceback" not in ok.stderr
+    assert set(json.loads(out.read_text())["packages"]) == {"alpha", "beta"}
+    data = json.loads(report.read_text())
+    assert data["summary"] == {**data["summary"], "locked": 2, "unlockable": 1}
+    strict = run_cli(*args, "--strict")
+    assert strict.returncode == 1
+    assert strict.stderr.strip().splitlines()[-1] == "indexer freeze: error: 1 distribution(s) cannot be locked"
+
+
+def test_index_url_defaults_to_pip_configuration(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {server.index_url}\n")
+    env = {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    result = run_cli(str(name_site), "--no-cache", env=env)
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)["packages"]) == {"alpha", "beta"}
+    none = run_cli(str(name_site), "--no-cache")
+    assert "no index configured" in none.stderr and json.loads(none.stdout)["packages"] == {}
+
+
+def test_pip_index_urls_order_and_environment(tmp_path: Path) -> None:
+    conf = tmp_path / "pip.conf"
+    conf.write_text(
+        "[global]\nindex-url = http://a.test/simple\nextra-index-url = http://b.test/simple\n"
+        "[install]\nindex-url = http://c.test/simple\n"
+    )
+    env = {"HOME": str(tmp_path), "PIP_CONFIG_FILE": str(conf), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    assert pip_index_urls(env) == ["http://c.test/simple", "http://b.test/simple"]
+    env["PIP_EXTRA_INDEX_URL"] = "http://d.test/simple http://e.test/simple"
+    assert pip_index_urls(env) == ["http://c.test/simple", "http://d.test/simple", "http://e.test/simple"]
+    env["PIP_NO_INDEX"] = "1"
+    assert pip_index_urls(env) == []
+
+
+def test_pylock_output_validates(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    out = tmp_path / "pylock.toml"
+    result = run_cli(
+        str(name_site), "--index-url", server.index_url, "--format", "pylock", "-o", str(out), "--no-cache"
+    )
+    assert result.returncode == 0, result.stderr
+    data = tomllib.loads(out.read_text())
+    lock = Pylock.from_dict(data)
+    lock.validate()
+    alpha = next(p for p in lock.packages if p.name == "alpha")
+    assert alpha.index == server.index_url
+    assert alpha.wheels and alpha.wheels[0].url == f"{server.url}files/alpha-1.0-py3-none-any.whl"
+    assert alpha.wheels[0].size and alpha.wheels[0].upload_time is not None
+    assert alpha.dependencies == [{"name": "beta"}]
+    assert lock.environments and 'sys_platform == "emscripten"' in str(lock.environments[0])
+
+
+def test_bad_base_lock_is_one_line(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    bad = tmp_path / "lock.json"
+    bad.write_text("{not json")
+    result = run_cli(str(name_site), "--index-url", server.index_url, "--base-lock", str(bad), "--no-cache")
+    assert result.returncode == 2
+    assert result.stderr.startswith("indexer freeze: error: base lock") and "Traceback" not in result.stderr
+    missing = run_cli(str(name_site), "--base-lock", f"{server.url}nope/pyodide-lock.json", "--no-cache")
+    assert missing.returncode == 2 and "HTTP 404" in missing.stderr
+
+
+def test_base_lock_from_url_keeps_entries_absolute(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    lock = {
+        "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+        "packages": {
+            "six": {"name": "six", "version": "1.17.0", "file_name": "six-1.17.0-py2.py3-none-any.whl",
+                    "install_dir": "site", "sha256": "ab" * 32, "package_type": "package", "imports": ["six"],
+                    "depends": []},
+        },
+    }  # fmt: skip
+    server.inject("/dist/pyodide-lock.json", ("body", json.dumps(lock).encode(), "application/json"))
+    result = run_cli(
+        str(name_site), "--index-url", server.index_url, "--base-lock", f"{server.url}dist/pyodide-lock.json",
+        "--no-cache",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    packages = json.loads(result.stdout)["packages"]
+    assert packages["six"]["file_name"] == f"{server.url}dist/six-1.17.0-py2.py3-none-any.whl"

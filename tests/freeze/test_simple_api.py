@@ -1,0 +1,71 @@
+"""Project pages as servers really write them: PEP 691 JSON (with aliases and relative URLs) and PEP 503 HTML."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer.resolve.simple_api import PageError, parse_project_page
+
+PAGE = "https://idx.test/simple/demo/"
+
+
+def test_json_page_fields_aliases_and_relative_urls() -> None:
+    page = {
+        "meta": {"api-version": "1.3"},
+        "name": "demo",
+        "versions": ["1.0"],
+        "files": [
+            {
+                "filename": "demo-1.0-py3-none-any.whl",
+                "url": "../../files/demo-1.0-py3-none-any.whl#sha256=ignored",
+                "hashes": {"sha256": "AB" * 32},
+                "requires-python": ">=3.9",
+                "dist-info-metadata": {"sha256": "cd" * 32},  # PEP 714 legacy alias
+                "yanked": "broken build",
+                "size": 123,
+                "upload-time": "2024-01-01T00:00:00.000000Z",
+                "provenance": None,
+                "some-future-key": [1, 2],
+            },
+            {"filename": "demo-1.0.tar.gz", "url": "/files/demo-1.0.tar.gz", "hashes": {}, "core-metadata": True},
+        ],
+    }
+    parsed = parse_project_page(json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json", PAGE)
+    wheel, sdist = parsed.files
+    assert wheel.url == "https://idx.test/files/demo-1.0-py3-none-any.whl"
+    assert wheel.sha256 == "ab" * 32 and wheel.metadata_sha256 == "cd" * 32
+    assert wheel.yanked == "broken build" and wheel.size == 123 and wheel.requires_python == ">=3.9"
+    assert sdist.url == "https://idx.test/files/demo-1.0.tar.gz" and sdist.core_metadata is True
+    assert parsed.format == "json" and parsed.api_version == "1.3"
+
+
+def test_json_major_version_2_hard_fails() -> None:
+    page = {"meta": {"api-version": "2.0"}, "name": "demo", "files": []}
+    with pytest.raises(PageError, match=r"unsupported simple API version 2\.0"):
+        parse_project_page(json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json", PAGE)
+
+
+def test_html_page_anchors() -> None:
+    html = b"""<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1"></head><body>
+    <a href="/files/demo-1.0-py3-none-any.whl#sha256=ef01" data-requires-python="&gt;=3.9"
+       data-dist-info-metadata="sha256=abcd">demo-1.0-py3-none-any.whl</a>
+    <a href="demo-0.9-py3-none-any.whl" data-yanked="">demo-0.9-py3-none-any.whl</a>
+    <a href="demo-0.8-py3-none-any.whl" data-core-metadata="true">demo-0.8-py3-none-any.whl</a>
+    </body></html>"""
+    parsed = parse_project_page(html, "text/html", PAGE)
+    new, yanked, old = parsed.files
+    assert new.url == "https://idx.test/files/demo-1.0-py3-none-any.whl" and new.sha256 == "ef01"
+    assert new.requires_python == ">=3.9" and new.metadata_sha256 == "abcd"
+    assert yanked.url == PAGE + "demo-0.9-py3-none-any.whl" and yanked.yanked is True
+    assert old.core_metadata is True and old.metadata_sha256 is None
+    assert parsed.format == "html"
+
+
+def test_content_type_decides_not_the_request() -> None:
+    # JSON bytes labelled text/html are parsed as HTML (no anchors), never sniffed as JSON.
+    body = json.dumps({"meta": {"api-version": "1.0"}, "files": [{"filename": "x", "url": "x"}]}).encode()
+    assert parse_project_page(body, "text/html", PAGE).files == ()
+    with pytest.raises(PageError, match="unexpected Content-Type 'application/octet-stream'"):
+        parse_project_page(body, "application/octet-stream", PAGE)
