@@ -17,6 +17,7 @@ import argparse
 import email.parser
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -123,9 +124,10 @@ def make_dist(npm_dir: Path, wheels_dir: Path, out: Path) -> dict[str, Any]:
     """(Re)create ``out`` and return the lockfile written there."""
     lock = json.loads((npm_dir / "pyodide-lock.json").read_text())
     marker_env = pyodide_marker_environment(lock["info"]["python"])
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    # Built beside `out` and swapped in at the end: tests running meanwhile (other people's, in the same tree)
+    # keep reading a complete directory, and two concurrent set-ups do not write into the same one.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".new-", dir=out.parent))
     for f in npm_dir.iterdir():
         if f.is_file() and f.name not in _SKIP_NPM:
             shutil.copy2(f, tmp / f.name)
@@ -145,8 +147,12 @@ def make_dist(npm_dir: Path, wheels_dir: Path, out: Path) -> dict[str, Any]:
     if missing:
         raise SystemExit(f"wheels in the dist dir depend on packages without a wheel there: {sorted(missing)}")
     (tmp / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
+    tmp.chmod(0o755)
+    old = out.with_name(f"{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
     tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
     return lock
 
 
