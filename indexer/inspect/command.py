@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,11 +38,15 @@ def run(args: argparse.Namespace) -> int:
         env = inspect(paths, target=args.target, progress=progress)
     finally:
         close()
-    if args.json:
-        json.dump(env.to_json(with_files=args.files), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print_table(env)
+    try:
+        if args.json:
+            json.dump(env.to_json(with_files=args.files), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print_table(env)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `indexer inspect | head`: the reader is gone, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

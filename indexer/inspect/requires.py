@@ -83,6 +83,7 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
                 if target_dist is None:
                     continue
                 if _brought_by(req, env, d.requested_extras)[0] is True:
+                    _check_extras_exist(d, req, target_dist)
                     new = {canonicalize_name(e) for e in req.extras} - target_dist.requested_extras
                     if new:
                         target_dist.requested_extras |= new
@@ -128,6 +129,21 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
                         problems.append(Problem("requirement-conflict", msg))
             d.requires.append(r)
     return problems
+
+
+def _check_extras_exist(d: Distribution, req: PackagingRequirement, target: Distribution) -> None:
+    """Report extras asked of a dist that does not define them (Provides-Extra, PEP 685 normalized names)."""
+    provided = target.metadata.provides_extra if target.metadata is not None else None
+    if provided is None:
+        return
+    known = {canonicalize_name(e) for e in provided}
+    for extra in sorted(req.extras):
+        problem = Problem(
+            "requirement-extra-unknown",
+            f"{d.name} {d.version} asks {target.name} {target.version} for extra {extra!r}, which it does not provide",
+        )
+        if canonicalize_name(extra) not in known and problem not in d.problems:
+            d.problems.append(problem)
 
 
 def _brought_by(

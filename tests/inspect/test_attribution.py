@@ -62,6 +62,23 @@ def test_metadata_sha256_matches_the_index_core_metadata_file(tmp_path: Path, wh
     assert dist.wheel_tags == ["py3-none-any"]
 
 
+def test_uv_install_by_name_from_a_local_index(tmp_path: Path, wheel: Path) -> None:
+    index = tmp_path / "index"
+    build_index(wheel.parent, index)
+    site = tmp_path / "site"
+    with serve_in_thread(index) as server:
+        subprocess.run(
+            [str(Path(sys.executable).with_name("uv")), "pip", "install", "--python", sys.executable, "--no-config",
+             "--no-cache", "--target", str(site), "--index-url", server.index_url, "demo-pkg"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    dist = _only(site)
+    assert (dist.installer, dist.source.kind, dist.source.url) == ("uv", "index", None)
+    assert (
+        dist.metadata_sha256 == hashlib.sha256((index / "files" / (wheel.name + ".metadata")).read_bytes()).hexdigest()
+    )
+
+
 def test_pip_directory_install(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     (project / "dirdemo").mkdir(parents=True)

@@ -57,3 +57,18 @@ def test_missing_directory_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "not a directory" in result.stderr
+
+
+def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    cmd = f"{sys.executable} -m indexer inspect {site} --json --files | head -c 10"
+    result = subprocess.run(["sh", "-c", cmd], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout == '{\n  "targe'
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_the_package_itself_is_callable(tmp_path: Path) -> None:
+    import indexer.inspect as package
+
+    env = package([_site(tmp_path)])  # type: ignore[operator]
+    assert sorted(d.name for d in env.distributions) == ["alpha", "beta"]

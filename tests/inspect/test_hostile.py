@@ -216,3 +216,12 @@ def test_egg_info_is_flagged(site: Path) -> None:
     assert legacy is not None and legacy.format == "egg-info"
     assert "egg-info" in _codes(legacy)
     assert legacy.imports == ["legacy"]
+
+
+def test_flat_egg_info_file(site: Path) -> None:
+    (site / "flat-2.0-py3.11.egg-info").write_text("Metadata-Version: 1.0\nName: flat\nVersion: 2.0\n")
+    (site / "flat.py").write_text("")
+    env = inspect([site])
+    flat = env.get("flat")
+    assert flat is not None and (flat.format, flat.version) == ("egg-info", "2.0")
+    assert (flat.imports, flat.import_evidence) == (["flat"], "files-on-disk")

@@ -53,7 +53,13 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(out, "jaraco.functools", "4.0", {"jaraco/functools/__init__.py": ""})
     build_wheel(out, "by-url", "1.0", {"by_url.py": ""})
     build_wheel(out, "pipstyle", "3.0", {"pipstyle/__init__.py": "", "pipstyle/py.typed": ""})
-    build_wheel(out, "unpacked", "0.1", {"unpacked.py": ""})
+    # Pyodide's unpacker leaves *.data/ in site-packages instead of moving it (see the wheel spec's install step).
+    build_wheel(
+        out,
+        "unpacked",
+        "0.1",
+        {"unpacked.py": "", "unpacked-0.1.data/purelib/hidden.py": "", "unpacked-0.1.data/data/share/u.txt": "x"},
+    )
     return out
 
 
@@ -135,7 +141,9 @@ def test_unpack_archive(report: dict[str, Any]) -> None:
     unpacked = _dist(report, "unpacked")
     assert unpacked["site_dir"] == "/home/pyodide"  # unpackArchive's default: the working directory
     assert (unpacked["installer"], unpacked["source"]["kind"]) == (None, "unknown")
-    assert unpacked["imports"] == ["unpacked"]
+    assert unpacked["imports"] == ["unpacked"]  # not "hidden": *.data/purelib left in place is not importable
+    kinds = {f["path"]: f["kind"] for f in unpacked["file_list"]}
+    assert kinds["unpacked-0.1.data/purelib/hidden.py"] == "data"
 
 
 def test_load_package_from_the_distribution(report: dict[str, Any]) -> None:

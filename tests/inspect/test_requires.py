@@ -27,14 +27,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ],
         ),
         "lib": ("1.5", []),
+        "asker": ("1.0", ["lib[speed,nope]"]),
         "mid": ("3.0", ["deep>=1; extra == 'fancy-extra'", "gadget[turbo]; extra == 'fancy_extra'"]),
         "gadget": ("1.0", ["turbo-core==2.*; extra == 'turbo'", "other; extra == 'not-asked'"]),
         "turbo-core": ("2.1", []),
         "web-only": ("1.0", []),
         "host-only": ("1.0", []),
     }
+    provides = {"gadget": ["turbo", "not-asked"], "lib": ["speed"]}
     built = [
-        build_wheel(wheels, name, version, {f"{name.replace('-', '_')}.py": ""}, metadata={"Requires-Dist": reqs})
+        build_wheel(
+            wheels,
+            name,
+            version,
+            {f"{name.replace('-', '_')}.py": ""},
+            metadata={"Requires-Dist": reqs, "Provides-Extra": provides.get(name, [])},
+        )
         for name, (version, reqs) in specs.items()
     ]
     target = tmp / "site"
@@ -89,6 +97,17 @@ def test_extras_propagate_transitively(site: Path) -> None:
     assert (turbo.marker_result, turbo.extra, turbo.satisfied) == (True, "turbo", True)
     assert _req(env, "gadget", "other").marker_result is False
     assert _req(env, "app", "never").marker_result is False
+
+
+def test_extra_that_does_not_exist_is_reported(site: Path) -> None:
+    env = inspect([site])
+    asker = env.get("asker")
+    assert asker is not None
+    unknown = [p.message for p in asker.problems if p.code == "requirement-extra-unknown"]
+    assert unknown == ["asker 1.0 asks lib 1.5 for extra 'nope', which it does not provide"]
+    mid, lib = env.get("mid"), env.get("lib")
+    assert mid is not None and not [p for p in mid.problems if p.code == "requirement-extra-unknown"]
+    assert lib is not None and lib.requested_extras == {"speed", "nope"}  # requested, even if undefined
 
 
 def test_json_shape(site: Path) -> None:
