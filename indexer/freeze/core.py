@@ -148,6 +148,7 @@ async def freeze(
     timeout: float = 15.0,
     retries: int = 2,
     transport: Transport | None = None,
+    transport_kind: str = "httpx",
     on_resolved: Callable[[Resolution], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> FreezeResult:
@@ -196,6 +197,7 @@ async def freeze(
             "offline": offline,
             "verify_record": verify_record,
             "concurrency": concurrency,
+            "transport": type(transport).__name__ if transport is not None else transport_kind,
             "base_lock": redact(base_lock_url) if base_lock_url else (None if base_lock is None else "(given)"),
         },
         elapsed=time.perf_counter() - started,

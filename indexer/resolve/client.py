@@ -126,10 +126,12 @@ class Client:
         max_bytes: int = DEFAULT_MAX_BYTES,
         cache: DiskCache | None = None,
         offline: bool = False,
+        transport_kind: str = "httpx",
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._transport = transport
+        self._transport_kind = transport_kind
         self._concurrency = concurrency
         self._semaphore = asyncio.Semaphore(concurrency)
         self.timeout = timeout
@@ -144,7 +146,7 @@ class Client:
     @property
     def transport(self) -> Transport:
         if self._transport is None:
-            self._transport = default_transport(self._concurrency)
+            self._transport = default_transport(self._concurrency, self._transport_kind)
         return self._transport
 
     async def __aenter__(self) -> Client:

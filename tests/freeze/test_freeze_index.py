@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,19 @@ from indexer.index.server import IndexServer
 from tests.freeze.conftest import IndexEnv, copy_site, unpack, uv_install
 from tests.support.wheels import build_wheel
 
+#: the CPython transport every test in this module runs with (both are run: see the autouse fixture)
+TRANSPORT = {"kind": "httpx"}
+
+
+@pytest.fixture(autouse=True, params=["httpx", "asyncio"])
+def transport_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    TRANSPORT["kind"] = request.param
+    yield request.param
+    TRANSPORT["kind"] = "httpx"
+
 
 async def run_freeze(site: Path, index_url: str, **kw: Any) -> FreezeResult:
+    kw.setdefault("transport_kind", TRANSPORT["kind"])
     kw.setdefault("retries", 2)
     kw.setdefault("timeout", 5.0)
     return await freeze([site], index_urls=[index_url], target="host", **kw)
@@ -310,7 +322,7 @@ async def test_only_installed_and_base_lock(name_site: Path, server: IndexServer
 async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, concurrency: int) -> None:
     from indexer.resolve.client import Client
 
-    async with Client(concurrency=concurrency) as client:
+    async with Client(concurrency=concurrency, transport_kind=TRANSPORT["kind"]) as client:
         import asyncio
 
         url = f"{server.index_url}alpha/"
