@@ -109,6 +109,11 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
 
     # --- files ---
     record = _read_record(dist_dir, site_dir, label, problems) if not is_egg else _read_egg_files(dist_dir, site_dir)
+    if record is not None and not any(row.normalized for row in record.rows):
+        # Nothing usable in it (e.g. binary garbage): as good as missing, so guess from the disk below.
+        problems.extend(record.problems)
+        problems.append(Problem("record-empty", f"{label}: RECORD lists no files"))
+        record = None
     if record is not None:
         problems.extend(record.problems)
         dist.files = _files_from_record(record, site_dir, label, problems)

@@ -88,6 +88,8 @@ def test_record_that_is_not_csv_text(site: Path) -> None:
     (_dist_info(site) / "RECORD").write_bytes(b"\xff\xfe\x00garbage\x00,\x00\n\x00\x00")
     victim, _ = _inspect(site)
     assert _codes(victim) & {"record-bad-csv", "record-bad-row"}
+    assert "record-empty" in _codes(victim)
+    assert (victim.imports, victim.import_evidence) == (["victim"], "files-on-disk")
 
 
 def test_paths_leaving_the_site_dir_are_reported_not_followed(site: Path, tmp_path: Path) -> None:
