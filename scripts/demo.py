@@ -5,13 +5,17 @@
    site-packages (what a pre-built environment looks like);
 3. ``micropip.install`` by name from the local index (with extras and markers: ``httpx[http2]``);
 4. ``micropip.install`` of a wheel URL on the local server (its dependency comes from the index);
-5. print every installed distribution with the evidence it carries about how it got there.
+5. ``micropip_ext.inspect`` inside Pyodide: each distribution's source and import names (no top_level.txt needed);
+6. ``micropip_ext.freeze`` inside Pyodide: a pyodide-lock.json that pins every installed distribution to a file on
+   the index, pip-installed ones included (written to build/demo/pyodide-lock.json);
+7. print every installed distribution with the evidence it carries, its imports and its locked file.
 
 Everything stays on 127.0.0.1. Usage: python -m scripts.demo
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -21,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DIST_DIR = ROOT / "build" / "pyodide-dist"
 SAMPLE_WHEELS = ROOT / ".cache" / "wheels" / "samples"
+LOCK_OUT = ROOT / "build" / "demo" / "pyodide-lock.json"
 
 # Which route each part of the sample set takes. pip-style first, as a pre-built site-packages would be; micropip
 # then finds more-itertools already installed when jaraco.functools asks for it (a mixed environment).
@@ -80,13 +85,40 @@ def main() -> int:
                 py.run("import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in IMPORTS) + "None")
                 print(f"   imports work: {', '.join(IMPORTS)}")
                 rows = installed(py)
+                t = step("micropip_ext.inspect() and micropip_ext.freeze() inside Pyodide")
+                py.require("micropip-ext")
+                report = py.run("import micropip_ext.inspect as m; m.inspect_json()")
+                frozen = py.run_async(
+                    "import micropip_ext.freeze as m\n"
+                    f"r = await m.freeze(index_urls=[{index!r}], return_result=True)\n"
+                    "[r.text, [[u.name, u.version, u.reason] for u in r.unlockable]]"
+                )
+                print(f"   done ({time.perf_counter() - t:.1f} s)")
             fetched = sum(1 for r in server.log if r.status in (200, 206))
+    lock_text, unlockable = frozen
+    LOCK_OUT.parent.mkdir(parents=True, exist_ok=True)
+    LOCK_OUT.write_text(lock_text)
+    locked = json.loads(lock_text)["packages"]
+    imports = {d["canonical_name"]: d["imports"] for d in report["distributions"]}
     print(f"\n{len(rows)} distributions installed in Pyodide ({fetched} files served by the local index):\n")
     width = max(len(r["name"]) for r in rows)
-    print(f"{'name':<{width}}  {'version':<11} {'INSTALLER':<20} how it got there")
+    print(f"{'name':<{width}}  {'version':<11} {'INSTALLER':<20} {'imports':<28} how it got there")
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['version']:<11} {r['installer'] or '-':<20} {how(r)}")
+        key = canonical(r["name"])
+        names = ", ".join(imports.get(key, [])) or "-"
+        print(f"{r['name']:<{width}}  {r['version']:<11} {r['installer'] or '-':<20} {names:<28} {how(r)}")
+    print(f"\nfreeze -> {LOCK_OUT.relative_to(ROOT)} ({len(locked)} entries; Pyodide's own entries are kept):")
+    for r in rows:
+        entry = locked.get(canonical(r["name"]))
+        print(f"  {r['name']:<{width}}  {entry['file_name'] if entry else 'NOT LOCKED'}")
+    for name, version, reason in unlockable:
+        print(f"  cannot lock {name} {version}: {reason}")
     return 0
+
+
+def canonical(name: str) -> str:
+    """PEP 503 normalized name (lockfile keys)."""
+    return "-".join(name.replace("_", "-").replace(".", "-").lower().split("-"))
 
 
 if __name__ == "__main__":
