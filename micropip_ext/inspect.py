@@ -10,6 +10,7 @@ import os
 import site
 import sys
 import sysconfig
+import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,14 @@ def inspect(paths: Iterable[str | os.PathLike[str]] | None = None, *, target: Ta
 def inspect_json(paths: Iterable[str | os.PathLike[str]] | None = None, *, with_files: bool = False) -> dict[str, Any]:
     """:func:`inspect` as plain JSON-ready data (for JavaScript callers: ``pyodide.runPython(...).toJs()``)."""
     return inspect(paths).to_json(with_files=with_files)
+
+
+class _CallableModule(types.ModuleType):
+    """``micropip_ext.inspect()`` calls :func:`inspect` while ``micropip_ext.inspect`` stays this module, so
+    ``import micropip_ext.inspect as mi; mi.inspect_json()`` keeps working once the package re-exports it."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Environment:
+        return inspect(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

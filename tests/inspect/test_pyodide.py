@@ -90,7 +90,9 @@ def report(pyodide: PyodideNode, wheels: Path, index: Any, tmp_path_factory: pyt
     before = pyodide.run(SNAPSHOT)
     data: dict[str, Any] = pyodide.run(
         "import sys\nsys.path.insert(0, '/tmp/micropip-ext-src')\n"
-        "import micropip_ext.inspect as mi\nmi.inspect_json(with_files=True)"
+        "import micropip_ext\nfrom micropip_ext.inspect import inspect_json\n"
+        "assert micropip_ext.inspect().target == 'host'  # the module is callable: micropip_ext.inspect()\n"
+        "inspect_json(with_files=True)"
     )
     assert pyodide.run(SNAPSHOT) == before, "inspect wrote into Pyodide's site-packages"
     return data
