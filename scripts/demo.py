@@ -107,7 +107,8 @@ def main() -> int:
         key = canonical(r["name"])
         names = ", ".join(imports.get(key, [])) or "-"
         print(f"{r['name']:<{width}}  {r['version']:<11} {r['installer'] or '-':<20} {names:<28} {how(r)}")
-    print(f"\nfreeze -> {LOCK_OUT.relative_to(ROOT)} ({len(locked)} entries; Pyodide's own entries are kept):")
+    where = LOCK_OUT.relative_to(ROOT)
+    print(f"\nfreeze -> {where} ({len(locked)} entries, Pyodide's own kept; URLs point at this run's local index):")
     for r in rows:
         entry = locked.get(canonical(r["name"]))
         print(f"  {r['name']:<{width}}  {entry['file_name'] if entry else 'NOT LOCKED'}")
