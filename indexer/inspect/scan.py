@@ -136,6 +136,8 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
         dist.import_evidence = "import-name"
         if record is None:
             dist.files = _files_on_disk(site_dir, [n.split(".")[0] for n in dist.imports + dist.private_imports])
+        else:
+            problems.extend(_undelivered_names(dist, label))
     elif record is not None:
         dist.imports, dist.namespaces = infer_imports(dist.files, site_dir)
         dist.import_evidence = "record"
@@ -159,6 +161,16 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
             )
     dist.problems = problems
     return dist
+
+
+def _undelivered_names(dist: Distribution, label: str) -> list[Problem]:
+    """PEP 794 names with no module file under them in RECORD: the metadata promises what is not installed."""
+    modules = {f.module for f in dist.files if f.module is not None and f.kind is not FileKind.STUB}
+    out = []
+    for name in dist.imports + dist.private_imports + dist.namespaces:
+        if not any(m == name or m.startswith(name + ".") for m in modules):
+            out.append(Problem("import-name-not-installed", f"{label}: Import-Name {name!r} has no installed module"))
+    return out
 
 
 def _wheel_tags(dist_dir: Path, label: str, problems: list[Problem]) -> list[str]:

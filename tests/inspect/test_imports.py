@@ -200,3 +200,14 @@ def test_pep794_name_in_both_fields_is_reported(tmp_path: Path) -> None:
     assert "import-name-conflict" in codes and "import-name-invalid" in codes
     assert dist.imports == ["both"] and dist.namespaces == []
     assert tree_snapshot(site) == before
+
+
+def test_pep794_name_without_files_is_reported(tmp_path: Path) -> None:
+    wheel = build_wheel(
+        tmp_path / "w", "liar", "1.0", {"liar/__init__.py": "", "typings/liar.pyi": ""},
+        metadata={"Import-Name": ["liar", "ghost", "typings"]}, metadata_version="2.5",
+    )  # fmt: skip
+    (dist,) = inspect([_install_all(tmp_path, [wheel])]).distributions
+    missing = sorted(p.message.split("'")[1] for p in dist.problems if p.code == "import-name-not-installed")
+    assert missing == ["ghost", "typings"]  # a stub is not a module
+    assert dist.imports == ["liar", "ghost", "typings"]  # what the metadata declares is still reported
