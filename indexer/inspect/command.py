@@ -62,6 +62,9 @@ def _progress_bar() -> tuple[Callable[[Distribution], None] | None, Callable[[],
     return (lambda _d: bar.update(1)), bar.close
 
 
+_ALSO_PER_DIST = {"requirement-missing", "requirement-conflict", "duplicate-distribution"}
+
+
 def print_table(env: Environment, out: Any = None) -> None:
     out = out or sys.stdout
     rows = [("NAME", "VERSION", "INSTALLER", "SOURCE", "IMPORTS")]
@@ -77,11 +80,8 @@ def print_table(env: Environment, out: Any = None) -> None:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4], file=out)
     problems = [p for d in env.distributions for p in d.problems]
-    problems += [
-        p
-        for p in env.problems
-        if p.code not in {"requirement-missing", "requirement-conflict"} and p.code != "duplicate-distribution"
-    ]
+    # Environment-level problems that are not already listed under a distribution.
+    problems += [p for p in env.problems if p.code not in _ALSO_PER_DIST]
     pth = [(d, f) for d in env.distributions for f in d.pth_files]
     if pth:
         print(f"\n{len(pth)} .pth file(s) (they change sys.path):", file=out)
@@ -90,5 +90,5 @@ def print_table(env: Environment, out: Any = None) -> None:
     if problems:
         print(f"\n{len(problems)} problem(s):", file=out)
         for p in problems:
-            print(f"  {p.code}: {p.message}", file=out)
+            print(f"  {p.code}: {' '.join(p.message.split())}", file=out)  # one line per problem
     print(f"\n{len(env.distributions)} distribution(s) in {len(env.site_dirs)} site dir(s)", file=out)

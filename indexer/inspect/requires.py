@@ -64,7 +64,7 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
                     try:
                         cache[text] = (PackagingRequirement(text), None)
                     except InvalidRequirement as exc:
-                        cache[text] = (None, str(exc))
+                        cache[text] = (None, " ".join(str(exc).split()))  # packaging's message spans lines
                 entries.append((text, *cache[text]))
         parsed[id(d)] = entries
 
