@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     site = generate_site(args.dists, ROOT / ".cache" / "bench-inspect")
 
-    def stdlib() -> dict[str, list[str]]:
+    def stdlib() -> Mapping[str, list[str]]:
         saved = sys.path[:]
         sys.path[:] = [str(site)]
         try:
