@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.symbols import stdlib
+from indexer.symbols.skeleton import skeleton
 from indexer.symbols.target import Target
 
 #: Binding kinds. "alias" points at ``target``; "lazy" is an alias that only exists on first access.
@@ -134,14 +135,30 @@ def extract_module(
     is_package: bool = False,
     stub: bool = False,
     location: Path | None = None,
+    use_skeleton: bool = True,
 ) -> ModuleInfo:
-    """Parse one module and return its bindings. A syntax error becomes a problem, never an exception."""
+    """Parse one module and return its bindings. A syntax error becomes a problem, never an exception.
+
+    ``use_skeleton=False`` parses the whole file (the skeleton is only a speed-up; tests compare the two).
+    """
     info = ModuleInfo(name=name, file=file, source="stub" if stub else "python", is_package=is_package)
+    tree = None
     try:
-        tree = ast.parse(source, filename=file)
-    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
-        info.problems.append(f"cannot parse {file}: {exc.__class__.__name__}: {exc}")
-        return info
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None  # a PEP 263 coding cookie: let the full parser decode it
+    reduced = skeleton(text) if text is not None and use_skeleton else None
+    if reduced is not None:
+        try:
+            tree = ast.parse(reduced, filename=file)
+        except (SyntaxError, ValueError):
+            tree = None  # the skeleton was wrong about this file: parse it whole
+    if tree is None:
+        try:
+            tree = ast.parse(source, filename=file)
+        except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+            info.problems.append(f"cannot parse {file}: {exc.__class__.__name__}: {exc}")
+            return info
     _Extractor(info, target, stub=stub, location=location).run(tree)
     return info
 
