@@ -8,9 +8,11 @@ Compares, in the same run and against the same server:
   core-metadata hash, requests concurrent up to ``--concurrency``), cold cache;
 * ours, warm ``--offline``: the same freeze answered from the on-disk cache alone.
 
-Reproduce:  .venv/bin/python bench/freeze_bench.py --n 200 500 --latency 0.05 --concurrency 16 64
-(the server is the project's aiohttp-based ``serve_in_thread``: TCP_NODELAY, backlog 1024, so it does
-not distort the client; wheels are ~32 KB each, like the PR #109 measurement).
+Reproduce:  .venv/bin/python bench/freeze_bench.py --n 200 500 --latency 0.05 --concurrency 16 64 \\
+            --transport httpx asyncio
+The server is the project's aiohttp-based ``indexer serve-index`` (TCP_NODELAY, backlog 1024) in its OWN
+process, so it neither shares the GIL with the client being measured nor queues its connections. Wheels are
+~32 KB each, like the PR #109 measurement. The machine is shared: compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import random
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.freeze.core import freeze, inspect_paths  # noqa: E402
 from indexer.index.build import build_index  # noqa: E402
-from indexer.index.server import IndexServer, serve_in_thread  # noqa: E402
 from tests.support.wheels import build_wheel  # noqa: E402
 
 UV = Path(sys.executable).with_name("uv")
@@ -53,7 +57,43 @@ def install_by_name(site: Path, index_url: str, names: list[str]) -> None:
     subprocess.run([*cmd, "--index-url", index_url, *[f"{n}==1.0" for n in names]], check=True)
 
 
-def baseline(server: IndexServer, site: Path) -> tuple[float, int, int, int]:
+@contextlib.contextmanager
+def serve(root: Path, latency_ms: float) -> Iterator[str]:
+    """``indexer serve-index`` in a separate process; yields its simple-index URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "indexer",
+        "serve-index",
+        str(root),
+        "--port",
+        str(port),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # "serving ... at ..." once it listens
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/simple/"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
     """micropip PR #109: sequential page + whole wheel per distribution. Returns (seconds, requests, bytes, locked)."""
     import httpx
     from packaging.utils import parse_wheel_filename
@@ -63,7 +103,7 @@ def baseline(server: IndexServer, site: Path) -> tuple[float, int, int, int]:
     started = time.perf_counter()
     with httpx.Client(headers={"Accept": "application/vnd.pypi.simple.v1+json"}) as client:
         for dist in dists:
-            page = client.get(f"{server.index_url}{dist.canonical_name}/")
+            page = client.get(f"{index_url}{dist.canonical_name}/")
             requests += 1
             size += len(page.content)
             for f in page.json()["files"]:
@@ -76,10 +116,19 @@ def baseline(server: IndexServer, site: Path) -> tuple[float, int, int, int]:
     return time.perf_counter() - started, requests, size, locked
 
 
-def ours(site: Path, index_url: str, cache: Path, concurrency: int, offline: bool = False) -> tuple[float, dict, int]:
+def ours(
+    site: Path, index_url: str, cache: Path, concurrency: int, transport: str, offline: bool = False
+) -> tuple[float, dict, int]:
     started = time.perf_counter()
     result = asyncio.run(
-        freeze([site], index_urls=[index_url], cache_dir=cache, offline=offline, concurrency=concurrency)
+        freeze(
+            [site],
+            index_urls=[index_url],
+            cache_dir=cache,
+            offline=offline,
+            concurrency=concurrency,
+            transport_kind=transport,
+        )
     )
     elapsed = time.perf_counter() - started
     return elapsed, result.report["requests"], result.report["summary"]["locked"]
@@ -90,6 +139,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 500])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every response")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--transport", nargs="+", default=["httpx", "asyncio"], choices=["httpx", "asyncio"])
     args = parser.parse_args()
     print(f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, Python {sys.version.split()[0]}")
     for n in args.n:
@@ -97,25 +147,24 @@ def main() -> int:
             tmp = Path(tmp_name)
             names = make_wheels(tmp / "wheels", n)
             build_index(tmp / "wheels", tmp / "index")
-            with serve_in_thread(tmp / "index") as server:
-                install_by_name(tmp / "site", server.index_url, names)
-                server.latency = args.latency
-                base_s, base_req, base_bytes, base_locked = baseline(server, tmp / "site")
-                print(f"\nN={n}  baseline (PR #109, sequential page + wheel): {base_s:7.2f} s  "
+            with serve(tmp / "index", 0) as fast_index:
+                install_by_name(tmp / "site", fast_index, names)
+            with serve(tmp / "index", args.latency * 1000) as index_url:
+                base_s, base_req, base_bytes, base_locked = baseline(index_url, tmp / "site")
+                print(f"\nN={n}  baseline (PR #109, sequential page + wheel):   {base_s:7.2f} s  "
                       f"{base_req} requests  {base_bytes / 1e6:.2f} MB  locked {base_locked}")  # fmt: skip
-                for conc in args.concurrency:
-                    cache = tmp / f"cache-{conc}"
-                    s, req, locked = ours(tmp / "site", server.index_url, cache, conc)
-                    server.clear_log()
-                    off_s, off_req, off_locked = ours(tmp / "site", server.index_url, cache, conc, offline=True)
-                    assert not server.log, "offline freeze touched the network"
+                for transport, conc in [(t, c) for t in args.transport for c in args.concurrency]:
+                    cache = tmp / f"cache-{transport}-{conc}"
+                    s, req, locked = ours(tmp / "site", index_url, cache, conc, transport)
+                    off_s, off_req, off_locked = ours(tmp / "site", index_url, cache, conc, transport, offline=True)
+                    assert off_req["requests"] == 0, "offline freeze touched the network"
                     print(
-                        f"N={n}  ours (concurrency {conc:3d}):                       {s:7.2f} s  "
+                        f"N={n}  ours ({transport:7s} concurrency {conc:3d}):         {s:7.2f} s  "
                         f"{req['requests']} requests  {req['bytes'] / 1e6:.3f} MB  locked {locked}  "
                         f"-> {base_s / s:5.1f}x faster, {100 * req['bytes'] / base_bytes:.1f}% of the bytes"
                     )
                     print(
-                        f"N={n}  ours warm --offline re-freeze (cache only):     {off_s:7.2f} s  "
+                        f"N={n}    warm --offline re-freeze (cache only):           {off_s:7.2f} s  "
                         f"{off_req['requests']} requests  {off_req['cache_hits']} cache hits  locked {off_locked}"
                     )
     return 0

@@ -31,6 +31,9 @@ def build_report(
             "by_reason": _count(r.reason_code for r in unlockable if r.reason_code),
             "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
         },
+        # micropip.freeze() keeps only dists with PYODIDE_URL (micropip installs) or in its lockfile:
+        # everything else installed here it drops without a word.
+        "micropip_freeze_drops": sorted(r.name for r in resolutions if r.method not in ("pyodide-url", "base-lock")),
         "indexes": [redact(u) for u in index_urls],
         "requests": stats.to_json(),
         "options": dict(options or {}),
@@ -48,3 +51,20 @@ def _count(values: Any) -> dict[str, int]:
 
 def dumps(report: Mapping[str, Any]) -> str:
     return json.dumps(report, indent=2) + "\n"
+
+
+def format_summary(report: Mapping[str, Any]) -> str:
+    """A few human lines: counts, cost, what micropip.freeze() would have dropped, each unlockable reason."""
+    summary, requests = report["summary"], report["requests"]
+    lines = [
+        f"locked {summary['locked']} of {summary['distributions']} installed distributions "
+        f"({requests['requests']} requests, {requests['bytes']} bytes, {requests['cache_hits']} from cache)",
+        "by method: " + ", ".join(f"{k} {v}" for k, v in summary["by_method"].items()),
+    ]
+    drops = report.get("micropip_freeze_drops") or []
+    if drops:
+        lines.append(f"micropip.freeze() would have dropped {len(drops)}: {', '.join(drops)}")
+    lines += [
+        f"unlockable: {d['name']} {d['version']}: {d['reason']}" for d in report["distributions"] if not d["locked"]
+    ]
+    return "\n".join(lines)

@@ -164,7 +164,15 @@ async def freeze(
     cache = DiskCache(cache_dir) if cache_dir is not None else None
     if offline and cache is None:
         raise FreezeError("--offline needs a cache directory (the cache of an earlier online freeze)")
-    client = Client(transport, concurrency=concurrency, timeout=timeout, retries=retries, cache=cache, offline=offline)
+    client = Client(
+        transport,
+        concurrency=concurrency,
+        timeout=timeout,
+        retries=retries,
+        cache=cache,
+        offline=offline,
+        transport_kind=transport_kind,
+    )
     try:
         resolver = Resolver(client, index_urls, base_lock=base_packages, verify_record=verify_record)
         resolutions = await resolver.resolve_all(dists, on_done=on_resolved)

@@ -63,6 +63,7 @@ class DiskCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._made: set[Path] = set()
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -90,7 +91,9 @@ class DiskCache:
             "sha256": hashlib.sha256(response.content).hexdigest(),
         }
         try:
-            head_path.parent.mkdir(parents=True, exist_ok=True)
+            if head_path.parent not in self._made:
+                head_path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(head_path.parent)
             _atomic_write(body_path, response.content)
             _atomic_write(head_path, json.dumps(head).encode("utf-8"))
         except OSError:

@@ -327,5 +327,9 @@ async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, c
 
         url = f"{server.index_url}alpha/"
         responses = await asyncio.gather(*(client.get(url) for _ in range(10)))
+        assert (
+            type(client.transport).__name__
+            == {"httpx": "HttpxTransport", "asyncio": "AsyncioTransport"}[TRANSPORT["kind"]]
+        )
     assert {r.status for r in responses} == {200}
     assert len(server.requests_for("/simple/alpha/*")) == 1

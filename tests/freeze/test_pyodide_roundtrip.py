@@ -143,6 +143,7 @@ def test_freeze_round_trip_in_pyodide(
     # What micropip.freeze() would have dropped: everything not installed by micropip.
     dropped = set(LOCKABLE) - set(json.loads(result["micropip"])["packages"])
     assert dropped == {"rt-pip", "rt-unpacked"}
+    assert set(result["report"]["micropip_freeze_drops"]) == dropped | {"rt-local"}
     # Proving identity cost one project page per index-resolved dist, nothing else.
     assert sorted(r.path for r in server.log) == ["/simple/rt-local/", "/simple/rt-pip/", "/simple/rt-unpacked/"]
 
