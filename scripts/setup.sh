@@ -30,10 +30,8 @@ step_venv() {
   say "venv: $VENV from requirements/dev.txt (--require-hashes)"
   [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
   pip_isolated install --quiet --require-hashes -r requirements/dev.txt
-  # The project itself, editable. Offline first (hatchling is pinned in dev.txt); hatchling's editable mode also
-  # needs `editables`, which dev.txt may lack: then let pip fetch the build backend into an isolated build env.
-  pip_isolated install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
-    || pip_isolated install --quiet --no-deps -e .
+  # The project itself, editable, built with the pinned hatchling + editables from dev.txt (no registry needed).
+  pip_isolated install --quiet --no-deps --no-build-isolation -e .
   echo "$h" > "$VENV/$STAMP"
 }
 
