@@ -32,6 +32,8 @@ async function action(label, work) {
     return undefined;
   } finally {
     BUTTONS.forEach((id) => ($(id).disabled = false));
+    // How many actions have finished: lets scripts (and tests) wait for "this action is over" without races.
+    document.body.dataset.actionsDone = String(Number(document.body.dataset.actionsDone || 0) + 1);
   }
 }
 
@@ -89,7 +91,6 @@ async function main() {
     $("pyodide-base").textContent = app.config.pyodideBaseURL;
     $("lockfile-url").textContent = app.config.lockFileURL ?? "the Pyodide distribution's pyodide-lock.json";
     app.runtime = await Runtime.boot(app.config, (text) => setStatus(text, "loading"));
-    if (app.config.indexURLs.length) await app.runtime.setIndexURLs(app.config.indexURLs);
     app.capabilities = await app.runtime.capabilities();
     $("index-urls").value = app.capabilities.index_urls.join("\n");
     $("ext-version").textContent = `${app.capabilities.micropip_ext ?? "not installed"} (micropip ${app.capabilities.micropip})`;

@@ -40,18 +40,8 @@ export class Runtime {
     if (config.lockFileURL) options.lockFileURL = config.lockFileURL;
     const pyodide = await loadPyodide(options);
 
-    onStatus("Installing micropip and micropip-ext…");
+    onStatus("Installing micropip…");
     await loadPackages(pyodide, ["micropip", "packaging"]);
-    if (config.projectWheelURL) {
-      const micropip = pyodide.pyimport("micropip");
-      try {
-        await micropip.install(config.projectWheelURL);
-      } finally {
-        micropip.destroy();
-      }
-    } else {
-      await loadPackages(pyodide, ["micropip-ext"]);
-    }
 
     onStatus("Loading the page's Python module…");
     const response = await fetch(config.gluePath);
@@ -60,6 +50,15 @@ export class Runtime {
     pyodide.FS.writeFile(`${GLUE_DIR}/webglue.py`, await response.text());
     pyodide.runPython(`import sys\nif ${JSON.stringify(GLUE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(GLUE_DIR)})`);
     const glue = pyodide.pyimport("webglue");
+    // The configured indexes first, so micropip-ext's own dependencies resolve from them too.
+    if (config.indexURLs.length) glue.set_index_urls(JSON.stringify(config.indexURLs));
+
+    onStatus("Installing micropip-ext…");
+    if (config.projectWheelURL) {
+      await glue.install_project(config.projectWheelURL);
+    } else {
+      await loadPackages(pyodide, ["micropip-ext"]);
+    }
     return new Runtime(pyodide, glue);
   }
 
@@ -75,12 +74,8 @@ export class Runtime {
   searchSymbols(query, refresh = false) { return this.call("symbol_search", query, refresh); }
 
   /** Freeze; `onProgress(done, total)` is called from Python as requests complete. */
-  async freeze(onProgress) {
-    const callback = this.pyodide.ffi.create_proxy((done, total) => onProgress(Number(done), Number(total)));
-    try {
-      return await this.call("freeze", callback);
-    } finally {
-      callback.destroy();
-    }
+  freeze(onProgress) {
+    // A JS function reaches Python as a JsProxy that Python may call at any time during the freeze.
+    return this.call("freeze", (done, total) => onProgress(Number(done), Number(total)));
   }
 }

@@ -43,8 +43,17 @@ export function renderInstall(result) {
   const note = $("install-note");
   note.hidden = !result.note;
   note.textContent = result.note || "";
-  const items = result.installed.map((d) =>
-    el("li", { textContent: `${d.name} ${d.version}${d.previous ? ` (was ${d.previous})` : ""}` }));
+  const items = result.installed.map((d) => {
+    const item = el("li", { "data-name": d.name }, `${d.name} ${d.version}${d.previous ? ` (was ${d.previous})` : ""}`);
+    const p = d.provenance;
+    if (p) {
+      const text = p.written
+        ? `provenance recorded: ${p.index ? `index ${p.index}` : `file ${p.url}`}${p.reason ? ` (${p.reason})` : ""}`
+        : `provenance not recorded: ${p.reason}`;
+      item.append(el("span", { class: "provenance", textContent: ` (${text})` }));
+    }
+    return item;
+  });
   if (!items.length) items.push(el("li", { textContent: "Nothing new: already installed." }));
   $("install-result").replaceChildren(...items);
 }

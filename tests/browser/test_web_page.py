@@ -6,9 +6,13 @@ its own Pyodide from ``build/pyodide-dist`` served by ``indexer serve`` (``index
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
+import tomllib
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,9 +54,20 @@ def locks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(pyodide_dist_dir: Path, sample_index_dir: Path, locks_dir: Path) -> Iterator[WebServer]:
-    """`indexer serve` with the sample index, plus /locks/ where tests put downloaded lockfiles."""
-    with serve_web_in_thread(pyodide_dist_dir, sample_index_dir, extra={"locks": locks_dir}) as server:
+def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's micropip-ext wheel, so the page runs the code under test, not a stale build."""
+    from scripts.make_pyodide_dist import build_project_wheel
+
+    return build_project_wheel(tmp_path_factory.mktemp("project-wheel"))
+
+
+@pytest.fixture(scope="module")
+def site(
+    pyodide_dist_dir: Path, sample_index_dir: Path, locks_dir: Path, project_wheel: Path
+) -> Iterator[WebServer]:
+    """`indexer serve` with the sample index, plus /locks/ (downloaded lockfiles) and /project/ (our wheel)."""
+    extra = {"locks": locks_dir, "project": project_wheel.parent}
+    with serve_web_in_thread(pyodide_dist_dir, sample_index_dir, extra=extra) as server:
         yield server
 
 
@@ -72,12 +87,15 @@ class AppPage:
             "['ready', 'failed'].includes(document.getElementById('status').dataset.state)", timeout=BOOT_TIMEOUT_MS
         )
 
-    def wait_idle(self) -> None:
-        """Wait until the current action has finished (its buttons come back)."""
+    def actions_done(self) -> int:
+        return int(self.page.evaluate("Number(document.body.dataset.actionsDone || 0)"))
+
+    def run_action(self, start: Callable[[], None]) -> None:
+        """Start one user action (click, Enter) and wait until the page says it has finished."""
+        before = self.actions_done()
+        start()
         self.page.wait_for_function(
-            "!document.getElementById('install-button').disabled"
-            " && ['ready', 'failed'].includes(document.getElementById('status').dataset.state)",
-            timeout=ACTION_TIMEOUT_MS,
+            f"Number(document.body.dataset.actionsDone || 0) > {before}", timeout=ACTION_TIMEOUT_MS
         )
 
     def status(self) -> str:
@@ -91,9 +109,7 @@ class AppPage:
 
     def install(self, text: str) -> None:
         self.page.fill("#install-input", text)
-        self.page.press("#install-input", "Enter")  # the keyboard submits the form
-        self.page.wait_for_function("document.getElementById('status').dataset.state === 'busy'")
-        self.wait_idle()
+        self.run_action(lambda: self.page.press("#install-input", "Enter"))  # the keyboard submits the form
 
     def python(self, code: str) -> Any:
         """Run Python in this page's Pyodide and return its JSON-encoded result."""
@@ -104,14 +120,16 @@ class AppPage:
 
 
 @pytest.fixture
-def open_app(browser: Any, site: WebServer) -> Iterator[Callable[..., AppPage]]:
+def open_app(browser: Any, site: WebServer, project_wheel: Path) -> Iterator[Callable[..., AppPage]]:
     contexts: list[Any] = []
 
-    def open_(query: str = "", *, origin: str | None = None, boot: bool = True) -> AppPage:
+    def open_(query: str = "", *, origin: str | None = None, boot: bool = True, wheel: bool = True) -> AppPage:
+        """Open the page at ``origin`` (default: the site) with ``?wheel=`` this checkout's wheel + ``query``."""
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
         contexts.append(context)
         app = AppPage(context.new_page(), origin or site.url)
-        app.page.goto(app.origin + query)
+        wheel_param = f"wheel={site.url}project/{project_wheel.name}" if wheel else ""
+        app.page.goto(app.origin + "?" + "&".join(filter(None, [wheel_param, query])))
         if boot:
             app.wait_booted()
         return app
@@ -141,14 +159,14 @@ def installed_versions(app: AppPage) -> dict[str, str]:
 
 
 def test_page_boots_from_the_served_copy_and_stays_on_loopback(
-    open_app: Callable[..., AppPage], site: WebServer, pyodide_dist_dir: Path
+    open_app: Callable[..., AppPage], site: WebServer, project_wheel: Path
 ) -> None:
     app = open_app()
     assert app.status() == "Ready.", app.errors()
     assert app.errors() == []
-    lock = json.loads((pyodide_dist_dir / "pyodide-lock.json").read_text())
     assert app.page.inner_text("#pyodide-base") == site.url + "pyodide/"
-    assert lock["packages"]["micropip-ext"]["version"] in app.page.inner_text("#ext-version")
+    _, version, _, _ = parse_wheel_filename(project_wheel.name)
+    assert app.page.inner_text("#ext-version").startswith(f"{version} (micropip ")
     # The served config pointed micropip at the local index.
     assert app.page.input_value("#index-urls") == site.url + "index/simple"
     outside = [u for u in app.requests if not u.startswith((site.url, "blob:", "data:"))]
@@ -166,8 +184,10 @@ def test_install_by_name_and_by_url_through_the_form(
     app.install(f"six, {site.url}index/files/{mi_file}")
     assert app.errors() == [], app.errors()
     assert app.page.get_attribute("#status", "data-state") == "ready"
-    listed = app.page.locator("#install-result li").all_inner_texts()
-    assert f"six {six_version}" in listed and f"more-itertools {mi_version}" in listed
+    six_item = app.page.inner_text("#install-result li[data-name=six]")
+    assert six_item.startswith(f"six {six_version}")
+    mi_item = app.page.inner_text("#install-result li[data-name=more-itertools]")
+    assert mi_item.startswith(f"more-itertools {mi_version}")
     assert installed_versions(app)["six"] == six_version
     # Both wheels really came from the local index, the name through its project page.
     fetched = {r.path for r in site.log if r.status == 200}
@@ -175,7 +195,10 @@ def test_install_by_name_and_by_url_through_the_form(
     has_ext_install = app.capabilities()["entry_points"]["install"]
     note = app.page.locator("#install-note")
     assert note.is_visible() != has_ext_install
-    if not has_ext_install:
+    if has_ext_install:
+        # micropip_ext.install recorded where six came from: the configured local index.
+        assert f"provenance recorded: index {site.url}index/simple" in six_item
+    else:
         assert "micropip.install" in note.inner_text()
     app.page.screenshot(path=str(tmp_path / "installed.png"), full_page=True)
 
@@ -235,3 +258,95 @@ def test_any_static_host_with_config_json(
         broken = open_app(origin=static_host.url)
         assert broken.page.get_attribute("#status", "data-state") == "failed"
         assert any("config.json is not a valid configuration" in e for e in broken.errors())
+
+
+def top_level_imports(wheel: Path) -> set[str]:
+    """Import names a plain (non-namespace) wheel provides, read from its file list."""
+    names = set()
+    for member in zipfile.ZipFile(wheel).namelist():
+        top, _, rest = member.partition("/")
+        if top.endswith((".dist-info", ".data")):
+            continue
+        if rest == "__init__.py":
+            names.add(top)
+        elif not rest and top.endswith(".py"):
+            names.add(top.removesuffix(".py"))
+    return names
+
+
+def download(app: AppPage, link: str, target: Path) -> Path:
+    with app.page.expect_download() as info:
+        app.page.click(link)
+    info.value.save_as(target)
+    return target
+
+
+def test_install_freeze_download_then_a_fresh_page_boots_from_the_lock(
+    open_app: Callable[..., AppPage], site: WebServer, sample_wheels_dir: Path, locks_dir: Path, tmp_path: Path
+) -> None:
+    app = open_app()
+    app.install("jaraco.functools six attrs")
+    assert app.errors() == []
+    before = installed_versions(app)
+    assert {"six", "attrs", "jaraco-functools", "more-itertools"} <= set(before)
+
+    app.run_action(lambda: app.page.click("#freeze-button"))
+    assert app.errors() == [], app.errors()
+    # Progress reached its end, counted in what this build of freeze reports.
+    progress = re.fullmatch(r"(\d+) / (\d+) (distributions|requests)", app.page.inner_text("#freeze-count"))
+    assert progress is not None and progress.group(1) == progress.group(2) and int(progress.group(2)) > 0
+
+    # The environment table: one row per installed distribution, each now with its lockability.
+    rows = app.page.locator("#env-table tbody tr")
+    assert rows.count() == len(before)
+    for project in ("six", "attrs", "more-itertools"):
+        wheel_name, version = wheel_version(sample_wheels_dir, project)
+        row = app.page.locator(f"#env-table tbody tr[data-name='{project}']")
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0] == version and cells[1] == "micropip"
+        assert site.url + "index/simple" in cells[2]
+        assert set(cells[3].split(", ")) == top_level_imports(sample_wheels_dir / wheel_name)
+        assert cells[4].startswith("yes"), cells
+    app.page.screenshot(path=str(tmp_path / "frozen.png"), full_page=True)
+
+    lock_path = download(app, "#download-pyodide_lock", locks_dir / "pyodide-lock.json")
+    lock = json.loads(lock_path.read_text())
+    six_file, six_version = wheel_version(sample_wheels_dir, "six")
+    six_sha256 = hashlib.sha256((sample_wheels_dir / six_file).read_bytes()).hexdigest()
+    assert lock["packages"]["six"]["sha256"] == six_sha256
+    assert lock["packages"]["six"]["file_name"] == f"{site.url}index/files/{six_file}"
+    assert lock["packages"]["six"]["imports"] == ["six"]
+    pylock = tomllib.loads(download(app, "#download-pylock", tmp_path / "pylock.toml").read_text())
+    six_entry = next(p for p in pylock["packages"] if p["name"] == "six")
+    assert six_entry["version"] == six_version
+    assert [w["hashes"]["sha256"] for w in six_entry["wheels"]] == [six_sha256]
+    report = json.loads(download(app, "#download-report", tmp_path / "report.json").read_text())
+    assert {d["name"]: d["locked"] for d in report["distributions"]}.get("six") is True
+    # What the page shows is what was downloaded.
+    assert json.loads(app.page.inner_text("#freeze-output")) == lock
+
+    # A fresh page (no micropip-ext wheel given: it comes from the lock too) boots from the downloaded lock...
+    site.clear_log()
+    fresh = open_app("lockFileURL=locks/pyodide-lock.json", wheel=False)
+    assert fresh.status() == "Ready.", fresh.errors()
+    assert fresh.page.inner_text("#lockfile-url") == site.url + "locks/pyodide-lock.json"
+    # ...and loads every package that was installed: the same versions come back, from the same files.
+    names = sorted(n for n in lock["packages"] if n in before or n.replace("_", "-") in before)
+    assert len(names) == len(before), (names, sorted(before))
+    fresh.page.evaluate(
+        "async (names) => { const py = window.micropipExtApp.runtime.pyodide;"
+        " const failed = []; await py.loadPackage(names, {errorCallback: (m) => failed.push(m)});"
+        " if (failed.length) throw new Error(failed.join('; ')); }",
+        names,
+    )
+    assert installed_versions(fresh) == before
+    assert f"/index/files/{six_file}" in {r.path for r in site.log if r.status == 200}
+    assert [u for u in fresh.requests if not u.startswith((site.url, "blob:", "data:"))] == []
+    # The fresh page's own table agrees.
+    fresh.run_action(lambda: fresh.page.click("#env-refresh"))
+    shown = {
+        str(r.get_attribute("data-name")): r.locator("td").first.inner_text()
+        for r in fresh.page.locator("#env-table tbody tr").all()
+    }
+    assert {n.replace("_", "-").replace(".", "-").lower(): v for n, v in shown.items()} == before
+    fresh.page.screenshot(path=str(tmp_path / "fresh.png"), full_page=True)

@@ -7,6 +7,7 @@ button, and falls back (with a note the page shows) when a micropip_ext entry po
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.metadata
 import inspect
@@ -27,10 +28,17 @@ def _ext() -> Any:
     return importlib.import_module("micropip_ext")
 
 
+#: entry point -> the micropip_ext submodule that defines it (used until the package re-exports it)
+_SUBMODULES = {"install": "install", "inspect": "inspect", "freeze": "freeze", "symbol_index": "symbols"}
+
+
 def _entry(name: str) -> Callable[..., Any] | None:
-    """``micropip_ext.<name>`` if this build has it, else None (the page then says so)."""
+    """``micropip_ext.<name>`` (or the same function in its submodule) if this build has it, else None."""
     try:
         found = getattr(_ext(), name, None)
+        if not callable(found):
+            module = importlib.import_module(f"micropip_ext.{_SUBMODULES[name]}")
+            found = getattr(module, name, None)
     except ImportError:
         return None
     return found if callable(found) else None
@@ -46,6 +54,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(dataclasses.asdict(value))
     return str(value)
 
 
@@ -107,6 +117,13 @@ def set_index_urls(urls_json: str) -> str:
     return json.dumps(index_urls())
 
 
+async def install_project(wheel_url: str) -> None:
+    """Install micropip-ext itself from a wheel URL (the page's ``wheel`` setting), with micropip."""
+    import micropip
+
+    await micropip.install(wheel_url)
+
+
 async def install(requirements_json: str) -> str:
     """Install requirements (names, specifiers or wheel URLs) and report what changed.
 
@@ -119,8 +136,9 @@ async def install(requirements_json: str) -> str:
     before = _installed_versions()
     ext_install = _entry("install")
     note = None
+    recorded: Any = []
     if ext_install is not None:
-        await _call(ext_install, requirements)
+        recorded = _jsonable(await _call(ext_install, requirements))
         via = "micropip_ext.install"
     else:
         import micropip
@@ -137,6 +155,12 @@ async def install(requirements_json: str) -> str:
         for name, version in sorted(after.items())
         if before.get(name) != version
     ]
+    by_name: dict[str, Any] = {}
+    for entry in recorded if isinstance(recorded, list) else []:
+        stem = str(entry.get("dist_info", "")).rsplit("/", 1)[-1].removesuffix(".dist-info")
+        by_name[canonicalize_name(stem.rsplit("-", 1)[0])] = entry
+    for item in changed:
+        item["provenance"] = by_name.get(str(item["name"]))
     return json.dumps({"via": via, "note": note, "installed": changed})
 
 
@@ -181,7 +205,7 @@ def environment() -> str:
                 "version": dist.get("version"),
                 "installer": dist.get("installer"),
                 "source_kind": source.get("kind"),
-                "source": source.get("url") or source.get("index") or "",
+                "source": source.get("index") or source.get("url") or "",
                 "imports": dist.get("imports", []),
                 "problems": [p.get("message", "") for p in dist.get("problems", [])],
                 "lock": status.get(name),
