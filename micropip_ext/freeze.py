@@ -21,8 +21,10 @@ _UNSET: Any = object()
 
 def micropip_index_urls() -> list[str]:
     """The index URLs micropip would use now (``micropip.set_index_urls`` or micropip's default)."""
-    import micropip
-
+    try:
+        import micropip
+    except ImportError:  # micropip not loaded: there is no installer configuration to follow
+        return []
     manager = getattr(micropip, "_package_manager_singleton", None)
     urls = getattr(manager, "index_urls", None)
     if urls is None:
@@ -58,7 +60,7 @@ async def freeze(
     strict: bool = False,
     offline: bool = False,
     cache_dir: str | Path | None = None,
-    concurrency: int = 16,
+    concurrency: int | None = None,
     timeout: float = 15.0,
     return_result: bool = False,
     on_start: Callable[[int], None] | None = None,

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.markers import Marker
 from packaging.pylock import Package, PackageWheel, Pylock
@@ -58,11 +59,13 @@ def build_pylock(
     dists: Sequence[Distribution],
     *,
     info: Mapping[str, Any] | None = None,
+    base_url: str | None = None,
 ) -> PylockResult:
+    """``base_url`` (where the base lock lives) turns base-lock entries' relative file names into URLs."""
     by_name = {d.canonical_name: d for d in dists}
     problems: list[str] = []
     packages: list[Package] = []
-    locked_names = {r.canonical_name for r in resolutions if r.locked and r.url and r.sha256}
+    locked_names = {r.canonical_name for r in resolutions if r.locked and r.sha256}
     for res in sorted(resolutions, key=lambda r: r.canonical_name):
         dist = by_name.get(res.canonical_name)
         if dist is None:
@@ -70,7 +73,10 @@ def build_pylock(
         if not res.locked:
             problems.append(f"{dist.name} {dist.version}: not locked ({res.reason})")
             continue
-        if not res.url or not res.sha256 or not res.url.startswith(("http://", "https://")):
+        url = res.url
+        if res.method == "base-lock" and base_url and res.filename:
+            url = urljoin(base_url, res.filename)
+        if not url or not res.sha256 or not url.startswith(("http://", "https://")):
             problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
             continue
         try:
@@ -86,8 +92,8 @@ def build_pylock(
                 dependencies=deps or None,
                 wheels=[
                     PackageWheel(
-                        name=res.filename,
-                        url=redact(res.url),
+                        name=_filename(url),
+                        url=redact(url),
                         size=res.size,
                         upload_time=_upload_time(res.upload_time),
                         hashes={"sha256": res.sha256},
@@ -103,3 +109,7 @@ def build_pylock(
     )
     lock.validate()  # PEP 751: never write a lock that does not validate
     return PylockResult(lock, problems)
+
+
+def _filename(url: str) -> str:
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])

@@ -16,7 +16,7 @@ from typing import Any
 
 from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, parse_lock
 from indexer.freeze.pip_config import pip_index_urls
-from indexer.resolve.client import DEFAULT_CONCURRENCY, Client, default_cache_dir
+from indexer.resolve.client import Client, default_cache_dir
 from indexer.resolve.model import Resolution
 from indexer.resolve.transport import TRANSPORTS, TransportError
 from indexer.urls import redact
@@ -53,7 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where local files (file:, emfs:) are published: PREFIX=URL replaces a prefix, URL serves by name",
     )
     parser.add_argument("--target", choices=["pyodide", "host"], default="pyodide", help="marker environment")
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="requests in flight")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="requests in flight (default: 16 with httpx, 64 with asyncio)"
+    )
     parser.add_argument(
         "--transport",
         choices=TRANSPORTS,

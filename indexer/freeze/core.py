@@ -19,7 +19,7 @@ from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report
 from indexer.inspect.model import Distribution
-from indexer.resolve.client import Client, DiskCache
+from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
 from indexer.resolve.model import Resolution
 from indexer.resolve.resolver import Resolver
 from indexer.resolve.transport import Transport
@@ -144,7 +144,7 @@ async def freeze(
     verify_record: bool = False,
     base_urls: Sequence[str] = (),
     target: str = "pyodide",
-    concurrency: int = 16,
+    concurrency: int | None = None,
     timeout: float = 15.0,
     retries: int = 2,
     transport: Transport | None = None,
@@ -156,6 +156,8 @@ async def freeze(
     if format not in FORMATS:
         raise FreezeError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     started = time.perf_counter()
+    if concurrency is None:
+        concurrency = CONCURRENCY_BY_TRANSPORT.get(transport_kind, DEFAULT_CONCURRENCY)
     dists = list(distributions) if distributions is not None else inspect_paths(paths, target)
     base_packages: dict[str, Any] = dict((base_lock or {}).get("packages") or {})
     lock_info = info or (base_lock or {}).get("info")
@@ -192,7 +194,7 @@ async def freeze(
         )
         text, problems = lock.dumps(), lock.problems
     else:
-        pylock = build_pylock(resolutions, dists, info=lock_info)
+        pylock = build_pylock(resolutions, dists, info=lock_info, base_url=base_lock_url)
         text, problems = pylock.dumps(), pylock.problems
     report = build_report(
         resolutions,

@@ -7,6 +7,7 @@ many requests and bytes a lock cost, and ``--offline`` can replay them from the 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import os
@@ -22,7 +23,20 @@ from indexer.urls import redact
 #: Status codes worth another try: the server may recover (RFC 9110 §15.6).
 RETRY_STATUS = frozenset({500, 502, 503, 504, 429})
 DEFAULT_CONCURRENCY = 16
+#: Requests in flight per transport, measured in bench/freeze_bench.py: httpx's pool slows down past ~16
+#: connections; the lean asyncio client keeps scaling to 64 and beyond.
+CONCURRENCY_BY_TRANSPORT = {"httpx": 16, "asyncio": 64}
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+#: Where the current task's requests are listed (set per distribution by the resolver, for the report).
+REQUEST_LOG: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("request_log", default=None)
+
+
+def _note(entry: str) -> None:
+    log = REQUEST_LOG.get()
+    if log is not None:
+        log.append(entry)
 
 
 class OfflineMiss(TransportError):
@@ -180,6 +194,7 @@ class Client:
         key = json.dumps([url, sorted(hdrs.items()), range])
         pending = self._inflight.get(key)
         if pending is not None:
+            _note(f"GET {redact(url)} (shared with a request in flight)")
             return await asyncio.shield(pending)
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
@@ -211,6 +226,7 @@ class Client:
             hit = self.cache.load(key)
             if hit is not None:
                 self.stats.cache_hits += 1
+                _note(f"cache {redact(url)} -> {hit.status}")
                 return hit
         if self.offline:
             raise OfflineMiss(url)
@@ -231,10 +247,12 @@ class Client:
                         url, headers, timeout=self.timeout, max_bytes=max_bytes, range=range
                     )
             except TransportError as exc:
+                _note(f"GET {redact(url)} -> {exc.kind}")
                 if exc.kind == "too-large" or attempt >= self.retries:
                     self.stats.failures += 1
                     raise
             else:
+                _note(f"GET {redact(url)}{'' if range is None else ' (range)'} -> {response.status}")
                 self.stats.bytes += len(response.content)
                 status = str(response.status)
                 self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1

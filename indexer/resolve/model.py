@@ -51,6 +51,7 @@ class Resolution:
     notes: list[str] = field(default_factory=list)
     record_verified: bool | None = None  # None: --verify record not asked (or not possible)
     base_entry: dict[str, Any] | None = None  # the base-lock entry for method == "base-lock"
+    requests: list[str] = field(default_factory=list)  # "GET <url> -> <status>" made to resolve this dist
 
     @property
     def locked(self) -> bool:
@@ -78,4 +79,5 @@ class Resolution:
             "evidence": list(self.evidence),
             "notes": list(self.notes),
             "record_verified": self.record_verified,
+            "requests": list(self.requests),
         }

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from indexer.inspect.model import Distribution
-from indexer.resolve.client import Client
+from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, b64_to_hex, file_sha256, parse_record, read_records
 from indexer.resolve.match import files_of_version, match_installed
 from indexer.resolve.model import Resolution
@@ -81,6 +81,7 @@ class Resolver:
 
     async def resolve(self, dist: Distribution) -> Resolution:
         res = Resolution(dist.name, dist.canonical_name, dist.version)
+        REQUEST_LOG.set(res.requests)  # this task's context only: each dist lists its own requests
         try:
             await self._resolve(dist, res)
         except Exception as exc:  # one bad distribution must never stop the others
@@ -198,6 +199,7 @@ class Resolver:
             return
         unreachable: list[str] = []
         mismatched: list[str] = []
+        unhashed: list[str] = []
         absent: list[str] = []
         for index_url in self.index_urls:
             shown = redact(index_url)
@@ -222,7 +224,7 @@ class Resolver:
                 f = match.file
                 if not f.sha256:
                     res.notes.append(f"{shown} gives no sha256 for {f.filename}")
-                    mismatched.append(f"{shown} lists {f.filename} without a sha256 to lock it by")
+                    unhashed.append(f"{shown} lists {f.filename} without a sha256 to lock it by")
                     continue
                 res.method, res.url, res.filename, res.sha256 = "index", f.url, f.filename, f.sha256
                 res.size, res.upload_time, res.index = f.size, f.upload_time, index_url
@@ -243,6 +245,8 @@ class Resolver:
                 f"{dist.version} is on {', '.join(mismatched)} but no file there has the installed METADATA "
                 f"(sha256 {dist.metadata_sha256[:12]}…): built locally or from another source",
             )
+        elif unhashed:
+            res.unlockable("no-hash", "; ".join(unhashed))
         elif unreachable:
             res.unlockable("index-unreachable", "; ".join(unreachable))
         else:

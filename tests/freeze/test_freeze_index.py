@@ -59,6 +59,7 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     paths = sorted(r.path for r in server.log)
     assert paths == ["/simple/alpha/", "/simple/beta/"]
     assert result.report["requests"]["requests"] == 2
+    assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200"]  # per distribution, in the report
 
 
 async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
@@ -77,6 +78,7 @@ async def test_500_then_success_is_retried(name_site: Path, server: IndexServer)
     result = await run_freeze(name_site, server.index_url)
     assert by_name(result)["alpha"].locked
     assert [r.status for r in server.requests_for("/simple/alpha/*")] == [500, 503, 200]
+    assert [r.rsplit(" ", 1)[-1] for r in by_name(result)["alpha"].requests] == ["500", "503", "200"]
     assert result.report["requests"]["retries"] == 2
 
 
