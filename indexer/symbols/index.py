@@ -156,7 +156,7 @@ def load_shards(
 
 
 def _public_module(module: str) -> bool:
-    return not any(part.startswith("_") for part in module.split("."))
+    return not module.startswith("_") and "._" not in module
 
 
 class SymbolIndex:
@@ -182,15 +182,21 @@ class SymbolIndex:
                 self.owner[name] = shard
         self.modules = modules
         self.resolver = Resolver(modules)
+        self._owner_memo: dict[str, Shard | None] = {}
 
     def distribution_of(self, module: str | None) -> Shard | None:
         """The shard owning ``module`` (or the nearest installed parent, for namespace children)."""
-        while module:
-            shard = self.owner.get(module)
-            if shard is not None:
-                return shard
-            module = module.rpartition(".")[0]
-        return None
+        if module is None:
+            return None
+        shard = self.owner.get(module)
+        if shard is not None:
+            return shard
+        if module in self._owner_memo:
+            return self._owner_memo[module]
+        parent = module.rpartition(".")[0]
+        result = self.distribution_of(parent) if parent else None
+        self._owner_memo[module] = result
+        return result
 
     def _symbol(self, shard: Shard, res: Resolution) -> dict[str, Any]:
         entry: dict[str, Any] = {"kind": res.kind, "defined_in": res.path}

@@ -3,11 +3,11 @@
 Most of a module's text is function and class bodies, which the index never reads (only names bound
 at module level matter), yet ``ast.parse`` pays for every token. Top-level statements start at column 0,
 so regular expressions find them at C speed; each ``def``/``class`` chunk (with its decorators) becomes a
-one-line stub on the same line number. A cut that could fall inside a multi-line string (odd count of
-triple quotes) or anything else doubtful returns None and the caller parses the full source: a skeleton
-is an optimisation only (tests/symbols/test_skeleton.py checks that both give the same bindings on every
-installed file). Module ``__getattr__`` and
-``__dir__`` are kept whole: their bodies name the lazy-import tables (PEP 562).
+one-line stub on the same line number. A chunk that may hold part of a multi-line string (odd count of
+triple quotes) is kept verbatim; anything else doubtful returns None, and a skeleton that does not parse
+makes the caller parse the full source: a skeleton is an optimisation only (tests/symbols/
+test_skeleton.py checks that both give the same bindings on every installed file). Module
+``__getattr__`` and ``__dir__`` are kept whole: their bodies name the lazy-import tables (PEP 562).
 """
 
 from __future__ import annotations
@@ -50,9 +50,10 @@ def skeleton(source: str) -> str | None:
         k = j + 1
         end = starts[k] if k < n else len(source)
         if not _balanced(source[start:end]):
-            # a column-0 line inside a multi-line string, or a triple quote inside a one-line string:
-            # the cut cannot be trusted without a tokenizer, so the caller parses the whole file
-            return None
+            # a multi-line string with column-0 lines, or a triple quote inside a one-line string: keep
+            # this chunk verbatim (the parser sees the real text); a wrong cut later fails to parse
+            i = k
+            continue
         name = m.group(2)
         if name in _KEEP:
             i = k
