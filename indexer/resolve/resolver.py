@@ -63,6 +63,9 @@ class Resolver:
         self.index_urls = [u if "{package_name}" in u else normalize_index_url(u) for u in index_urls]
         self.base_lock = dict(base_lock or {})
         self.verify_record = verify_record
+        # Indexes that refused connections (after retries): later dists skip them instead of retrying again.
+        self._down: dict[str, str] = {}
+        self._gates: dict[str, asyncio.Future[None]] = {}
 
     async def resolve_all(
         self,
@@ -204,7 +207,7 @@ class Resolver:
         for index_url in self.index_urls:
             shown = redact(index_url)
             try:
-                page = await fetch_project_page(self.client, index_url, dist.name)
+                page = await self._page(index_url, dist.name)
             except (TransportError, IndexProblem) as exc:
                 unreachable.append(f"{shown}: {exc}")
                 continue
@@ -252,11 +255,34 @@ class Resolver:
         else:
             res.unlockable("not-on-index", "; ".join(absent))
 
+    async def _page(self, index_url: str, project: str) -> ProjectPage | None:
+        """The project page; the first request to each index goes alone, so an index that refuses
+        connections costs one request (and its retries), not one per distribution."""
+        gate = self._gates.get(index_url)
+        if gate is None:
+            gate = self._gates[index_url] = asyncio.get_running_loop().create_future()
+            try:
+                return await self._fetch_page(index_url, project)
+            finally:
+                gate.set_result(None)
+        await gate
+        if index_url in self._down:
+            raise TransportError("connect", self._down[index_url])
+        return await self._fetch_page(index_url, project)
+
+    async def _fetch_page(self, index_url: str, project: str) -> ProjectPage | None:
+        try:
+            return await fetch_project_page(self.client, index_url, project)
+        except TransportError as exc:
+            if exc.kind == "connect":
+                self._down[index_url] = str(exc)
+            raise
+
     async def _index_by_sha(self, dist: Distribution, res: Resolution) -> None:
         """A wheel installed from a local file: lock it to an index only if the index has the same bytes."""
         for index_url in self.index_urls:
             try:
-                page = await fetch_project_page(self.client, index_url, dist.name)
+                page = await self._page(index_url, dist.name)
             except (TransportError, IndexProblem) as exc:
                 res.notes.append(f"index {redact(index_url)} not readable: {exc}")
                 continue

@@ -235,6 +235,8 @@ class AsyncioTransport:
                     url = urljoin(url, location)
         except TimeoutError as exc:
             raise TransportError("timeout", f"no complete response within {timeout:g} s") from exc
+        except ConnectionRefusedError as exc:
+            raise TransportError("connect", f"cannot connect: {exc.strerror or exc}") from exc
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             raise TransportError("reset", f"connection closed: {exc or type(exc).__name__}") from exc
         except OSError as exc:

@@ -335,3 +335,23 @@ async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, c
         )
     assert {r.status for r in responses} == {200}
     assert len(server.requests_for("/simple/alpha/*")) == 1
+
+
+async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
+    name_site: Path, server: IndexServer
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/simple/"
+    result = await freeze(
+        [name_site], index_urls=[dead, server.index_url], target="host", retries=1,
+        transport_kind=TRANSPORT["kind"],
+    )  # fmt: skip
+    res = by_name(result)
+    assert res["alpha"].locked and res["beta"].locked
+    assert res["alpha"].index == server.index_url
+    assert any("skipped unreadable index" in n and "cannot connect" in n for n in res["alpha"].notes)
+    # The dead index was tried once (plus its one retry), not once per distribution.
+    assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 4
