@@ -8,7 +8,7 @@ other distributions re-export it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,21 +112,22 @@ def _dist_dirs(paths: Sequence[Path] | None) -> list[tuple[Path, Path]]:
     return found
 
 
-def load_shards(
+def iter_shards(
     paths: Sequence[Path] | None,
     target: Target,
     cache: ShardCache | None = None,
     *,
-    progress: Callable[[str], None] | None = None,
     only: Iterable[str] | None = None,
-) -> list[Shard]:
-    """One shard per distribution found in ``paths`` (sys.path order), from the cache when RECORD matches."""
+) -> Iterator[Shard]:
+    """One shard per distribution found in ``paths`` (sys.path order), from the cache when RECORD matches.
+
+    A generator, so a caller inside Pyodide can yield to the event loop between distributions.
+    """
     from packaging.utils import canonicalize_name
 
     from indexer.inspect import scan
 
     wanted = {canonicalize_name(n) for n in only} if only is not None else None
-    shards: list[Shard] = []
     for site, dist_dir in _dist_dirs(paths):
         if wanted is not None:
             dir_name = dist_dir.name.rsplit(".", 1)[0].partition("-")[0]
@@ -146,6 +147,20 @@ def load_shards(
             shard = extract_distribution(dist, target)
             if cache is not None and key is not None:
                 cache.store(key, shard.to_json())
+        yield shard
+
+
+def load_shards(
+    paths: Sequence[Path] | None,
+    target: Target,
+    cache: ShardCache | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    only: Iterable[str] | None = None,
+) -> list[Shard]:
+    """All shards of :func:`iter_shards`; ``progress(name)`` after each distribution."""
+    shards: list[Shard] = []
+    for shard in iter_shards(paths, target, cache, only=only):
         shards.append(shard)
         if progress is not None:
             progress(shard.name)
@@ -307,5 +322,10 @@ class SymbolIndex:
             "target": {"python": ".".join(map(str, self.target.version)), "platform": self.target.platform},
             "distributions": distributions,
             "problems": self.problems,
+            "stats": {
+                "distributions": len(self.shards),
+                "from_cache": sum(1 for s in self.shards if s.cached),
+                "modules": len(self.modules),
+            },
         }
 

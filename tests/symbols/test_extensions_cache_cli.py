@@ -99,6 +99,7 @@ def test_shards_are_reused_while_record_is_unchanged(install: Installer, tmp_pat
     assert (cache.hits, cache.misses) == (0, 2)
     warm = build_index(site, cache=cache)
     assert (cache.hits, cache.misses) == (2, 2)
+    assert (cold.pop("stats")["from_cache"], warm.pop("stats")["from_cache"]) == (0, 2)
     assert warm == cold
     # a different build of `one` (new RECORD) misses; `two` still hits and sees the new definition
     install("one", "1.1", {"one/__init__.py": "class f: pass\n"})
@@ -110,7 +111,9 @@ def test_shards_are_reused_while_record_is_unchanged(install: Installer, tmp_pat
     # a corrupt shard is a miss, not an error
     for shard in (tmp_path / "cache").rglob("*.json"):
         shard.write_text("{not json")
-    assert build_index(site, cache=cache) == changed
+    rebuilt = build_index(site, cache=cache)
+    assert rebuilt["stats"]["from_cache"] == 0
+    assert rebuilt["distributions"] == changed["distributions"]
     # a different target is a different shard
     build_index(site, Target((3, 8, 0), "linux"), cache=cache)
     assert cache.misses == 3 + 2 + 2
