@@ -233,6 +233,10 @@ class Resolver:
                 res.size, res.upload_time, res.index = f.size, f.upload_time, index_url
                 res.proof = match.proof
                 res.evidence.append(f"index page ({page.format})")
+                if f.yanked:
+                    # PEP 592: an exact pin still installs a yanked file; say so, the user may want to move on.
+                    reason = f": {f.yanked}" if isinstance(f.yanked, str) else ""
+                    res.notes.append(f"{f.filename} is yanked on {shown}{reason}")
                 if unreachable:
                     res.notes.extend(f"skipped unreadable index {u}" for u in unreachable)
                 return

@@ -355,3 +355,23 @@ async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
     assert any("skipped unreadable index" in n and "cannot connect" in n for n in res["alpha"].notes)
     # The dead index was tried once (plus its one retry), not once per distribution.
     assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 4
+
+
+async def test_response_size_cap_is_not_retried(server: IndexServer) -> None:
+    from indexer.resolve.client import Client
+    from indexer.resolve.transport import TransportError
+
+    async with Client(max_bytes=100, transport_kind=TRANSPORT["kind"]) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.get(f"{server.index_url}alpha/")
+    assert caught.value.kind == "too-large"
+    assert len(server.log) == 1
+
+
+async def test_yanked_file_is_locked_with_a_note(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    for f in page["files"]:
+        f["yanked"] = "broken metadata"
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.locked and any("yanked" in n and "broken metadata" in n for n in res.notes)
