@@ -62,7 +62,8 @@ def _is_package(f: InstalledFile) -> bool:
 
 def extract_distribution(dist: Distribution, target: Target) -> Shard:
     """Read every module of ``dist``: source first, a stub for an extension module, else opaque."""
-    shard = Shard(dist.name, dist.canonical_name, dist.version, problems=[p.message for p in dist.problems])
+    # inspect's own findings (metadata, RECORD) are reported by `indexer inspect`; these are about code
+    shard = Shard(dist.name, dist.canonical_name, dist.version)
     by_module: dict[str, dict[FileKind, InstalledFile]] = {}
     for f in dist.files:
         if f.module and f.kind in (FileKind.SOURCE, FileKind.STUB, FileKind.EXTENSION, FileKind.BYTECODE):

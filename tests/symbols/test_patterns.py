@@ -198,3 +198,31 @@ def test_relative_import_beyond_top_level_is_a_problem(install: Installer, site:
         "Y": {"kind": "variable", "defined_in": "toplevel.Y", "distribution": "toplevel"}
     }
     assert any("beyond the top-level" in p for p in index["distributions"]["toplevel"]["problems"])
+
+
+def test_stdlib_facts_are_unknown_for_a_foreign_target(install: Installer) -> None:
+    """hasattr(typing, ...) can only be answered for the running interpreter; elsewhere both branches stay."""
+    site = install("probe", "1.0", {
+        "probe/__init__.py": (
+            "import typing\n"
+            "if hasattr(typing, 'Any'):\n    Any = typing.Any\nelse:\n    class Any: pass\n"
+        ),
+    })
+    here = symbols(build_index(site), "probe", "probe")["Any"]
+    assert here == {"kind": "external", "defined_in": "typing.Any", "distribution": None, "origin": "stdlib"}
+    foreign = Target((3, 7, 0) if Target.running().version[:2] != (3, 7) else (3, 8, 0), "emscripten")
+    there = symbols(build_index(site, foreign), "probe", "probe")["Any"]
+    assert there["defined_in"] == "typing.Any" and there["conditional"] is True
+    assert there["alternatives"] == ["class@5"]
+
+
+def test_target_parse() -> None:
+    assert Target.parse("pyodide") == Target((3, 14, 2), "emscripten")
+    assert Target.parse("3.12-linux") == Target((3, 12, 0), "linux")
+    assert Target.parse("3.13.1").version == (3, 13, 1)
+    for bad in ("three", "3.1.2.3", ""):
+        try:
+            Target.parse(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} parsed")
