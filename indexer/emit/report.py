@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ def build_report(
 ) -> dict[str, Any]:
     locked = [r for r in resolutions if r.locked]
     unlockable = [r for r in resolutions if not r.locked]
-    return {
+    report = {
         "summary": {
             "distributions": len(resolutions),
             "locked": len(locked),
@@ -40,6 +41,8 @@ def build_report(
         "problems": list(problems),
         "distributions": [r.to_json() for r in sorted(resolutions, key=lambda r: r.canonical_name)],
     }
+    data: dict[str, Any] = json.loads(scrub(json.dumps(report)))  # no credentials, even in error messages
+    return data
 
 
 def _count(values: Any) -> dict[str, int]:
@@ -49,8 +52,20 @@ def _count(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s\"']+@")
+
+
+def scrub(text: str) -> str:
+    """Remove any ``user:password@`` left in a URL anywhere in ``text``: the last guard before output.
+
+    Every URL is already passed through ``indexer.urls.redact`` where it is built; this also catches one
+    quoted inside a library's error message.
+    """
+    return _USERINFO.sub(r"\1", text)
+
+
 def dumps(report: Mapping[str, Any]) -> str:
-    return json.dumps(report, indent=2) + "\n"
+    return scrub(json.dumps(report, indent=2)) + "\n"
 
 
 def format_summary(report: Mapping[str, Any]) -> str:

@@ -165,7 +165,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
-    from indexer.emit.report import dumps
+    from indexer.emit.report import dumps, scrub
 
     if args.output:
         _atomic_write(Path(args.output), result.text)
@@ -181,9 +181,9 @@ def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
         file=sys.stderr,
     )
     for res in sorted(result.unlockable, key=lambda r: r.canonical_name):
-        print(f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}", file=sys.stderr)
+        print(scrub(f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}"), file=sys.stderr)
     for problem in result.problems:
-        print(f"indexer freeze: warning: {problem}", file=sys.stderr)
+        print(scrub(f"indexer freeze: warning: {problem}"), file=sys.stderr)
     if args.strict and result.unlockable:
         print(f"indexer freeze: error: {len(result.unlockable)} distribution(s) cannot be locked", file=sys.stderr)
         return 1

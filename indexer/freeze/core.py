@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
-from indexer.emit.report import build_report
+from indexer.emit.report import build_report, scrub
 from indexer.inspect.model import Distribution
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
 from indexer.resolve.model import Resolution
@@ -196,6 +196,7 @@ async def freeze(
     else:
         pylock = build_pylock(resolutions, dists, info=lock_info, base_url=base_lock_url)
         text, problems = pylock.dumps(), pylock.problems
+    text = scrub(text)
     report = build_report(
         resolutions,
         stats=client.stats,

@@ -29,6 +29,7 @@ ReasonCode = Literal[
     "no-index",  # no index configured
     "egg-info",  # legacy install format without RECORD/WHEEL
     "record-mismatch",  # --verify record: installed files differ from the remote wheel's RECORD
+    "error",  # an unexpected failure while resolving this distribution (a bug: the message says what)
 ]
 
 

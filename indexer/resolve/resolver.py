@@ -88,7 +88,7 @@ class Resolver:
         try:
             await self._resolve(dist, res)
         except Exception as exc:  # one bad distribution must never stop the others
-            res.unlockable("index-unreachable", f"unexpected error: {type(exc).__name__}: {exc}")
+            res.unlockable("error", f"unexpected error: {type(exc).__name__}: {exc}")
         return res
 
     async def _resolve(self, dist: Distribution, res: Resolution) -> None:

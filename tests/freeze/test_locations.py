@@ -33,3 +33,10 @@ def test_unmapped_local_location_is_unlockable() -> None:
     res = _res("emfs:/home/pyodide/demo-1.0-py3-none-any.whl")
     apply_locations([res], LocationMap.parse([]))
     assert not res.locked and res.reason_code == "local-file" and "--base-url" in (res.reason or "")
+
+
+def test_scrub_removes_userinfo_anywhere() -> None:
+    from indexer.emit.report import scrub
+
+    text = 'GET http://alice:s3cret@127.0.0.1:5/simple/ -> 500; "https://tok@h.test/x"'
+    assert scrub(text) == 'GET http://127.0.0.1:5/simple/ -> 500; "https://h.test/x"'
