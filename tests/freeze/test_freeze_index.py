@@ -375,3 +375,26 @@ async def test_yanked_file_is_locked_with_a_note(name_site: Path, server: IndexS
     server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
     res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
     assert res.locked and any("yanked" in n and "broken metadata" in n for n in res.notes)
+
+
+async def test_micropip_style_placeholder_index_url_with_html(name_site: Path, server: IndexServer) -> None:
+    # micropip's "{package_name}" form; ?format= (PEP 691) makes the server answer HTML.
+    placeholder = server.index_url + "{package_name}/?format=text/html"
+    result = await run_freeze(name_site, placeholder)
+    res = by_name(result)["alpha"]
+    assert res.locked and res.evidence == ["index page (html)"]
+    assert res.url == f"{server.url}files/alpha-1.0-py3-none-any.whl"
+
+
+async def test_no_metadata_file_reads_metadata_from_the_wheel_by_ranges(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    page = _page(server, "alpha")
+    for f in page["files"]:
+        f["core-metadata"] = False
+        f.pop("dist-info-metadata", None)
+    server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.locked and res.proof == "sha256 of METADATA read from the wheel by range requests"
+    wheel_requests = [r for r in server.log if r.path.endswith("alpha-1.0-py3-none-any.whl")]
+    assert wheel_requests and all(r.status == 206 for r in wheel_requests)
