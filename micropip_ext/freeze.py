@@ -79,8 +79,12 @@ async def freeze(
         base_lock = running
     if base_lock_url is _UNSET:
         base_lock_url = running_base if running_base and running_base.startswith(("http://", "https://")) else None
+    if not paths:
+        from micropip_ext.inspect import site_dirs  # this runtime's site directories, as inspect() uses
+
+        paths = site_dirs()
     result: FreezeResult = await _freeze(
-        [Path(p) for p in paths] if paths else None,
+        [Path(p) for p in paths],
         index_urls=micropip_index_urls() if index_urls is None else list(index_urls),
         base_lock=base_lock,
         base_lock_url=base_lock_url,

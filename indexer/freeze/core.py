@@ -110,22 +110,20 @@ def apply_locations(resolutions: Sequence[Resolution], mapping: LocationMap) -> 
 def inspect_paths(paths: Sequence[Path] | None, target: str) -> list[Distribution]:
     """Distributions in ``paths`` (default: this interpreter's sys.path) via the inspect step.
 
-    The first distribution of a name in path order wins, as for the import system.
+    Only the first distribution of a name in path order is locked: it is the one imports see.
     """
-    from indexer.inspect import requires, scan
+    from indexer.inspect import inspect
 
-    site_dirs = [Path(p) for p in paths] if paths else scan.default_site_dirs()
-    dists: list[Distribution] = []
+    for path in paths or ():
+        if not Path(path).is_dir():
+            raise FreezeError(f"not a directory: {path}")
+    env = inspect(list(paths) if paths else None, target="pyodide" if target == "pyodide" else "host")
     seen: set[str] = set()
-    for site_dir in site_dirs:
-        if not site_dir.is_dir():
-            raise FreezeError(f"not a directory: {site_dir}")
-        for dist_dir in scan.find_dist_dirs(site_dir):
-            dist = scan.read_distribution(dist_dir, site_dir)
-            if dist.canonical_name not in seen:
-                seen.add(dist.canonical_name)
-                dists.append(dist)
-    requires.evaluate_requirements(dists, "pyodide" if target == "pyodide" else "host")
+    dists: list[Distribution] = []
+    for dist in env.distributions:
+        if dist.canonical_name not in seen:
+            seen.add(dist.canonical_name)
+            dists.append(dist)
     return dists
 
 
