@@ -19,7 +19,7 @@ _EOCD_SIG = b"PK\x05\x06"
 _ZIP64_LOCATOR_SIG = b"PK\x06\x07"
 _CDIR_SIG = b"PK\x01\x02"
 _LOCAL_SIG = b"PK\x03\x04"
-_TAIL = 64 * 1024
+_TAIL = 8 * 1024  # enough for the central directory of a small wheel; larger ones take one more range
 
 
 class RemoteZipError(Exception):
@@ -67,7 +67,7 @@ def _central_directory(tail: _Body) -> tuple[int, int]:
     data = tail.data
     pos = data.rfind(_EOCD_SIG)
     if pos < 0 or len(data) - pos < 22:
-        raise RemoteZipError("no end-of-central-directory record in the last 64 KiB")
+        raise RemoteZipError("no end-of-central-directory record at the end of the file")
     _, _, _, _, _, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", data[pos : pos + 22])
     if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
         raise RemoteZipError("zip64 wheels are not supported by range reading")
