@@ -117,7 +117,13 @@ def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
 
 
 def ours(
-    site: Path, index_url: str, cache: Path, concurrency: int, transport: str, offline: bool = False
+    site: Path,
+    index_url: str,
+    cache: Path | None,
+    concurrency: int,
+    transport: str,
+    offline: bool = False,
+    verify_record: bool = False,
 ) -> tuple[float, dict, int]:
     started = time.perf_counter()
     result = asyncio.run(
@@ -128,6 +134,7 @@ def ours(
             offline=offline,
             concurrency=concurrency,
             transport_kind=transport,
+            verify_record=verify_record,
         )
     )
     elapsed = time.perf_counter() - started
@@ -139,6 +146,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 500])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every response")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--verify-record", action="store_true", help="also time --verify record")
     parser.add_argument("--transport", nargs="+", default=["httpx", "asyncio"], choices=["httpx", "asyncio"])
     args = parser.parse_args()
     print(f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, Python {sys.version.split()[0]}")
@@ -167,6 +175,13 @@ def main() -> int:
                         f"N={n}    warm --offline re-freeze (cache only):           {off_s:7.2f} s  "
                         f"{off_req['requests']} requests  {off_req['cache_hits']} cache hits  locked {off_locked}"
                     )
+                    if args.verify_record:
+                        v_s, v_req, v_locked = ours(tmp / "site", index_url, None, conc, transport, verify_record=True)
+                        print(
+                            f"N={n}    --verify record (remote RECORD by ranges):       {v_s:7.2f} s  "
+                            f"{v_req['requests']} requests  {v_req['bytes'] / 1e6:.3f} MB  locked {v_locked}  "
+                            f"-> {base_s / v_s:5.1f}x faster, {100 * v_req['bytes'] / base_bytes:.1f}% of the bytes"
+                        )
     return 0
 
 
