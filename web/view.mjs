@@ -122,7 +122,7 @@ export function renderSymbols(query, found) {
     el("td", { textContent: s.kind }),
     el("td", { textContent: s.defined_in }),
     el("td", { textContent: s.version ? `${s.distribution} ${s.version}` : s.distribution }),
-    el("td", { textContent: s.public.join(", ") })));
+    el("td", { textContent: s.public.join(", ") || "(no public path)" })));
   $("symbols-table").tBodies[0].replaceChildren(...rows);
   const shown = found.total > found.results.length ? ` (first ${found.results.length} shown)` : "";
   $("symbols-caption").textContent = found.total

@@ -11,6 +11,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
@@ -350,3 +352,50 @@ def test_install_freeze_download_then_a_fresh_page_boots_from_the_lock(
     }
     assert {n.replace("_", "-").replace(".", "-").lower(): v for n, v in shown.items()} == before
     fresh.page.screenshot(path=str(tmp_path / "fresh.png"), full_page=True)
+
+
+def defining_object(wheels: list[Path], dotted: str) -> str:
+    """Oracle: import ``dotted`` from the wheels themselves (zip import, CPython subprocess); its module.qualname."""
+    module, _, attr = dotted.rpartition(".")
+    code = (
+        "import sys, importlib; sys.path[:0] = sys.argv[1:]; "
+        f"o = getattr(importlib.import_module({module!r}), {attr!r}); print(o.__module__ + '.' + o.__qualname__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *map(str, wheels)], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("install", "query", "public"),
+    [("more-itertools", "chunked", "more_itertools.chunked"), ("attrs", "define", "attrs.define")],
+)
+def test_symbol_search_says_where_a_name_is_defined(
+    open_app: Callable[..., AppPage], sample_wheels_dir: Path, install: str, query: str, public: str, tmp_path: Path
+) -> None:
+    wheel_name, version = wheel_version(sample_wheels_dir, install)
+    defined = defining_object([sample_wheels_dir / wheel_name], public)
+    app = open_app()
+    app.page.fill("#symbols-input", public)
+    app.run_action(lambda: app.page.press("#symbols-input", "Enter"))
+    assert "No symbol or module matches" in app.page.inner_text("#symbols-caption")  # not installed yet
+    app.install(install)  # ...and the next search sees the new distribution
+    app.page.fill("#symbols-input", query)
+    app.run_action(lambda: app.page.press("#symbols-input", "Enter"))
+    assert app.errors() == [], app.errors()
+    rows = [r.locator("th, td").all_inner_texts() for r in app.page.locator("#symbols-table tbody tr").all()]
+    matching = [r for r in rows if r[2].split(" (")[0] == defined]
+    assert matching, rows
+    symbol, kind, where, distribution, public_paths = matching[0]
+    assert distribution == f"{install} {version}"
+    assert public in public_paths.split(", ") and symbol in public_paths.split(", ")
+    assert kind in ("function", "class")
+    assert where.endswith(".py)")  # the defining module's file
+    assert "matches for" in app.page.inner_text("#symbols-caption")
+    app.page.screenshot(path=str(tmp_path / "symbols.png"), full_page=True)
+
+    app.page.fill("#symbols-input", "no_such_symbol_anywhere")
+    app.run_action(lambda: app.page.click("#symbols-button"))
+    assert app.page.locator("#symbols-table tbody tr").count() == 0
+    assert "No symbol or module matches" in app.page.inner_text("#symbols-caption")

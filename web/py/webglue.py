@@ -22,6 +22,8 @@ _PROGRESS_KEYWORDS = ("on_progress", "progress")
 
 #: results of the last freeze, so the environment table can show "lockable or not and why"
 _last_report: dict[str, Any] | None = None
+#: the last symbol index (built on the first search; dropped when an install changes the environment)
+_index_cache: dict[str, Any] | None = None
 
 
 def _ext() -> Any:
@@ -149,6 +151,8 @@ async def install(requirements_json: str) -> str:
             "micropip_ext.install is not available in this build: installed with micropip.install, "
             "so no provenance (INDEX, provenance_url.json) was recorded."
         )
+    global _index_cache
+    _index_cache = None  # the symbol index no longer describes what is installed
     after = _installed_versions()
     changed = [
         {"name": name, "version": version, "previous": before.get(name)}
@@ -290,55 +294,66 @@ def _split_freeze_result(result: Any) -> dict[str, Any]:
     return found
 
 
-def _iter_symbols(index: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    distributions = index.get("distributions", {})
-    for dist_name, dist in distributions.items():
+def _module_of(path: str, modules: Mapping[str, Any]) -> str | None:
+    """The longest module prefix of a dotted path (``a.b.C.meth`` -> ``a.b``)."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:cut])
+        if candidate in modules:
+            return candidate
+    return None
+
+
+def _iter_entries(index: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """One entry per module and per defined object (not per re-export: those are its public paths)."""
+    for dist_name, dist in (index.get("distributions") or {}).items():
         version = dist.get("version")
-        for module_name, module in (dist.get("modules") or {}).items():
-            yield {"name": module_name, "kind": "module", "module": module_name, "data": module,
+        modules = dist.get("modules") or {}
+        for module_name, module in modules.items():
+            yield {"path": module_name, "kind": "module", "public": [module_name], "file": module.get("file"),
                    "dist": dist_name, "version": version}
-            for symbol_name, symbol in (module.get("symbols") or {}).items():
-                yield {"name": symbol_name, "kind": symbol.get("kind", ""), "module": module_name, "data": symbol,
-                       "dist": symbol.get("distribution") or dist_name, "version": version}
-
-
-_index_cache: dict[str, Any] | None = None
+        for path, obj in (dist.get("objects") or {}).items():
+            module_name = _module_of(path, modules)
+            file = (modules.get(module_name) or {}).get("file") if module_name else None
+            yield {"path": path, "kind": obj.get("kind", ""), "public": list(obj.get("public_paths") or []),
+                   "file": file, "dist": dist_name, "version": version}
 
 
 async def symbol_search(query: str, refresh: bool = False, limit: int = 200) -> str:
-    """Symbols and modules whose name matches ``query`` (exact names first, then substrings, case-insensitive)."""
+    """Modules and defined objects matching ``query``: exact (dotted) names first, then substrings; case-insensitive.
+
+    A name matches by its definition path, its last component or any public import path, so searching for
+    ``chunked`` or ``more_itertools.chunked`` both find ``more_itertools.more.chunked``.
+    """
     global _index_cache
     ext_symbols = _entry("symbol_index")
     if ext_symbols is None:
         raise RuntimeError("micropip_ext.symbol_index is not available in this build of micropip-ext")
-    wanted = query.strip()
+    wanted = query.strip().lower()
     if not wanted:
         raise ValueError("type a symbol, module or dotted name to search for")
     if _index_cache is None or refresh:
         _index_cache = _jsonable(await _call(ext_symbols))
     assert _index_cache is not None
-    needle = wanted.lower()
     hits = []
-    for item in _iter_symbols(_index_cache):
-        dotted = item["module"] if item["kind"] == "module" else f"{item['module']}.{item['name']}"
-        name_l, dotted_l = item["name"].lower(), dotted.lower()
-        if needle in (name_l, dotted_l):
+    for entry in _iter_entries(_index_cache):
+        names = [entry["path"], *entry["public"]]
+        lowered = [n.lower() for n in names]
+        last = entry["path"].rsplit(".", 1)[-1].lower()
+        if wanted in lowered or wanted == last:
             rank = 0
-        elif needle in dotted_l:
+        elif any(wanted in n for n in lowered):
             rank = 1
         else:
             continue
-        data = item["data"] if isinstance(item["data"], Mapping) else {}
-        public = data.get("public_paths") or data.get("public") or data.get("import_paths") or [dotted]
-        hits.append(
-            (rank, len(dotted), {
-                "symbol": dotted,
-                "kind": item["kind"],
-                "defined_in": data.get("defined_in") or dotted,
-                "distribution": item["dist"],
-                "version": item["version"],
-                "public": public if isinstance(public, list) else [str(public)],
-            })
-        )
-    hits.sort(key=lambda h: (h[0], h[1], h[2]["symbol"]))
-    return json.dumps({"results": [h[2] for h in hits[:limit]], "total": len(hits)})
+        shown = min(entry["public"], key=lambda p: (p.count("."), len(p), p)) if entry["public"] else entry["path"]
+        hits.append((rank, shown.count("."), len(shown), {
+            "symbol": shown,
+            "kind": entry["kind"],
+            "defined_in": entry["path"] + (f" ({entry['file']})" if entry["file"] else ""),
+            "distribution": entry["dist"],
+            "version": entry["version"],
+            "public": entry["public"],
+        }))
+    hits.sort(key=lambda h: (h[0], h[1], h[2], h[3]["symbol"]))
+    return json.dumps({"results": [h[3] for h in hits[:limit]], "total": len(hits)})
