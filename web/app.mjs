@@ -71,8 +71,10 @@ function wire() {
     renderProgress(0, 0);
     const outputs = await app.runtime.freeze(renderProgress);
     const count = $("freeze-count");
-    if (!outputs.unit) count.textContent = "(this build of freeze reports no progress)";
-    else count.textContent += ` ${outputs.unit}`;
+    const parts = [outputs.unit ? `${count.textContent} ${outputs.unit}` : "(this build of freeze reports no progress)"];
+    if (outputs.requests != null) parts.push(`${outputs.requests} requests, ${outputs.bytes ?? 0} bytes`);
+    if (outputs.locked != null) parts.push(`${outputs.locked} locked, ${outputs.unlockable} not lockable`);
+    count.textContent = parts.join(" · ");
     renderFreeze(outputs);
     await refreshEnvironment().catch((err) => showError("Refreshing the environment", err));
   }));
@@ -83,6 +85,10 @@ function wire() {
     action(`Searching for ${query}`, async () => renderSymbols(query, await app.runtime.searchSymbols(query)));
   });
 }
+
+// Anything that escapes an action (a bug, a failed module import) still reaches the page, not only the console.
+window.addEventListener("error", (event) => showError("Unexpected error", event.error ?? event.message));
+window.addEventListener("unhandledrejection", (event) => showError("Unexpected error", event.reason));
 
 async function main() {
   wire();

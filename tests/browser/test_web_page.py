@@ -295,8 +295,11 @@ def test_install_freeze_download_then_a_fresh_page_boots_from_the_lock(
     app.run_action(lambda: app.page.click("#freeze-button"))
     assert app.errors() == [], app.errors()
     # Progress reached its end, counted in what this build of freeze reports.
-    progress = re.fullmatch(r"(\d+) / (\d+) (distributions|requests)", app.page.inner_text("#freeze-count"))
-    assert progress is not None and progress.group(1) == progress.group(2) and int(progress.group(2)) > 0
+    counted = app.page.inner_text("#freeze-count")
+    progress = re.match(r"(\d+) / (\d+) (distributions|requests) · (\d+) requests, \d+ bytes · (\d+) locked", counted)
+    assert progress is not None, counted
+    assert progress.group(1) == progress.group(2) and int(progress.group(2)) > 0
+    assert int(progress.group(5)) == len(before)
 
     # The environment table: one row per installed distribution, each now with its lockability.
     rows = app.page.locator("#env-table tbody tr")
@@ -399,3 +402,24 @@ def test_symbol_search_says_where_a_name_is_defined(
     app.run_action(lambda: app.page.click("#symbols-button"))
     assert app.page.locator("#symbols-table tbody tr").count() == 0
     assert "No symbol or module matches" in app.page.inner_text("#symbols-caption")
+
+
+def test_the_index_setting_is_what_install_asks(
+    open_app: Callable[..., AppPage], site: WebServer, sample_wheels_dir: Path
+) -> None:
+    """hpack is only on the local index (not in Pyodide's lock): it installs only when that index is configured."""
+    app = open_app()
+    app.page.fill("#index-urls", f"{site.url}elsewhere/simple/")
+    app.run_action(lambda: app.page.click("#apply-settings"))
+    assert app.page.input_value("#index-urls") == f"{site.url}elsewhere/simple"
+    site.clear_log()
+    app.install("hpack")
+    assert any("hpack" in e for e in app.errors()), app.errors()
+    assert "/elsewhere/simple/hpack/" in {r.path for r in site.log}
+
+    app.page.fill("#index-urls", f"{site.url}index/simple/")
+    app.run_action(lambda: app.page.click("#apply-settings"))
+    app.install("hpack")
+    _, version = wheel_version(sample_wheels_dir, "hpack")
+    assert app.page.inner_text("#install-result li[data-name=hpack]").startswith(f"hpack {version}")
+    assert app.page.get_attribute("#status", "data-state") == "ready"

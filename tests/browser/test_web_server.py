@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +92,31 @@ def test_bad_folders_are_one_line_errors(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+def test_the_serve_command_serves_until_stopped(pyodide_dist_dir: Path, sample_index_dir: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = ["serve", "--port", str(port), "--index", str(sample_index_dir), "--dist", str(pyodide_dist_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                config = httpx.get(url + "config.json").json()
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "indexer serve did not come up"
+                time.sleep(0.2)
+        assert config["indexURLs"] == ["./index/simple/"]
+        assert httpx.get(url).headers["content-type"].startswith("text/html")
+        assert httpx.get(url + "index/simple/six/").status_code == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert url in out.splitlines()[0]

@@ -247,9 +247,16 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
         pylock = await _call(ext_freeze, format="pylock", **extra)
         outputs["pylock"] = _split_freeze_result(pylock).get("lock")
     report = outputs.get("report")
-    _last_report = report if isinstance(report, dict) else {}
+    done: dict[str, Any] = report if isinstance(report, dict) else {}
+    _last_report = done
+    stats: dict[str, Any] = done["requests"] if isinstance(done.get("requests"), dict) else {}
+    summary: dict[str, Any] = done["summary"] if isinstance(done.get("summary"), dict) else {}
     return json.dumps(
         {
+            "requests": stats.get("requests"),
+            "bytes": stats.get("bytes"),
+            "locked": summary.get("locked"),
+            "unlockable": summary.get("unlockable"),
             "pyodide_lock": outputs.get("lock"),
             "pylock": outputs.get("pylock"),
             "report": None if report is None else json.dumps(report, indent=2),
