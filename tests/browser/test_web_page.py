@@ -24,6 +24,7 @@ from packaging.utils import parse_wheel_filename
 
 from indexer.index.server import serve_in_thread
 from indexer.web_server import DEFAULT_WEB_DIR, WebServer, serve_web_in_thread
+from tests.support.wheels import build_wheel
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -64,11 +65,17 @@ def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("local")
+
+
+@pytest.fixture(scope="module")
 def site(
-    pyodide_dist_dir: Path, sample_index_dir: Path, locks_dir: Path, project_wheel: Path
+    pyodide_dist_dir: Path, sample_index_dir: Path, locks_dir: Path, project_wheel: Path, local_dir: Path
 ) -> Iterator[WebServer]:
-    """`indexer serve` with the sample index, plus /locks/ (downloaded lockfiles) and /project/ (our wheel)."""
-    extra = {"locks": locks_dir, "project": project_wheel.parent}
+    """`indexer serve` with the sample index, plus /locks/ (downloaded lockfiles), /project/ (our wheel) and
+    /local/ (files a test makes that are on no index)."""
+    extra = {"locks": locks_dir, "project": project_wheel.parent, "local": local_dir}
     with serve_web_in_thread(pyodide_dist_dir, sample_index_dir, extra=extra) as server:
         yield server
 
@@ -423,3 +430,34 @@ def test_the_index_setting_is_what_install_asks(
     _, version = wheel_version(sample_wheels_dir, "hpack")
     assert app.page.inner_text("#install-result li[data-name=hpack]").startswith(f"hpack {version}")
     assert app.page.get_attribute("#status", "data-state") == "ready"
+
+
+def test_an_unlockable_distribution_is_shown_with_its_reason_and_the_rest_still_locks(
+    open_app: Callable[..., AppPage], site: WebServer, local_dir: Path, tmp_path: Path
+) -> None:
+    """A wheel unpacked by hand (pyodide.unpackArchive: no installer record, on no index) cannot be locked."""
+    wheel = build_wheel(local_dir, "handmade-thing", "1.0", {"handmade_thing/__init__.py": "VALUE = 1\n"})
+    app = open_app()
+    app.install("six")
+    app.page.evaluate(
+        """async (url) => {
+            const py = window.micropipExtApp.runtime.pyodide;
+            const data = new Uint8Array(await (await fetch(url)).arrayBuffer());
+            const site = py.runPython("import sysconfig; sysconfig.get_path('purelib')");
+            py.unpackArchive(data, "wheel", { extractDir: site });
+        }""",
+        f"{site.url}local/{wheel.name}",
+    )
+    app.run_action(lambda: app.page.click("#freeze-button"))
+    assert app.errors() == [], app.errors()
+    lockable = app.page.inner_text("#env-table tbody tr[data-name='handmade-thing'] td:last-child")
+    assert lockable.startswith("no: ") and len(lockable) > len("no: ")
+    assert app.page.inner_text("#env-table tbody tr[data-name='six'] td:last-child").startswith("yes")
+    lock = json.loads(app.page.inner_text("#freeze-output"))
+    assert "six" in lock["packages"] and "handmade-thing" not in lock["packages"]
+    app.page.check("input[name=output][value=report]")
+    report = json.loads(app.page.inner_text("#freeze-output"))
+    entry = next(d for d in report["distributions"] if d["name"] == "handmade-thing")
+    assert entry["locked"] is False and entry["reason"] in lockable
+    assert report["summary"]["unlockable"] >= 1
+    app.page.screenshot(path=str(tmp_path / "unlockable.png"), full_page=True)
