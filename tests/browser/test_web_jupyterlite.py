@@ -6,7 +6,8 @@ Needs two things set-up does not provide yet (the test skips, naming them, when 
 * ``jupyterlite-core`` and ``jupyterlite-pyodide-kernel`` (0.8.6) in the venv, for ``jupyter lite build``
   (or ``JUPYTER_LITE_BIN`` pointing at a ``jupyter-lite`` executable);
 * the kernel's own runtime wheels (ipython, jedi, comm and their dependencies, pure Python), which the npm Pyodide
-  has no files for: a folder of them in ``.cache/wheels/jupyterlite-kernel`` (or ``JUPYTERLITE_KERNEL_WHEELS``).
+  has no files for: in ``build/pyodide-dist``, or a folder of them in ``.cache/wheels/jupyterlite-kernel`` (or
+  ``JUPYTERLITE_KERNEL_WHEELS``) from which the test builds a distribution like it.
 """
 
 from __future__ import annotations
@@ -61,10 +62,13 @@ def jupyter_lite() -> Path:
 
 @pytest.fixture(scope="module")
 def kernel_dist(tmp_path_factory: pytest.TempPathFactory, pyodide_dist_dir: Path) -> Path:
-    """The offline Pyodide distribution plus the kernel's runtime wheels, built like build/pyodide-dist."""
+    """The offline Pyodide distribution if it holds the kernel's runtime wheels, else one built like it with them."""
     from scripts.make_pyodide_dist import ROOT as DIST_ROOT
     from scripts.make_pyodide_dist import make_dist
 
+    lock = json.loads((pyodide_dist_dir / "pyodide-lock.json").read_text())["packages"]
+    if all(n in lock and (pyodide_dist_dir / lock[n]["file_name"]).is_file() for n in KERNEL_NEEDS):
+        return pyodide_dist_dir
     wheels = sorted(KERNEL_WHEELS.glob("*.whl")) if KERNEL_WHEELS.is_dir() else []
     names = {w.name.split("-", 1)[0].lower() for w in wheels}
     if not set(KERNEL_NEEDS) <= names:
