@@ -134,6 +134,23 @@ def _decode(encoding: str, body: bytes) -> bytes:
     return body
 
 
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """``(url without user:password, Basic Authorization value or None)``.
+
+    The fetch API refuses URLs that carry credentials, so they travel as a header (RFC 7617) instead.
+    """
+    import base64
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    token = base64.b64encode(userinfo.encode()).decode()
+    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
+
+
 class PyfetchTransport:
     """Pyodide transport: the browser's (or Node's) fetch via ``pyodide.http.pyfetch``.
 
@@ -155,6 +172,9 @@ class PyfetchTransport:
         all_headers = dict(headers)
         if range is not None:
             all_headers["Range"] = range_header(range)
+        url, auth = split_credentials(url)
+        if auth is not None:
+            all_headers["Authorization"] = auth
         try:
             async with asyncio.timeout(timeout):
                 resp: Any = await pyfetch(url, method="GET", headers=all_headers)
@@ -243,8 +263,7 @@ class AsyncioTransport:
             raise TransportError("connect", f"cannot connect: {exc.strerror or exc}") from exc
 
     async def _request(self, url: str, headers: Mapping[str, str], max_bytes: int) -> Response:
-        import base64
-        from urllib.parse import unquote, urlsplit
+        from urllib.parse import urlsplit
 
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -254,10 +273,10 @@ class AsyncioTransport:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
         lines = [f"GET {target} HTTP/1.1", f"Host: {host}", "Accept-Encoding: identity", "User-Agent: micropip-ext"]
-        if parts.username is not None:
+        _, auth = split_credentials(url)
+        if auth is not None:
             # Credentials in the index URL become Basic auth, as pip and httpx do (RFC 7617).
-            userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            lines.append("Authorization: Basic " + base64.b64encode(userinfo.encode()).decode())
+            lines.append(f"Authorization: {auth}")
         lines += [f"{k}: {v}" for k, v in headers.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         while True:

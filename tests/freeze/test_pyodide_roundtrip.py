@@ -171,3 +171,37 @@ def test_freeze_round_trip_in_pyodide(
         assert new.items() <= old.items(), name
         assert {p for p in old if p.rsplit("/", 1)[-1] not in INSTALLER_FILES} <= set(new), name
     assert fresh.run("import rt_byname, rt_dep; rt_byname.NAME") == "rt-byname"
+
+
+def test_faults_through_pyfetch(
+    rt_index: tuple[IndexServer, Path, Path], fresh_pyodide: Callable[..., PyodideNode], tmp_path: Path
+) -> None:
+    """The resolution code is the same inside Pyodide: retries on 500 and resets, timeouts, credentials."""
+    server, wheels, _ = rt_index
+    py = fresh_pyodide()
+    py.require("micropip", "packaging")
+    _load_current_source(py, tmp_path)
+    for name in ("rt-pip", "rt-unpacked", "rt-dep"):
+        wheel = next(wheels.glob(f"{name.replace('-', '_')}-1.0-*.whl"))
+        py.unpack_archive(wheel.read_bytes(), fmt="wheel", extract_dir=py.site_packages())
+    server.clear_log()
+    server.inject("/simple/rt-pip/*", 500)
+    server.inject("/simple/rt-unpacked/*", "reset")
+    server.inject("/simple/rt-dep/*", ("slow", 5.0))
+    secret = server.index_url.replace("http://", "http://alice:s3cret@")
+    out = py.run_async(
+        "import json, micropip_ext.freeze as f\n"
+        f"r = await f.freeze(index_urls=[{server.index_url!r}], return_result=True, timeout=1.0)\n"
+        f"s = await f.freeze(index_urls=[{secret!r}], return_result=True, timeout=1.0)\n"
+        "json.dumps([r.report, s.text + json.dumps(s.report), s.report['summary']['unlockable']])"
+    )
+    report, secret_outputs, secret_unlockable = json.loads(out)
+    by = {d["name"]: d for d in report["distributions"]}
+    assert by["rt-pip"]["locked"] and by["rt-unpacked"]["locked"]  # retried after 500 / reset
+    assert [r.rsplit(" ", 1)[-1] for r in by["rt-pip"]["requests"]] == ["500", "200"]
+    assert by["rt-dep"]["locked"]  # the stalled body timed out after 1 s, the retry succeeded
+    assert any(r.endswith("timeout") for r in by["rt-dep"]["requests"])
+    # fetch() refuses URLs with credentials: they travel as a Basic Authorization header instead.
+    assert secret_unlockable == 0  # nothing unlockable
+    assert any(r.headers.get("Authorization", "").startswith("Basic ") for r in server.log)
+    assert "s3cret" not in secret_outputs and "alice" not in secret_outputs
