@@ -76,4 +76,3 @@ class ShardCache:
                 raise
         except OSError:
             pass
-

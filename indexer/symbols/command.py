@@ -20,25 +20,48 @@ from indexer.symbols.target import Target
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``symbols`` and ``which``."""
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="site directories to index (default: this interpreter's sys.path)")
-    parser.add_argument("--target", default=None, metavar="VERSION[-PLATFORM]|pyodide",
-                        help="interpreter whose version/platform branches count (default: the running one)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help=f"shard cache directory (default: {default_cache_dir()})")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="site directories to index (default: this interpreter's sys.path)",
+    )
+    parser.add_argument(
+        "--target",
+        default=None,
+        metavar="VERSION[-PLATFORM]|pyodide",
+        help="interpreter whose version/platform branches count (default: the running one)",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help=f"shard cache directory (default: {default_cache_dir()})"
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the shard cache")
-    parser.add_argument("--runtime-inspect", action="store_true",
-                        help="import extension modules without stubs in a subprocess to list their names")
+    parser.add_argument(
+        "--runtime-inspect",
+        action="store_true",
+        help="import extension modules without stubs in a subprocess to list their names",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="JSON file (default: stdout); for objects-inv, a directory (default: .)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="JSON file (default: stdout); for objects-inv, a directory (default: .)",
+    )
     parser.add_argument("--format", choices=("json", "objects-inv"), default="json")
     parser.add_argument("--private", action="store_true", help="also list private (underscore) names")
-    parser.add_argument("--dist", action="append", default=None, metavar="NAME",
-                        help="only these distributions (repeatable); references to others stay unresolved")
+    parser.add_argument(
+        "--dist",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="only these distributions (repeatable); references to others stay unresolved",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -59,9 +82,11 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
     if progress:
         bar = _progress_bar()
         if bar is not None:
+
             def callback(name: str) -> None:
                 bar.set_postfix_str(name, refresh=False)
                 bar.update()
+
     try:
         shards = load_shards(args.paths or None, target, cache, progress=callback, only=only)
     finally:

@@ -76,11 +76,24 @@ class ModuleInfo:
     all_dynamic: bool = False  # __all__ built in a way we cannot read
     star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
     dynamic: bool = False  # module __getattr__ (PEP 562): more names may exist than are bound
+    writes_globals: bool = False  # `globals()[name] = ...` / `globals().update(...)` we could not follow
+    forward: str | None = None  # __getattr__ returns getattr(<this target>, name): a deprecation shim
+    stub: ModuleInfo | None = None  # the adjacent .pyi, read when the runtime module's names are not all visible
     problems: list[str] = field(default_factory=list)
 
     @property
     def opaque(self) -> bool:
         return self.source == "extension"
+
+    @property
+    def partly_hidden(self) -> bool:
+        """Names may exist that the source does not show (star imports, dynamic __all__, __getattr__)."""
+        return (
+            bool(self.star_imports)
+            or self.all_dynamic
+            or self.writes_globals
+            or (self.dynamic and self.forward is None)
+        )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -100,6 +113,12 @@ class ModuleInfo:
             data["star"] = self.star_imports
         if self.dynamic:
             data["dynamic"] = True
+        if self.forward:
+            data["forward"] = self.forward
+        if self.writes_globals:
+            data["writes_globals"] = True
+        if self.stub is not None:
+            data["stub"] = self.stub.to_json()
         if self.problems:
             data["problems"] = self.problems
         return data
@@ -117,6 +136,9 @@ class ModuleInfo:
             all_dynamic=data.get("all_dynamic", False),
             star_imports=data.get("star", []),
             dynamic=data.get("dynamic", False),
+            forward=data.get("forward"),
+            writes_globals=data.get("writes_globals", False),
+            stub=ModuleInfo.from_json(name, data["stub"]) if "stub" in data else None,
             problems=data.get("problems", []),
         )
 
@@ -174,6 +196,7 @@ class _Extractor:
         self.str_lists: dict[str, list[str]] = {}  # `_names = ["a", "b"]`, for `__all__ = _names + ...`
         self.str_maps: dict[str, dict[str, list[str]]] = {}  # dict literals: lazy-import tables
         self.getattr_names: set[str] = set()  # names read inside module __getattr__
+        self.all_extenders: set[str] = set()  # `def extend_all(module): __all__.extend(module.__all__)`
         self.all_aliases: dict[str, str] = {}  # `from m import __all__ as x`: x -> m
         self.type_only = False
         self.conditional = False
@@ -296,9 +319,7 @@ class _Extractor:
             left = self.evaluate(node.left)
             for op, comparator in zip(node.ops, node.comparators, strict=True):
                 right = self.evaluate(comparator)
-                if left is UNKNOWN or right is UNKNOWN or isinstance(left, _Sentinel) or isinstance(
-                    right, _Sentinel
-                ):
+                if left is UNKNOWN or right is UNKNOWN or isinstance(left, _Sentinel) or isinstance(right, _Sentinel):
                     return UNKNOWN
                 try:
                     ok = _compare(op, left, right)
@@ -339,8 +360,9 @@ class _Extractor:
             if handler is not None:
                 handler(stmt)
 
-    def with_flags(self, body: list[ast.stmt], *, type_only: bool = False, conditional: bool = False,
-                   alternative: bool = False) -> None:
+    def with_flags(
+        self, body: list[ast.stmt], *, type_only: bool = False, conditional: bool = False, alternative: bool = False
+    ) -> None:
         saved = (self.type_only, self.conditional, self.alternative)
         self.type_only = self.type_only or type_only
         self.conditional = self.conditional or conditional
@@ -352,9 +374,42 @@ class _Extractor:
 
     def on_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.bind(node.name, "function", None, node.lineno)
+        if _extends_all(node):
+            self.all_extenders.add(node.name)
         if node.name == "__getattr__" and not self.type_only and not self.stub:
             self.info.dynamic = True
             self.getattr_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+            self.info.forward = self.forwarded(node)
+
+    def forwarded(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        """``def __getattr__(name): from pkg import mod; return getattr(mod, name)``: where names go."""
+        if not fn.args.args:
+            return None
+        param = fn.args.args[0].arg
+        imported: dict[str, str] = {}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ImportFrom):
+                module = self.absolute(node.module, node.level)
+                for alias in node.names:
+                    if module and alias.name != "*":
+                        imported[alias.asname or alias.name] = f"{module}:{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        imported[alias.asname] = alias.name
+        targets = {
+            imported[call.args[0].id]
+            for call in ast.walk(fn)
+            if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "getattr"
+            and len(call.args) >= 2
+            and isinstance(call.args[0], ast.Name)
+            and call.args[0].id in imported
+            and isinstance(call.args[1], ast.Name)
+            and call.args[1].id == param
+        }
+        return targets.pop() if len(targets) == 1 else None
 
     on_AsyncFunctionDef = on_FunctionDef
 
@@ -368,8 +423,13 @@ class _Extractor:
     def on_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.bind(alias.asname, "alias", alias.name, node.lineno,
-                          hidden=self.stub and alias.asname != alias.name.rpartition(".")[2])
+                self.bind(
+                    alias.asname,
+                    "alias",
+                    alias.name,
+                    node.lineno,
+                    hidden=self.stub and alias.asname != alias.name.rpartition(".")[2],
+                )
             else:
                 # `import a.b.c` binds `a` (and loads a.b.c)
                 head = alias.name.partition(".")[0]
@@ -399,7 +459,7 @@ class _Extractor:
         if self.info.is_package and module.startswith(prefix) and not self.type_only:
             # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics);
             # an import side effect, not an export: hidden unless __all__ names it
-            child = module[len(prefix):].partition(".")[0]
+            child = module[len(prefix) :].partition(".")[0]
             if child not in self.info.bindings:
                 self.bind(child, "alias", prefix + child, node.lineno, hidden=True)
 
@@ -433,6 +493,15 @@ class _Extractor:
 
     def on_Expr(self, node: ast.Expr) -> None:
         call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in self.all_extenders
+            and len(call.args) == 1
+            and not self.type_only
+        ):
+            self.add_all(ast.Attribute(value=call.args[0], attr="__all__", ctx=ast.Load()))  # extend_all(umath)
+            return
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
             return
         owner = call.func.value
@@ -459,7 +528,7 @@ class _Extractor:
             and call.func.attr == "update"
             and not self.globals_update(call, node.lineno)
         ):
-            self.info.dynamic = True  # globals().update(...): names we cannot see
+            self.info.writes_globals = True  # globals().update(...): names we cannot see
 
     def globals_update(self, call: ast.Call, line: int) -> bool:
         """``globals().update({n: getattr(mod, n) for n in NAMES if hasattr(mod, n)})`` (typing_extensions)."""
@@ -535,6 +604,12 @@ class _Extractor:
             self.walk(node.orelse)
 
     def on_Try(self, node: ast.Try) -> None:
+        if _probes_undefined_name(node):
+            # `try: FLAG except NameError: FLAG = False`: on a normal import FLAG is undefined (numpy's
+            # __NUMPY_SETUP__), so the handler is what runs
+            for handler in node.handlers:
+                self.walk(handler.body)
+            return
         fails = self.try_fails(node.body)
         if fails is True:
             # the fallback is what the target runs; the try body is the alternative
@@ -557,6 +632,26 @@ class _Extractor:
 
     def on_With(self, node: ast.With) -> None:
         self.walk(node.body)
+
+    def on_For(self, node: ast.For) -> None:
+        """Loop bodies are not followed, but ``globals()[k] = v`` in one means names we cannot list."""
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Subscript)
+                and isinstance(sub.ctx, ast.Store)
+                and isinstance(sub.value, ast.Call)
+                and isinstance(sub.value.func, ast.Name)
+                and sub.value.func.id in ("globals", "vars")
+            ) or (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "update"
+                and isinstance(sub.func.value, ast.Call)
+                and isinstance(sub.func.value.func, ast.Name)
+                and sub.func.value.func.id == "globals"
+            ):
+                self.info.writes_globals = True
+                return
 
     def try_fails(self, body: list[ast.stmt]) -> bool | None:
         """For stdlib-only imports on the running target: does this try body raise ImportError?"""
@@ -603,7 +698,7 @@ class _Extractor:
                 self.constants[name] = evaluated
             else:
                 self.constants.pop(name, None)
-        if isinstance(value, ast.List | ast.Tuple) and all(
+        if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
             isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
         ):
             self.str_lists[name] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
@@ -645,18 +740,28 @@ class _Extractor:
                     self.add_all(element.value)
                 else:
                     info.all_dynamic = True
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.BitOr):  # list + list, set | set
             self.add_all(node.left)
             self.add_all(node.right)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Slice)
+            and node.slice.lower is None
+            and node.slice.upper is None
+        ):
+            self.add_all(node.value)  # `np.__all__[:]`: a copy
         elif isinstance(node, ast.Attribute) and node.attr == "__all__":
             target = self.local_target(node.value)
             if target is None:
                 info.all_dynamic = True
             else:
                 info.all_from.append(target)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "list", "tuple", "sorted", "set"
-        ) and len(node.args) == 1:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("list", "tuple", "sorted", "set")
+            and len(node.args) == 1
+        ):
             self.add_all(node.args[0])
         elif isinstance(node, ast.Name) and node.id in self.str_lists:
             for name in self.str_lists[node.id]:
@@ -751,6 +856,40 @@ class _Extractor:
             stripped = text.lstrip(".")
             return self.absolute(stripped or None, len(text) - len(stripped))
         return text if all(p.isidentifier() for p in text.split(".")) else None
+
+
+def _probes_undefined_name(node: ast.Try) -> bool:
+    return (
+        len(node.body) == 1
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Name)
+        and bool(node.handlers)
+        and all(isinstance(h.type, ast.Name) and h.type.id == "NameError" for h in node.handlers)
+    )
+
+
+def _extends_all(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper that copies its argument's ``__all__`` into the module's (numpy's ``extend_all``)."""
+    if len(fn.args.args) != 1:
+        return False
+    param = fn.args.args[0].arg
+    reads_param_all = mutates_all = False
+    for node in ast.walk(fn):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "__all__"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == param
+        ):
+            reads_param_all = True
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("append", "extend")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "__all__"
+        ):
+            mutates_all = True
+    return reads_param_all and mutates_all
 
 
 def _string_table(node: ast.Dict) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from typing import Any
 from indexer.inspect.model import Distribution, FileKind, InstalledFile
 from indexer.symbols.cache import ShardCache, shard_key
 from indexer.symbols.extract import ModuleInfo, extract_module, opaque_module
-from indexer.symbols.resolve import Resolution, Resolver
+from indexer.symbols.resolve import GLOBALS, OPAQUE, Resolution, Resolver
 from indexer.symbols.target import Target
 
 FORMAT = "micropip-ext-symbols/1"
@@ -93,8 +93,22 @@ def extract_distribution(dist: Distribution, target: Target) -> Shard:
             location=chosen.location,
         )
         shard.problems.extend(f"{dist.name}: {module}: {p}" for p in info.problems)
+        stub = files.get(FileKind.STUB)
+        if stub is not None and chosen is not stub and info.partly_hidden and stub.location is not None:
+            info.stub = _read_stub(module, stub, target)
         shard.modules[module] = info
     return shard
+
+
+def _read_stub(module: str, stub: InstalledFile, target: Target) -> ModuleInfo | None:
+    """The .pyi beside a module whose runtime names are partly hidden (PEP 484/561 stubs describe them)."""
+    assert stub.location is not None
+    try:
+        source = stub.location.read_bytes()
+    except OSError:
+        return None
+    info = extract_module(module, stub.path, source, target, is_package=_is_package(stub), stub=True)
+    return None if info.problems else info
 
 
 # -- discovery: inspect's scanner, with shards looked up before reading a distribution at all ---------
@@ -220,7 +234,12 @@ class SymbolIndex:
             entry["distribution"] = None
             entry["origin"] = "stdlib"
         elif res.kind == "unresolved":
-            entry["distribution"] = None
+            # bound inside a module we cannot read (compiled, or filled through globals()): the module, and so
+            # its distribution, is known even though the definition is not
+            owner = self.distribution_of(res.module) if res.reason in (OPAQUE, GLOBALS) else None
+            entry["distribution"] = owner.name if owner else None
+            if owner is not None and owner is not shard:
+                entry["version"] = owner.version
             entry["reason"] = res.reason
         else:
             owner = self.distribution_of(res.module)
@@ -329,4 +348,3 @@ class SymbolIndex:
                 "modules": len(self.modules),
             },
         }
-

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from indexer.symbols import stdlib
 from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
 
+OPAQUE = "defined in an extension module without stubs"
+GLOBALS = "bound at run time through globals()"
 MAX_STEPS = 100_000  # cycles are caught by `seen`; this only bounds a pathological chain
 
 
@@ -44,6 +46,7 @@ class Resolver:
         self._memo: dict[tuple[str, str], Resolution] = {}
         self._exports: dict[str, dict[str, bool]] = {}
         self._in_progress: set[str] = set()
+        self._hidden: dict[str, bool] = {}
 
     def is_module(self, name: str) -> bool:
         return name in self.modules or name in self.namespaces
@@ -108,22 +111,50 @@ class Resolver:
         if binding is not None and binding.target == f"{mod}:{name}":
             binding = None  # `from . import sub` inside the package itself: the submodule
         if binding is None:
-            if self.is_module(sub):
-                return sub, []
-            for star in info.star_imports:
-                if name in self.exports(star) or (star not in self.modules and stdlib.is_stdlib(star)):
-                    return star, [name]
-            if info.opaque:
-                return Resolution("unresolved", sub, mod, "defined in an extension module without stubs")
-            if info.dynamic:
-                return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
-            return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
+            return self._not_bound(info, mod, name, sub)
         if binding.kind in DEFINITION_KINDS:
             return Resolution(binding.kind, sub, mod)
         if binding.target is None:
             return Resolution("unresolved", sub, mod, "lazy name without a known target")
         target_module, _, attrs = binding.target.partition(":")
         return target_module, attrs.split(".") if attrs else []
+
+    def _not_bound(self, info: ModuleInfo, mod: str, name: str, sub: str) -> Resolution | tuple[str, list[str]]:
+        """``name`` has no binding in ``mod``: a submodule, a star import, a forwarding __getattr__, the stub,
+        in that order of certainty; else say why it cannot be known."""
+        if self.is_module(sub):
+            return sub, []
+        for star in info.star_imports:
+            if name in self.exports(star):
+                return star, [name]
+        if info.forward is not None:
+            forward = self.resolve_target(info.forward)
+            if forward.kind == "module":
+                return forward.path, [name]
+        stub = info.stub
+        declared = stub.bindings.get(name) if stub is not None else None
+        if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
+            declared = None
+        if declared is not None and declared.kind in DEFINITION_KINDS:
+            return Resolution(declared.kind, sub, mod)
+        for star in info.star_imports:
+            if star in self.modules and self.hidden_names(star):
+                return star, [name]  # most likely from the star-imported module we cannot see into
+        runtime_unknown = info.opaque or info.dynamic or info.writes_globals
+        if declared is not None and declared.target and not runtime_unknown:
+            # (a stub's `from pkg import x` in a module that binds x at run time often points back here)
+            target_module, _, attrs = declared.target.partition(":")
+            return target_module, attrs.split(".") if attrs else []
+        for star in info.star_imports:
+            if star not in self.modules and stdlib.is_stdlib(star):
+                return star, [name]
+        if info.opaque:
+            return Resolution("unresolved", sub, mod, OPAQUE)
+        if info.dynamic:
+            return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
+        if info.writes_globals:
+            return Resolution("unresolved", sub, mod, GLOBALS)
+        return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
 
     def exports(self, mod: str) -> dict[str, bool]:
         """Public names of ``mod`` -> True if listed in ``__all__`` (explicit), False if merely public."""
@@ -142,6 +173,10 @@ class Resolver:
                     found = self.resolve_target(target)
                     if found.kind == "module":
                         names.update(dict.fromkeys(self.exports(found.path), True))
+            elif info.forward is not None:
+                forward = self.resolve_target(info.forward)
+                if forward.kind == "module":
+                    names = dict(self.exports(forward.path))
             else:
                 for name, binding in info.bindings.items():
                     if not name.startswith("_") and not binding.type_only and not binding.hidden:
@@ -149,10 +184,40 @@ class Resolver:
                 for star in info.star_imports:
                     for name in self.exports(star):
                         names.setdefault(name, False)
+            if info.stub is not None and self.hidden_names(mod):
+                # what the runtime module hides (star import of a compiled module...) its stub declares
+                stub = info.stub
+                if stub.all_names is not None:
+                    for name in stub.all_names:
+                        names.setdefault(name, info.all_names is not None)
+                else:
+                    for name, binding in stub.bindings.items():
+                        if not name.startswith("_") and not binding.hidden:
+                            names.setdefault(name, False)
         finally:
             self._in_progress.discard(mod)
         self._exports[mod] = names
         return names
+
+    def hidden_names(self, mod: str) -> bool:
+        """Whether ``mod`` may have names its source does not show (itself or through star imports)."""
+        known = self._hidden.get(mod)
+        if known is not None:
+            return known
+        self._hidden[mod] = False  # a star-import cycle adds nothing hidden
+        info = self.modules.get(mod)
+        if info is None:
+            result = not stdlib.is_stdlib(mod) and not self.is_module(mod)
+        else:
+            result = (
+                info.opaque
+                or info.all_dynamic
+                or info.writes_globals
+                or (info.dynamic and info.forward is None)
+                or any(self.hidden_names(star) for star in info.star_imports)
+            )
+        self._hidden[mod] = result
+        return result
 
 
 def _dotted(mod: str, path: Sequence[str]) -> str:

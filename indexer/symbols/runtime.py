@@ -42,9 +42,7 @@ json.dump(out, sys.stdout)
 """
 
 
-def inspect_modules(
-    infos: Sequence[ModuleInfo], site_dirs: Sequence[Path], *, timeout: float = 120.0
-) -> list[str]:
+def inspect_modules(infos: Sequence[ModuleInfo], site_dirs: Sequence[Path], *, timeout: float = 120.0) -> list[str]:
     """Fill the bindings of opaque modules in place by importing them in a subprocess; return problems."""
     if sys.platform == "emscripten":
         return ["runtime inspection needs a subprocess, which Pyodide does not have"]
@@ -57,7 +55,11 @@ def inspect_modules(
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _PROBE, *names],
-            capture_output=True, text=True, timeout=timeout, env=env, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
         )
         report = json.loads(proc.stdout)
     except (OSError, subprocess.TimeoutExpired, ValueError) as exc:

@@ -7,7 +7,8 @@ one-line stub on the same line number. A chunk that may hold part of a multi-lin
 triple quotes) is kept verbatim; anything else doubtful returns None, and a skeleton that does not parse
 makes the caller parse the full source: a skeleton is an optimisation only (tests/symbols/
 test_skeleton.py checks that both give the same bindings on every installed file). Module
-``__getattr__`` and ``__dir__`` are kept whole: their bodies name the lazy-import tables (PEP 562).
+``__getattr__`` and ``__dir__`` are kept whole (their bodies name the lazy-import tables, PEP 562), and
+so are functions that mention ``__all__`` (helpers such as numpy's ``extend_all``).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def skeleton(source: str) -> str | None:
             i = k
             continue
         name = m.group(2)
-        if name in _KEEP:
-            i = k
+        if name in _KEEP or (m.group(1) == "def" and "__all__" in source[start:end]):
+            i = k  # kept whole: a lazy loader, or a helper that edits __all__ (numpy's extend_all)
             continue
         chunk = source[start:end]
         before = source.count("\n", start, starts[j])

@@ -30,9 +30,15 @@ def lookup(index: SymbolIndex, name: str) -> list[dict[str, Any]]:
         owners = {s.name: s for m, s in index.owner.items() if m == name or m.startswith(name + ".")}
         providers = sorted(owners.values(), key=lambda s: s.name)
         for shard in providers:
-            answers.append({"name": name, "kind": "module" if name in index.modules else "namespace",
-                            "distribution": shard.name, "version": shard.version,
-                            "defined_in": name if name in index.modules else None})
+            answers.append(
+                {
+                    "name": name,
+                    "kind": "module" if name in index.modules else "namespace",
+                    "distribution": shard.name,
+                    "version": shard.version,
+                    "defined_in": name if name in index.modules else None,
+                }
+            )
         return answers
     parts = name.split(".")
     for i in range(len(parts) - 1, 0, -1):
@@ -40,22 +46,33 @@ def lookup(index: SymbolIndex, name: str) -> list[dict[str, Any]]:
         if resolver.is_module(module):
             res = resolver.resolve(module, parts[i:])
             owner = index.distribution_of(res.module) if res.resolved and res.kind != "external" else None
-            answers.append({
-                "name": name, "kind": res.kind, "defined_in": res.path,
-                "distribution": owner.name if owner else None, "version": owner.version if owner else None,
-                "provided_by": index.distribution_of(module).name,  # type: ignore[union-attr]
-                **({"reason": res.reason} if res.reason else {}),
-            })
+            answers.append(
+                {
+                    "name": name,
+                    "kind": res.kind,
+                    "defined_in": res.path,
+                    "distribution": owner.name if owner else None,
+                    "version": owner.version if owner else None,
+                    "provided_by": index.distribution_of(module).name,  # type: ignore[union-attr]
+                    **({"reason": res.reason} if res.reason else {}),
+                }
+            )
             return answers
     if len(parts) == 1:
         for module in sorted(index.modules):
             if name in resolver.exports(module):
                 res = resolver.resolve(module, [name])
                 owner = index.distribution_of(res.module) if res.kind not in ("external", "unresolved") else None
-                answers.append({"name": f"{module}.{name}", "kind": res.kind, "defined_in": res.path,
-                                "distribution": owner.name if owner else None,
-                                "version": owner.version if owner else None,
-                                "provided_by": index.owner[module].name})
+                answers.append(
+                    {
+                        "name": f"{module}.{name}",
+                        "kind": res.kind,
+                        "defined_in": res.path,
+                        "distribution": owner.name if owner else None,
+                        "version": owner.version if owner else None,
+                        "provided_by": index.owner[module].name,
+                    }
+                )
     return answers
 
 

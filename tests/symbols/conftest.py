@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -55,3 +57,29 @@ def build_index(
 def symbols(index: dict[str, Any], dist: str, module: str) -> dict[str, Any]:
     result: dict[str, Any] = index["distributions"][dist]["modules"][module]["symbols"]
     return result
+
+
+C_SOURCE = r"""
+#include <Python.h>
+static PyObject* speed(PyObject* self, PyObject* args) { return PyLong_FromLong(42); }
+static PyMethodDef methods[] = {{"speed", speed, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, MODNAME, NULL, -1, methods};
+PyMODINIT_FUNC INITFUNC(void) { return PyModule_Create(&def); }
+"""
+
+
+def compile_extension(tmp: Path, name: str) -> bytes:
+    """A real CPython extension module exporting PyInit_<name> (skips the test without a C compiler)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    include = sysconfig.get_paths()["include"]
+    if cc is None or not Path(include, "Python.h").exists():
+        pytest.skip("needs a C compiler and Python headers")
+    src = tmp / f"{name}.c"
+    src.write_text(C_SOURCE)
+    out = tmp / f"{name}.so"
+    subprocess.run(
+        [cc, "-shared", "-fPIC", f"-I{include}", f'-DMODNAME="{name}"', f"-DINITFUNC=PyInit_{name}",
+         "-o", str(out), str(src)],
+        check=True, capture_output=True, timeout=120,
+    )
+    return out.read_bytes()

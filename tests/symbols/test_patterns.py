@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
 
 from indexer.symbols import Target
-from tests.symbols.conftest import Installer, build_index, symbols
+from tests.symbols.conftest import Installer, build_index, compile_extension, symbols
 
 PY314_EMSCRIPTEN = Target((3, 14, 2), "emscripten")
 PY38_LINUX = Target((3, 8, 10), "linux")
@@ -226,3 +227,81 @@ def test_target_parse() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} parsed")
+
+
+def test_numpy_style_idioms(install: Installer) -> None:
+    """extend_all(module), `try: FLAG except NameError`, set-literal name lists, `__all__ = pkg.__all__[:]`."""
+    site = install("npish", "1.0", {
+        "npish/__init__.py": (
+            "try:\n    __NPISH_SETUP__\nexcept NameError:\n    __NPISH_SETUP__ = False\n"
+            "if __NPISH_SETUP__:\n    SETUP_ONLY = 1\nelse:\n"
+            "    from . import core\n    from .core import *\n"
+            "    _subs = {'core', 'extra'}\n"
+            "    __all__ = list(_subs | set(core.__all__) | {'VERSION'})\n"
+            "    VERSION = '1'\n"
+        ),
+        "npish/core.py": (
+            "from . import _fromnum\nfrom ._fromnum import *\n__all__ = ['zeros']\n"
+            "def zeros(): pass\n"
+            "def extend_all(module):\n    existing = set(__all__)\n"
+            "    for a in module.__all__:\n        if a not in existing:\n            __all__.append(a)\n"
+            "extend_all(_fromnum)\n"
+        ),
+        "npish/_fromnum.py": "__all__ = ['take', 'put']\ndef take(): pass\ndef put(): pass\n",
+        "npish/extra.py": "",
+        "npish/matlib.py": "import npish as np\n__all__ = np.__all__[:]\n__all__ += ['rand']\ndef rand(): pass\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "npish", "npish")
+    assert set(top) == {"core", "extra", "zeros", "take", "put", "VERSION"}
+    assert "conditional" not in top["VERSION"]  # the else branch is what runs on import
+    assert top["take"]["defined_in"] == "npish._fromnum.take"
+    assert set(symbols(index, "npish", "npish.matlib")) == set(top) | {"rand"}
+
+
+def test_forwarding_getattr_shim(install: Installer) -> None:
+    site = install("shimmy", "1.0", {
+        "shimmy/__init__.py": "",
+        "shimmy/_impl.py": "__all__ = ['Thing']\nclass Thing: pass\n",
+        "shimmy/old.py": (
+            "def __getattr__(attr_name):\n    from shimmy import _impl\n    import warnings\n"
+            "    ret = getattr(_impl, attr_name)\n    warnings.warn('moved')\n    return ret\n"
+        ),
+    })
+    old = symbols(build_index(site), "shimmy", "shimmy.old")
+    assert old == {"Thing": {"kind": "class", "defined_in": "shimmy._impl.Thing", "distribution": "shimmy",
+                             "explicit": True}}
+
+
+def test_stub_declares_what_a_star_import_of_a_compiled_module_hides(install: Installer, tmp_path: Path) -> None:
+    """`from ._compiled import *` (an extension without stub): the module's own .pyi names the hidden names,
+    and a name no one declares is still attributed to the distribution that owns the compiled module."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    site = install("starc", "1.0", {
+        "starc/__init__.py": "from .umath import *\nfrom .umath import __all__\n",
+        "starc/umath.py": "from ._compiled import *\n__all__ = ['known']\ndef known(): pass\n",
+        "starc/user.py": "from .umath import speed, ghost\n",
+        "starc/umath.pyi": "__all__ = ['known', 'speed']\ndef known() -> None: ...\ndef speed() -> int: ...\n",
+        f"starc/_compiled{suffix}": compile_extension(tmp_path, "_compiled"),
+    })
+    index = build_index(site)
+    umath = symbols(index, "starc", "starc.umath")
+    assert set(umath) == {"known", "speed"}
+    assert umath["speed"] == {"kind": "function", "defined_in": "starc.umath.speed", "distribution": "starc",
+                              "explicit": True}
+    assert set(symbols(index, "starc", "starc")) == {"known", "speed"}
+    ghost = symbols(index, "starc", "starc.user")["ghost"]
+    assert ghost == {"kind": "unresolved", "defined_in": "starc._compiled.ghost", "distribution": "starc",
+                     "reason": "defined in an extension module without stubs"}
+
+
+def test_globals_written_in_a_loop(install: Installer) -> None:
+    site = install("loopy", "1.0", {
+        "loopy/__init__.py": "from .types import *\n",
+        "loopy/types.py": "__all__ = ['base']\nbase = 1\nfor _k in ('a', 'b'):\n    globals()[_k] = _k\n",
+        "loopy/types.pyi": "__all__ = ['base', 'a', 'b']\nbase: int\na: str\nb: str\n",
+    })
+    index = build_index(site)
+    types = symbols(index, "loopy", "loopy.types")
+    assert set(types) == {"base", "a", "b"}
+    assert types["a"]["defined_in"] == "loopy.types.a" and types["a"]["distribution"] == "loopy"
