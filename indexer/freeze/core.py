@@ -174,7 +174,13 @@ async def freeze(
         transport_kind=transport_kind,
     )
     try:
-        resolver = Resolver(client, index_urls, base_lock=base_packages, verify_record=verify_record)
+        resolver = Resolver(
+            client,
+            index_urls,
+            base_lock=base_packages,
+            verify_record=verify_record,
+            find_index=format == "pylock",  # PEP 751: `index` SHOULD be given
+        )
         resolutions = await resolver.resolve_all(dists, on_done=on_resolved)
     finally:
         await client.aclose()

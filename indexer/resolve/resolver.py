@@ -58,11 +58,13 @@ class Resolver:
         *,
         base_lock: Mapping[str, Mapping[str, Any]] | None = None,
         verify_record: bool = False,
+        find_index: bool = False,
     ) -> None:
         self.client = client
         self.index_urls = [u if "{package_name}" in u else normalize_index_url(u) for u in index_urls]
         self.base_lock = dict(base_lock or {})
         self.verify_record = verify_record
+        self.find_index = find_index  # name the index of files known from installer records (pylock "index")
         # Indexes that refused connections (after retries): later dists skip them instead of retrying again.
         self._down: dict[str, str] = {}
         self._gates: dict[str, asyncio.Future[None]] = {}
@@ -103,6 +105,8 @@ class Resolver:
             )
             return
         if self._from_records(dist, rec, res):
+            if res.locked and self.find_index and res.index is None and res.method != "base-lock":
+                await self._name_index(dist, res)
             if res.locked and self.verify_record:
                 await self._verify_record(dist, res)
             return
@@ -281,6 +285,17 @@ class Resolver:
             if exc.kind == "connect":
                 self._down[index_url] = str(exc)
             raise
+
+    async def _name_index(self, dist: Distribution, res: Resolution) -> None:
+        """Which configured index lists this exact file (by sha256); nothing changes if none does."""
+        for index_url in self.index_urls:
+            try:
+                page = await self._page(index_url, dist.name)
+            except (TransportError, IndexProblem):
+                continue
+            if page is not None and any(f.sha256 and f.sha256 == res.sha256 for f in page.files):
+                res.index = index_url
+                return
 
     async def _index_by_sha(self, dist: Distribution, res: Resolution) -> None:
         """A wheel installed from a local file: lock it to an index only if the index has the same bytes."""

@@ -398,3 +398,19 @@ async def test_no_metadata_file_reads_metadata_from_the_wheel_by_ranges(
     assert res.locked and res.proof == "sha256 of METADATA read from the wheel by range requests"
     wheel_requests = [r for r in server.log if r.path.endswith("alpha-1.0-py3-none-any.whl")]
     assert wheel_requests and all(r.status == 206 for r in wheel_requests)
+
+
+async def test_pylock_names_the_index_of_installer_recorded_files(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    import tomllib
+
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    di = site / "beta-2.0.dist-info"
+    (di / "PYODIDE_URL").write_text(f"{server.url}files/{wheel.name}")
+    (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
+    lock = tomllib.loads((await run_freeze(site, server.index_url, format="pylock")).text)
+    assert lock["packages"][0]["index"] == server.index_url
+    assert lock["packages"][0]["wheels"][0]["hashes"] == {"sha256": sha256_file(wheel)}
