@@ -176,13 +176,16 @@ class Resolver:
                 return True
             local_path = _local_path(url)
             if sha is None and local_path is not None:
-                # A wheel installed from a path: its bytes are still here, so hash them (PEP 610 gives none).
-                sha = file_sha256(local_path)
-                if sha is not None:
+                # A wheel installed from a path: its bytes may still be here, so hash them (PEP 610 gives none),
+                # but only if that file still holds the installed METADATA (it may have been rebuilt since).
+                if _wheel_metadata_sha256(local_path) == dist.metadata_sha256:
+                    sha = file_sha256(local_path)
                     res.evidence.append("local wheel file")
+                elif local_path.exists():
+                    res.notes.append(f"{redact(url)} has changed since it was installed")
             if sha is None:
                 if local_path is not None:
-                    res.notes.append(f"installed from {redact(url)}, which is gone: proving by METADATA only")
+                    res.notes.append(f"installed from {redact(url)}, which is gone or changed: proving by METADATA")
                     return False
                 res.unlockable("no-hash", f"direct URL install without a recorded hash ({redact(url)})")
                 return True
@@ -368,6 +371,22 @@ def _filename(url: str) -> str:
     from urllib.parse import unquote, urlsplit
 
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _wheel_metadata_sha256(path: Path) -> str | None:
+    """sha256 of ``*.dist-info/METADATA`` inside a local wheel, or None if it cannot be read."""
+    import hashlib
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                top, _, rest = name.partition("/")
+                if top.endswith(".dist-info") and rest == "METADATA":
+                    return hashlib.sha256(zf.read(name)).hexdigest()
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
 
 
 def _local_path(url: str) -> Path | None:

@@ -414,3 +414,18 @@ async def test_pylock_names_the_index_of_installer_recorded_files(
     lock = tomllib.loads((await run_freeze(site, server.index_url, format="pylock")).text)
     assert lock["packages"][0]["index"] == server.index_url
     assert lock["packages"][0]["wheels"][0]["hashes"] == {"sha256": sha256_file(wheel)}
+
+
+async def test_local_wheel_rebuilt_after_install_is_not_trusted(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    # Installed from a path; the file at that path was then rebuilt with other metadata.
+    local_dir = tmp_path / "local"
+    wheel = build_wheel(local_dir, "beta", "2.0", {"beta/__init__.py": "B = 2\n"}, metadata={"Summary": "index beta"})
+    site = tmp_path / "site"
+    uv_install(site, str(wheel))
+    build_wheel(local_dir, "beta", "2.0", {"beta/__init__.py": "B = 3\n"}, metadata={"Summary": "rebuilt"})
+    res = by_name(await run_freeze(site, server.index_url))["beta"]
+    # The installed files are the index's beta 2.0 (same bytes as built the first time): proved by METADATA.
+    assert res.locked and res.method == "index" and res.proof == "core-metadata sha256 from the index page"
+    assert any("changed since it was installed" in n for n in res.notes)
