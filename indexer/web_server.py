@@ -39,20 +39,30 @@ class WebServer(IndexServer):
         super().__init__(web_dir, mounts=mounts)
         self.has_index = index_dir is not None
 
-    def page_config(self) -> dict[str, Any]:
-        """``web/config.json`` (if any) with the URLs of what this server mounts; all relative to the page."""
+    def page_config(self) -> bytes:
+        """``web/config.json`` (if any) with the URLs of what this server mounts; all relative to the page.
+
+        A ``config.json`` that is not a JSON object is served as it is, so the page reports it (it says which
+        file and why) instead of silently running with other settings.
+        """
         config: dict[str, Any] = {}
         static = self.root / "config.json"
         if static.is_file():
-            config = json.loads(static.read_text(encoding="utf-8"))
+            raw = static.read_bytes()
+            try:
+                config = json.loads(raw)
+            except ValueError:
+                return raw
+            if not isinstance(config, dict):
+                return raw
         config["pyodideBaseURL"] = "./pyodide/"
         if self.has_index:
             config["indexURLs"] = ["./index/simple/"]
-        return config
+        return json.dumps(config, indent=1).encode()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/config.json" and request.method in ("GET", "HEAD"):
-            body = json.dumps(self.page_config(), indent=1).encode()
+            body = self.page_config()
             return web.Response(
                 body=body if request.method == "GET" else None,
                 headers={**CORS_HEADERS, "Content-Type": "application/json", "Cache-Control": "no-cache"},

@@ -44,7 +44,8 @@ async function readConfigFile(pageURL, fetchImpl) {
   } catch {
     return { config: {}, source: null };
   }
-  if (response.status === 404 || !response.ok) return { config: {}, source: null };
+  if (response.status === 404) return { config: {}, source: null };  // no config.json: the defaults
+  if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status}`);
   const text = await response.text();
   try {
     const config = JSON.parse(text);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -120,3 +121,20 @@ def test_the_serve_command_serves_until_stopped(pyodide_dist_dir: Path, sample_i
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert url in out.splitlines()[0]
+
+
+def test_config_json_in_the_page_folder_is_merged_or_passed_on(pyodide_dist_dir: Path, tmp_path: Path) -> None:
+    web_dir = tmp_path / "web"
+    web_dir.mkdir()
+    (web_dir / "index.html").write_text("<!doctype html>")
+    (web_dir / "config.json").write_text(json.dumps({"lockFileURL": "frozen/pyodide-lock.json", "pyodideBaseURL": "x"}))
+    with serve_web_in_thread(pyodide_dist_dir, web_dir=web_dir) as server:
+        # The file's own keys stay; what the server mounts wins.
+        assert httpx.get(server.url + "config.json").json() == {
+            "lockFileURL": "frozen/pyodide-lock.json",
+            "pyodideBaseURL": "./pyodide/",
+        }
+        (web_dir / "config.json").write_text("{broken")
+        # Not JSON: passed on as it is, for the page to report (which file, and why).
+        response = httpx.get(server.url + "config.json")
+        assert response.status_code == 200 and response.text == "{broken"
