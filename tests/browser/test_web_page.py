@@ -461,3 +461,11 @@ def test_an_unlockable_distribution_is_shown_with_its_reason_and_the_rest_still_
     assert entry["locked"] is False and entry["reason"] in lockable
     assert report["summary"]["unlockable"] >= 1
     app.page.screenshot(path=str(tmp_path / "unlockable.png"), full_page=True)
+
+
+def test_a_wrong_pyodide_url_is_a_readable_error(open_app: Callable[..., AppPage], site: WebServer) -> None:
+    app = open_app("pyodide=nowhere/")
+    assert app.page.get_attribute("#status", "data-state") == "failed"
+    (error,) = app.errors()
+    assert f"cannot load pyodide.mjs from {site.url}nowhere/" in error
+    assert app.page.is_disabled("#install-button")  # nothing pretends to work
