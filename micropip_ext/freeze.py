@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.freeze.core import Format, FreezeError, FreezeResult
+from indexer.freeze.core import Format, FreezeError, FreezeResult, load_base_lock
 from indexer.freeze.core import freeze as _freeze
 from indexer.resolve.model import Resolution
 
@@ -49,7 +49,7 @@ def running_lock() -> tuple[dict[str, Any] | None, str | None]:
 async def freeze(
     *,
     index_urls: Sequence[str] | None = None,
-    base_lock: Mapping[str, Any] | None = _UNSET,
+    base_lock: Mapping[str, Any] | str | None = _UNSET,
     base_lock_url: str | None = _UNSET,
     format: Format = "pyodide-lock",
     only_installed: bool = False,
@@ -68,6 +68,7 @@ async def freeze(
 ) -> Any:
     """Lock the environment; the lock text by default, the whole :class:`FreezeResult` with ``return_result``.
 
+    ``base_lock`` is a parsed lock, a file path or a URL (default: the lock this Pyodide booted with).
     ``strict=True`` raises :class:`FreezeError` naming every distribution that cannot be locked.
     ``base_lock_url`` makes the base lock's relative file names absolute; by default it is the running
     lockfile's base URL when that is an http(s) URL (as ``micropip.freeze()`` does).
@@ -77,6 +78,10 @@ async def freeze(
         running, running_base = running_lock()
     if base_lock is _UNSET:
         base_lock = running
+    elif isinstance(base_lock, str):  # a path or URL, as the CLI's --base-lock
+        if base_lock_url is _UNSET:
+            base_lock_url = base_lock if base_lock.startswith(("http://", "https://")) else None
+        base_lock = await load_base_lock(base_lock, timeout=timeout)
     if base_lock_url is _UNSET:
         base_lock_url = running_base if running_base and running_base.startswith(("http://", "https://")) else None
     if not paths:

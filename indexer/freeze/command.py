@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, parse_lock
+from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
 from indexer.freeze.pip_config import pip_index_urls
-from indexer.resolve.client import Client, default_cache_dir
+from indexer.resolve.client import default_cache_dir
 from indexer.resolve.model import Resolution
-from indexer.resolve.transport import TRANSPORTS, TransportError
+from indexer.resolve.transport import TRANSPORTS
 from indexer.urls import redact
 
 
@@ -77,22 +77,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
 
 
-async def _load_base_lock(source: str, timeout: float) -> dict[str, Any]:
-    if source.startswith(("http://", "https://")):
-        async with Client(timeout=timeout) as client:
-            try:
-                response = await client.get(source)
-            except TransportError as exc:
-                raise FreezeError(f"cannot fetch base lock {redact(source)}: {exc}") from exc
-        if response.status != 200:
-            raise FreezeError(f"cannot fetch base lock {redact(source)}: HTTP {response.status}")
-        return parse_lock(response.content, redact(source))
-    try:
-        return parse_lock(Path(source).read_bytes(), source)
-    except OSError as exc:
-        raise FreezeError(f"cannot read base lock {source}: {exc.strerror or exc}") from exc
-
-
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -119,7 +103,7 @@ async def _run(args: argparse.Namespace) -> int:
             " only installer-recorded files can be locked",
             file=sys.stderr,
         )
-    base_lock = await _load_base_lock(args.base_lock, args.timeout) if args.base_lock else None
+    base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
     base_lock_url = args.base_lock if args.base_lock and "://" in args.base_lock else None
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     if args.offline and cache_dir is None:

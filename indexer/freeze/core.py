@@ -228,3 +228,22 @@ def parse_lock(text: str | bytes, where: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("packages"), dict):
         raise FreezeError(f"base lock {where} has no 'packages' table")
     return data
+
+
+async def load_base_lock(source: str, *, timeout: float = 15.0) -> dict[str, Any]:
+    """A pyodide-lock.json from a file or an http(s) URL (fetched with the same transport as freeze)."""
+    from indexer.resolve.transport import TransportError
+
+    if source.startswith(("http://", "https://")):
+        async with Client(timeout=timeout) as client:
+            try:
+                response = await client.get(source)
+            except TransportError as exc:
+                raise FreezeError(f"cannot fetch base lock {redact(source)}: {exc}") from exc
+        if response.status != 200:
+            raise FreezeError(f"cannot fetch base lock {redact(source)}: HTTP {response.status}")
+        return parse_lock(response.content, redact(source))
+    try:
+        return parse_lock(Path(source).read_bytes(), source)
+    except OSError as exc:
+        raise FreezeError(f"cannot read base lock {source}: {exc.strerror or exc}") from exc
