@@ -20,7 +20,7 @@ from typing import Any
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
-SCHEMA = 1
+SCHEMA = 2
 
 
 def default_cache_dir() -> Path:

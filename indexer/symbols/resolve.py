@@ -184,8 +184,9 @@ class Resolver:
                 for star in info.star_imports:
                     for name in self.exports(star):
                         names.setdefault(name, False)
-            if info.stub is not None and self.hidden_names(mod):
-                # what the runtime module hides (star import of a compiled module...) its stub declares
+            if info.stub is not None and self.hidden_names(mod) and not self._only_getattr_hides(info):
+                # what the runtime module hides (star import of a compiled module, globals() writes) its
+                # stub declares; a literal __all__ next to a module __getattr__ is the module's own word
                 stub = info.stub
                 if stub.all_names is not None:
                     for name in stub.all_names:
@@ -198,6 +199,14 @@ class Resolver:
             self._in_progress.discard(mod)
         self._exports[mod] = names
         return names
+
+    def _only_getattr_hides(self, info: ModuleInfo) -> bool:
+        return (
+            info.all_names is not None
+            and not info.all_dynamic
+            and not info.writes_globals
+            and not any(self.hidden_names(star) for star in info.star_imports)
+        )
 
     def hidden_names(self, mod: str) -> bool:
         """Whether ``mod`` may have names its source does not show (itself or through star imports)."""
