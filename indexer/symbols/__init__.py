@@ -1,8 +1,31 @@
-"""Symbol index: which distribution defines which module and public name, found without importing anything."""
+"""Symbol index: which distribution defines which module and public name, found without importing anything.
+
+Pipeline (one way): :func:`iter_shards` finds distributions with :mod:`indexer.inspect` and reads each
+module statically (:mod:`.extract`, sped up by :mod:`.skeleton`), or loads the distribution's shard from
+:mod:`.cache` when its RECORD is unchanged; :class:`SymbolIndex` resolves aliases over all shards
+(:mod:`.resolve`) and emits JSON; :mod:`.inventory` writes Sphinx ``objects.inv``.
+
+JSON (``SymbolIndex.to_json()``, format ``micropip-ext-symbols/1``)::
+
+    {"format", "target": {"python", "platform"}, "problems": [...], "stats": {...},
+     "distributions": {name: {
+        "version",
+        "modules": {module: {"file", "source": "python|stub|extension|runtime", "package"?, "exports"?:
+                    "explicit|dynamic", "dynamic"?, "opaque"?,
+                    "symbols": {name: {"kind", "defined_in", "distribution", "version"? (other dist),
+                                       "origin"? ("stdlib"), "reason"? (unresolved), "explicit"? (in __all__),
+                                       "type_only"?, "lazy"?, "conditional"?, "alternatives"?}}}},
+        "objects": {canonical path: {"kind", "public_paths": [...], "re_exported_by"?: [...]}},
+        "references": {other dist: version},
+        "unresolved": [{"symbol", "target", "reason"}],
+        "problems": [...]}}}
+
+``kind`` is class, function, variable, type_alias, attribute, module, external (stdlib) or unresolved.
+"""
 
 from __future__ import annotations
 
-from indexer.symbols.index import FORMAT, Shard, SymbolIndex, extract_distribution, load_shards
+from indexer.symbols.index import FORMAT, Shard, SymbolIndex, extract_distribution, iter_shards, load_shards
 from indexer.symbols.target import Target
 
-__all__ = ["FORMAT", "Shard", "SymbolIndex", "Target", "extract_distribution", "load_shards"]
+__all__ = ["FORMAT", "Shard", "SymbolIndex", "Target", "extract_distribution", "iter_shards", "load_shards"]
