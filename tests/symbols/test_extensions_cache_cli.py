@@ -130,3 +130,17 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [f"indexer symbols: error: not a directory: {tmp_path / 'nope'}"]
     bad_target = _cli("symbols", str(tmp_path), "--target", "three", cache=tmp_path / "cache")
     assert bad_target.returncode == 2 and "Traceback" not in bad_target.stderr
+
+
+def test_cli_target_pyodide_on_cpython(install: Installer, tmp_path: Path) -> None:
+    site = install("plat", "1.0", {
+        "plat/__init__.py": (
+            "import sys\nif sys.platform == 'emscripten':\n    from ._web import run\nelse:\n    from ._os import run\n"
+        ),
+        "plat/_web.py": "def run(): pass\n",
+        "plat/_os.py": "def run(): pass\n",
+    })
+    done = _cli("which", "plat.run", str(site), "--target", "pyodide", cache=tmp_path / "cache")
+    assert done.stdout.strip() == "plat.run: function defined in plat._web.run (plat 1.0)"
+    done = _cli("which", "plat.run", str(site), "--target", "3.12-linux", cache=tmp_path / "cache")
+    assert done.stdout.strip() == "plat.run: function defined in plat._os.run (plat 1.0)"

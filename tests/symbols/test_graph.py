@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from indexer.symbols import Target
 from tests.symbols.conftest import Installer, build_index, symbols
 
@@ -83,3 +86,19 @@ def test_namespace_package_children_resolve_to_their_own_distributions(install: 
     index = build_index(site, Target.running())
     entry = symbols(index, "jaraco-text", "jaraco.text")["compose"]
     assert entry["distribution"] == "jaraco-functools" and entry["version"] == "4.0"
+
+
+def test_no_package_code_runs(install: Installer, tmp_path: Path) -> None:
+    """Modules with import-time side effects are indexed without those effects ever happening."""
+    marker = tmp_path / "executed"
+    bomb = f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit('imported!')\n"
+    site = install("sideeffects", "1.0", {
+        "sideeffects/__init__.py": bomb + "def api(): pass\n",
+        "sideeffects/sub.py": bomb + "class Thing: pass\n",
+        "sideeffects/__main__.py": bomb,
+    })
+    index = build_index(site)
+    assert symbols(index, "sideeffects", "sideeffects")["api"]["kind"] == "function"
+    assert symbols(index, "sideeffects", "sideeffects.sub")["Thing"]["kind"] == "class"
+    assert not marker.exists()
+    assert not any(name.startswith("sideeffects") for name in sys.modules)
