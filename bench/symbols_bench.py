@@ -148,7 +148,9 @@ def main() -> int:
     warm_ratio = median["griffe"] / median["ours warm"]
     print(f"ratio griffe/ours cold: {cold_ratio:.1f}x (target >= 3x)")
     print(f"ratio griffe/ours warm: {warm_ratio:.1f}x (target >= 20x)")
-    print(f"reproduce: {Path(sys.executable).name} bench/symbols_bench.py --repeat {args.repeat}")
+    exe = Path(sys.executable)
+    shown = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else exe
+    print(f"reproduce: {shown} bench/symbols_bench.py --repeat {args.repeat}  (2 shared cores: expect noise)")
     return 0
 
 
