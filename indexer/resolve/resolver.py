@@ -112,6 +112,13 @@ class Resolver:
             return
         if res.locked:
             await self._index_by_sha(dist, res)
+        elif res.url is not None and res.url.startswith(("http://", "https://")):
+            sha256, problem = await self._download_sha256(res.url, dist)
+            if sha256 is None:
+                res.unlockable("no-hash", f"direct URL install without a recorded hash, and {problem}")
+                return
+            res.method, res.sha256 = "direct-url", sha256
+            res.proof = "direct_url.json URL; sha256 of a download whose METADATA is the installed one"
         else:
             await self._from_indexes(dist, res)
         if res.locked and self.verify_record:
@@ -187,8 +194,9 @@ class Resolver:
                 if local_path is not None:
                     res.notes.append(f"installed from {redact(url)}, which is gone or changed: proving by METADATA")
                     return False
-                res.unlockable("no-hash", f"direct URL install without a recorded hash ({redact(url)})")
-                return True
+                # A remote wheel installed by URL with no recorded hash: hashed by download in _resolve.
+                res.url, res.filename = url, _filename(url)
+                return False
             res.method, res.url, res.sha256 = "direct-url", url, sha
             res.filename = _filename(url)
             res.proof = "direct_url.json archive (PEP 610) and the file's sha256"
@@ -232,11 +240,15 @@ class Resolver:
             res.notes.extend(match.notes)
             if match.file is not None:
                 f = match.file
-                if not f.sha256:
-                    res.notes.append(f"{shown} gives no sha256 for {f.filename}")
-                    unhashed.append(f"{shown} lists {f.filename} without a sha256 to lock it by")
-                    continue
-                res.method, res.url, res.filename, res.sha256 = "index", f.url, f.filename, f.sha256
+                sha256 = f.sha256
+                if not sha256:
+                    # The index proves the file by its metadata but gives no hash to lock it by: hash it here.
+                    sha256, problem = await self._download_sha256(f.url, dist)
+                    if sha256 is None:
+                        unhashed.append(f"{shown} lists {f.filename} without a sha256, and {problem}")
+                        continue
+                    res.notes.append(f"{shown} gives no sha256 for {f.filename}: hashed a download of it")
+                res.method, res.url, res.filename, res.sha256 = "index", f.url, f.filename, sha256
                 res.size, res.upload_time, res.index = f.size, f.upload_time, index_url
                 res.proof = match.proof
                 res.evidence.append(f"index page ({page.format})")
@@ -288,6 +300,32 @@ class Resolver:
             if exc.kind == "connect":
                 self._down[index_url] = str(exc)
             raise
+
+    async def _download_sha256(self, url: str, dist: Distribution) -> tuple[str | None, str]:
+        """sha256 of the whole file at ``url`` if its METADATA is the installed one; else (None, why)."""
+        import hashlib
+        import io
+        import zipfile
+
+        try:
+            response = await self.client.get(url, immutable=True)
+        except TransportError as exc:
+            return None, f"downloading it failed: {exc}"
+        if response.status != 200:
+            return None, f"downloading it gave HTTP {response.status}"
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
+                name = next(
+                    (n for n in zf.namelist() if n.count("/") == 1 and n.split("/")[0].endswith(".dist-info")
+                     and n.endswith("/METADATA")),
+                    None,
+                )  # fmt: skip
+                metadata = zf.read(name) if name else None
+        except zipfile.BadZipFile:
+            return None, "the download is not a wheel"
+        if metadata is None or hashlib.sha256(metadata).hexdigest() != dist.metadata_sha256:
+            return None, "the downloaded file's METADATA is not the installed one"
+        return hashlib.sha256(response.content).hexdigest(), ""
 
     async def _name_index(self, dist: Distribution, res: Resolution) -> None:
         """Which configured index lists this exact file (by sha256); nothing changes if none does."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -429,3 +430,33 @@ async def test_local_wheel_rebuilt_after_install_is_not_trusted(
     # The installed files are the index's beta 2.0 (same bytes as built the first time): proved by METADATA.
     assert res.locked and res.method == "index" and res.proof == "core-metadata sha256 from the index page"
     assert any("changed since it was installed" in n for n in res.notes)
+
+
+async def test_index_without_file_hashes_is_hashed_by_download(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    html = (index_env.index_dir / "simple" / "alpha" / "index.html").read_text()
+    stripped = re.sub(r"#sha256=[0-9a-f]+", "", html)
+    assert stripped != html
+    server.inject("/simple/alpha/*", ("body", stripped.encode(), "text/html"))
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.locked and res.sha256 == sha256_file(index_env.wheels / "alpha-1.0-py3-none-any.whl")
+    assert any("hashed a download" in n for n in res.notes)
+
+
+async def test_direct_url_without_hash_is_hashed_by_download(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    url = f"{server.url}files/{wheel.name}"
+    (site / "beta-2.0.dist-info" / "direct_url.json").write_text(json.dumps({"url": url, "archive_info": {}}))
+    res = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert res.locked and res.method == "direct-url" and res.url == url
+    assert res.sha256 == sha256_file(wheel)
+    # A URL whose file is not the installed one is not locked.
+    other = f"{server.url}files/delta-1.0-py3-none-any.whl"
+    (site / "beta-2.0.dist-info" / "direct_url.json").write_text(json.dumps({"url": other, "archive_info": {}}))
+    bad = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert bad.reason_code == "no-hash" and "not the installed one" in (bad.reason or "")
