@@ -1,13 +1,10 @@
 """README "Deploying a frozen lockfile to JupyterLite", run for real: freeze in the page, build a JupyterLite site
 offline with the README's jupyter-lite.json, and check its Pyodide kernel starts with exactly the frozen packages.
 
-Needs two things set-up does not provide yet (the test skips, naming them, when they are missing):
-
-* ``jupyterlite-core`` and ``jupyterlite-pyodide-kernel`` (0.8.6) in the venv, for ``jupyter lite build``
-  (or ``JUPYTER_LITE_BIN`` pointing at a ``jupyter-lite`` executable);
-* the kernel's own runtime wheels (ipython, jedi, comm and their dependencies, pure Python), which the npm Pyodide
-  has no files for: in ``build/pyodide-dist``, or a folder of them in ``.cache/wheels/jupyterlite-kernel`` (or
-  ``JUPYTERLITE_KERNEL_WHEELS``) from which the test builds a distribution like it.
+Everything comes from set-up (``make setup``): ``jupyter lite build`` from the venv (jupyterlite-core and
+jupyterlite-pyodide-kernel in requirements/dev.txt) and the kernel's own runtime wheels (ipython, jedi, comm and
+their dependencies, requirements/pyodide-dist.txt) in ``build/pyodide-dist``. The build runs in a temporary
+directory, so its doit database and caches never land in the working tree.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SECTION = "## Deploying a frozen lockfile to JupyterLite"
 PLACEHOLDER = "https://YOUR-HOST/"
-KERNEL_WHEELS = Path(os.environ.get("JUPYTERLITE_KERNEL_WHEELS", ROOT / ".cache" / "wheels" / "jupyterlite-kernel"))
 KERNEL_NEEDS = ("ipython", "jedi", "comm")  # what pyodide-kernel installs at start (piplite, from the lock)
 
 
@@ -53,32 +49,29 @@ def kernel_options(config: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def jupyter_lite() -> Path:
-    found = os.environ.get("JUPYTER_LITE_BIN") or shutil.which("jupyter-lite", path=str(Path(sys.executable).parent))
-    if not found:
-        pytest.skip("jupyterlite-core + jupyterlite-pyodide-kernel are not installed (requirements/dev.in)")
-    return Path(found)
+def jupyter() -> Path:
+    """The venv's ``jupyter``, with the ``lite`` subcommand (jupyterlite-core) and the Pyodide kernel addon."""
+    exe = Path(sys.executable).parent / "jupyter"
+    if not (exe.is_file() and (exe.parent / "jupyter-lite").is_file()):
+        pytest.skip(f"no jupyter-lite in {exe.parent}: run `make setup` (installs requirements/dev.txt)")
+    try:
+        import jupyterlite_pyodide_kernel  # noqa: F401
+    except ImportError:
+        pytest.skip("jupyterlite-pyodide-kernel is not installed: run `make setup` (installs requirements/dev.txt)")
+    return exe
 
 
 @pytest.fixture(scope="module")
-def kernel_dist(tmp_path_factory: pytest.TempPathFactory, pyodide_dist_dir: Path) -> Path:
-    """The offline Pyodide distribution if it holds the kernel's runtime wheels, else one built like it with them."""
-    from scripts.make_pyodide_dist import ROOT as DIST_ROOT
-    from scripts.make_pyodide_dist import make_dist
-
+def kernel_dist(pyodide_dist_dir: Path) -> Path:
+    """The offline Pyodide distribution, which must hold the wheels the kernel installs from the lock at start."""
     lock = json.loads((pyodide_dist_dir / "pyodide-lock.json").read_text())["packages"]
-    if all(n in lock and (pyodide_dist_dir / lock[n]["file_name"]).is_file() for n in KERNEL_NEEDS):
-        return pyodide_dist_dir
-    wheels = sorted(KERNEL_WHEELS.glob("*.whl")) if KERNEL_WHEELS.is_dir() else []
-    names = {w.name.split("-", 1)[0].lower() for w in wheels}
-    if not set(KERNEL_NEEDS) <= names:
-        pytest.skip(f"no wheels for {', '.join(KERNEL_NEEDS)} (+ dependencies) in {KERNEL_WHEELS}")
-    combined = tmp_path_factory.mktemp("kernel-wheels")
-    for wheel in [*(DIST_ROOT / ".cache" / "wheels" / "pyodide-dist").glob("*.whl"), *wheels]:
-        shutil.copy2(wheel, combined / wheel.name)
-    out = tmp_path_factory.mktemp("kernel-dist") / "pyodide"
-    make_dist(DIST_ROOT / "node_modules" / "pyodide", combined, out)
-    return out
+    missing = [n for n in KERNEL_NEEDS if not (n in lock and (pyodide_dist_dir / lock[n]["file_name"]).is_file())]
+    if missing:
+        pytest.skip(
+            f"{pyodide_dist_dir} has no wheels for {', '.join(missing)}: run `make setup` "
+            "(builds it from requirements/pyodide-dist.txt)"
+        )
+    return pyodide_dist_dir
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +89,7 @@ def test_readme_recipe_deploys_the_frozen_packages_to_a_jupyterlite_kernel(
     browser: object,  # noqa: F811
     lite_site: tuple[WebServer, Path, Path],
     kernel_dist: Path,
-    jupyter_lite: Path,
+    jupyter: Path,
     tmp_path: Path,
 ) -> None:
     server, frozen, output = lite_site
@@ -126,9 +119,18 @@ def test_readme_recipe_deploys_the_frozen_packages_to_a_jupyterlite_kernel(
     shutil.copytree(kernel_dist, lite_dir / "static" / "pyodide")
     config = json.loads(json.dumps(recipe).replace(PLACEHOLDER, server.url))
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(config))
+    # Run in tmp_path: jupyter lite writes its doit database (.jupyterlite.doit.db) to the working directory. The
+    # user's own Jupyter config and data folders stay out of it; the venv's labextensions (the kernel) still count.
+    home = tmp_path / "jupyter-home"
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+    }
     build = subprocess.run(
-        [str(jupyter_lite), "build", "--lite-dir", str(lite_dir), "--output-dir", str(output)],
-        capture_output=True, text=True, timeout=600, check=False,
+        [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(output)],
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path, env=env,
     )
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
     built = json.loads((output / "jupyter-lite.json").read_text())
