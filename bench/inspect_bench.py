@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.inspect import inspect  # noqa: E402
+from indexer.installed import inspect  # noqa: E402
 from tests.support.wheels import build_wheel  # noqa: E402
 
 
@@ -105,7 +105,7 @@ def main() -> int:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, repeat={args.repeat}")
     print(f"{'tool':<48}{'median s':>10}{'per dist ms':>13}{'ratio':>8}")
     print(f"{'importlib.metadata.packages_distributions()':<48}{base_med:>10.3f}{base_med / n * 1e3:>13.3f}{1:>8.2f}")
-    print(f"{'indexer.inspect.inspect()':<48}{mine_med:>10.3f}{mine_med / n * 1e3:>13.3f}{mine_med / base_med:>8.2f}")
+    print(f"{'indexer.installed.inspect()':<48}{mine_med:>10.3f}{mine_med / n * 1e3:>13.3f}{mine_med / base_med:>8.2f}")
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "inspect_bench.json").write_text(

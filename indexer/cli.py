@@ -16,7 +16,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "build-index": ("indexer.index.build", "write a static simple index (PEP 503/691/658) for a folder of wheels"),
     "serve-index": ("indexer.index.server", "serve a folder (an index, a Pyodide distribution) on 127.0.0.1"),
-    "inspect": ("indexer.inspect.command", "list installed distributions, their source and import names"),
+    "inspect": ("indexer.installed.command", "list installed distributions, their source and import names"),
     "freeze": ("indexer.freeze.command", "lock what is installed (pyodide-lock.json or pylock.toml)"),
     "symbols": ("indexer.symbols.command", "index the modules and public symbols of installed distributions"),
     "which": ("indexer.symbols.which", "which distribution provides an import name or symbol"),

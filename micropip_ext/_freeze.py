@@ -85,7 +85,7 @@ async def freeze(
     if base_lock_url is _UNSET:
         base_lock_url = running_base if running_base and running_base.startswith(("http://", "https://")) else None
     if not paths:
-        from micropip_ext.inspect import site_dirs  # this runtime's site directories, as inspect() uses
+        from micropip_ext._inspect import site_dirs  # this runtime's site directories, as inspect() uses
 
         paths = site_dirs()
     result: FreezeResult = await _freeze(

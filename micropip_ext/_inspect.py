@@ -1,6 +1,6 @@
 """``micropip_ext.inspect()``: the running Pyodide's distributions, their sources and import names.
 
-A thin layer: it picks Pyodide's site directories and calls :func:`indexer.inspect.inspect`, which is
+A thin layer: it picks Pyodide's site directories and calls :func:`indexer.installed.inspect`, which is
 runtime-neutral (no threads, no subprocess, no sockets).
 """
 
@@ -10,14 +10,13 @@ import os
 import site
 import sys
 import sysconfig
-import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from indexer.inspect import Environment
-from indexer.inspect import inspect as _inspect
-from indexer.inspect.model import Target
+from indexer.installed import Environment
+from indexer.installed import inspect as _inspect
+from indexer.installed.model import Target
 
 __all__ = ["inspect", "inspect_json", "site_dirs"]
 
@@ -58,13 +57,3 @@ def inspect_json(paths: Iterable[str | os.PathLike[str]] | None = None, *, with_
     """:func:`inspect` as plain JSON-ready data (for JavaScript callers: ``pyodide.runPython(...).toJs()``)."""
     return inspect(paths).to_json(with_files=with_files)
 
-
-class _CallableModule(types.ModuleType):
-    """``micropip_ext.inspect()`` calls :func:`inspect` while ``micropip_ext.inspect`` stays this module, so
-    ``import micropip_ext.inspect as mi; mi.inspect_json()`` keeps working once the package re-exports it."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Environment:
-        return inspect(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -123,7 +123,7 @@ async def install(requirements: str | list[str], *args: Any, **kwargs: Any) -> l
     """
     import micropip
 
-    from micropip_ext.freeze import micropip_index_urls
+    from micropip_ext._freeze import micropip_index_urls
 
     site_dirs = _site_dirs()
     before = _dist_infos(site_dirs)

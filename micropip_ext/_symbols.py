@@ -24,7 +24,7 @@ __all__ = ["symbol_index", "which"]
 def _site_dirs(paths: Iterable[str | os.PathLike[str]] | None) -> list[Path]:
     if paths is not None:
         return [Path(p) for p in paths]
-    from micropip_ext.inspect import site_dirs
+    from micropip_ext._inspect import site_dirs
 
     return site_dirs()
 

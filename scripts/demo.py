@@ -87,9 +87,9 @@ def main() -> int:
                 rows = installed(py)
                 t = step("micropip_ext.inspect() and micropip_ext.freeze() inside Pyodide")
                 py.require("micropip-ext")
-                report = py.run("import micropip_ext.inspect as m; m.inspect_json()")
+                report = py.run("import micropip_ext as m; m.inspect_json()")
                 frozen = py.run_async(
-                    "import micropip_ext.freeze as m\n"
+                    "import micropip_ext as m\n"
                     f"r = await m.freeze(index_urls=[{index!r}], return_result=True)\n"
                     "[r.text, [[u.name, u.version, u.reason] for u in r.unlockable]]"
                 )

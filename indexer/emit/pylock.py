@@ -18,7 +18,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
-from indexer.inspect.model import Distribution
+from indexer.installed.model import Distribution
 from indexer.resolve.model import Resolution
 from indexer.urls import redact
 

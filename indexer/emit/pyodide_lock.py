@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from packaging.utils import canonicalize_name
 
-from indexer.inspect.model import Distribution
+from indexer.installed.model import Distribution
 from indexer.resolve.model import Resolution
 from indexer.urls import redact
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report, scrub
-from indexer.inspect.model import Distribution
+from indexer.installed.model import Distribution
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
 from indexer.resolve.model import Resolution
 from indexer.resolve.resolver import Resolver
@@ -112,7 +112,7 @@ def inspect_paths(paths: Sequence[Path] | None, target: str) -> list[Distributio
 
     Only the first distribution of a name in path order is locked: it is the one imports see.
     """
-    from indexer.inspect import inspect
+    from indexer.installed import inspect
 
     for path in paths or ():
         if not Path(path).is_dir():

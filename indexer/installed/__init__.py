@@ -1,19 +1,16 @@
 """Inspect: every installed distribution, where it came from, and what it lets you import (offline).
 
-``indexer.inspect.inspect(paths)`` (also callable as ``indexer.inspect(paths)``) scans site directories
+``inspect(paths)`` (also ``indexer.inspect(paths)``) scans site directories
 and returns an :class:`Environment`. Pure stdlib + packaging: it runs unchanged inside Pyodide.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-from indexer.inspect.model import (
+from indexer.installed.model import (
     Distribution,
     Environment,
     FileKind,
@@ -36,8 +33,8 @@ def inspect(
     ``target`` chooses the marker environment Requires-Dist is evaluated in: ``"host"`` (the running
     interpreter) or ``"pyodide"`` (Pyodide 314). Problems are collected, never raised.
     """
-    from indexer.inspect.requires import evaluate_requirements
-    from indexer.inspect.scan import default_site_dirs, find_dist_dirs, read_distribution
+    from indexer.installed.requires import evaluate_requirements
+    from indexer.installed.scan import default_site_dirs, find_dist_dirs, read_distribution
 
     if target not in ("host", "pyodide"):
         raise ValueError(f"target must be 'host' or 'pyodide', not {target!r}")
@@ -81,14 +78,6 @@ def _shared_import_names(dists: list[Distribution]) -> list[Problem]:
     return problems
 
 
-class _CallableModule(types.ModuleType):
-    """Lets ``indexer.inspect(...)`` call the function while ``indexer.inspect`` stays this package."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Environment:
-        return inspect(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = [
     "Distribution",

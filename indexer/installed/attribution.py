@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from indexer.inspect.model import Problem, Source
-from indexer.inspect.safe_io import JSON_LIMIT, SMALL_FILE_LIMIT, TooLarge, read_limited
+from indexer.installed.model import Problem, Source
+from indexer.installed.safe_io import JSON_LIMIT, SMALL_FILE_LIMIT, TooLarge, read_limited
 from indexer.urls import redact
 
 _INDEX_INSTALLERS = {"pip", "uv", "poetry", "pdm", "pipenv", "installer"}

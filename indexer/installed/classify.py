@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from indexer.inspect.model import FileKind
+from indexer.installed.model import FileKind
 
 # <name>.<optional interpreter tag>.<so|pyd>; see PEP 3149 (ABI tags in .so names) and PEP 384 (abi3).
 _EXTENSION = re.compile(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer.inspect.model import Distribution, Environment
+from indexer.installed.model import Distribution, Environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from indexer.cli import UsageError
-    from indexer.inspect import inspect
+    from indexer.installed import inspect
 
     paths = [Path(p) for p in args.paths] or None
     for p in paths or []:

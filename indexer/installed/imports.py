@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.inspect.classify import is_identifier
-from indexer.inspect.model import FileKind, InstalledFile, Problem
-from indexer.inspect.safe_io import TooLarge, is_within, read_limited
+from indexer.installed.classify import is_identifier
+from indexer.installed.model import FileKind, InstalledFile, Problem
+from indexer.installed.safe_io import TooLarge, is_within, read_limited
 
 _NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
 _NAMESPACE_INIT_MAX = 16 * 1024  # larger __init__ files are real packages, not namespace declarations

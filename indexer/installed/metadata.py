@@ -10,7 +10,7 @@ from typing import Any
 
 from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
 
-from indexer.inspect.model import Problem
+from indexer.installed.model import Problem
 
 
 @dataclass

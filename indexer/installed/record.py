@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.inspect.model import Problem
+from indexer.installed.model import Problem
 
 _URLSAFE_B64 = re.compile(r"^[A-Za-z0-9_-]+$")
 

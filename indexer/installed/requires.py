@@ -15,7 +15,7 @@ from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from indexer.inspect.model import Distribution, Problem, Requirement, Target
+from indexer.installed.model import Distribution, Problem, Requirement, Target
 
 #: Marker values of Pyodide 314 (Python 3.14.2 on Emscripten 5.0.3, wasm32), for ``--target pyodide``.
 PYODIDE_314_ENVIRONMENT: dict[str, str] = {

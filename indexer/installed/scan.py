@@ -14,14 +14,14 @@ from pathlib import Path
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
-from indexer.inspect.attribution import attribute, read_small_text
-from indexer.inspect.binary import read_binary
-from indexer.inspect.classify import classify, extension_name, is_identifier
-from indexer.inspect.imports import declared_imports, infer_imports
-from indexer.inspect.metadata import parse_metadata
-from indexer.inspect.model import Distribution, FileKind, InstalledFile, Problem
-from indexer.inspect.record import Record, hex_digest, parse_record
-from indexer.inspect.safe_io import METADATA_LIMIT, RECORD_LIMIT, SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
+from indexer.installed.attribution import attribute, read_small_text
+from indexer.installed.binary import read_binary
+from indexer.installed.classify import classify, extension_name, is_identifier
+from indexer.installed.imports import declared_imports, infer_imports
+from indexer.installed.metadata import parse_metadata
+from indexer.installed.model import Distribution, FileKind, InstalledFile, Problem
+from indexer.installed.record import Record, hex_digest, parse_record
+from indexer.installed.safe_io import METADATA_LIMIT, RECORD_LIMIT, SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
 
 _WALK_LIMIT = 20_000  # files collected per dist when guessing from disk (no RECORD)
 

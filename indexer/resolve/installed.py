@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.inspect.model import Distribution
+from indexer.installed.model import Distribution
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from indexer.inspect.model import Distribution
+from indexer.installed.model import Distribution
 from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, b64_to_hex, file_sha256, parse_record, read_records
 from indexer.resolve.match import files_of_version, match_installed

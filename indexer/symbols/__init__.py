@@ -1,6 +1,6 @@
 """Symbol index: which distribution defines which module and public name, found without importing anything.
 
-Pipeline (one way): :func:`iter_shards` finds distributions with :mod:`indexer.inspect` and reads each
+Pipeline (one way): :func:`iter_shards` finds distributions with :mod:`indexer.installed` and reads each
 module statically (:mod:`.extract`, sped up by :mod:`.skeleton`), or loads the distribution's shard from
 :mod:`.cache` when its RECORD is unchanged; :class:`SymbolIndex` resolves aliases over all shards
 (:mod:`.resolve`) and emits JSON; :mod:`.inventory` writes Sphinx ``objects.inv``.

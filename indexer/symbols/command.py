@@ -93,7 +93,7 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
         if bar is not None:
             bar.close()
     if args.runtime_inspect:
-        from indexer.inspect import scan
+        from indexer.installed import scan
         from indexer.symbols.runtime import inspect_modules
 
         if not target.is_running:

@@ -1,6 +1,6 @@
 """Build the symbol index: distributions -> shards (extracted or cached) -> one resolved graph -> JSON.
 
-Data flows one way: :mod:`indexer.inspect` finds distributions and their files, :mod:`extract` reads each
+Data flows one way: :mod:`indexer.installed` finds distributions and their files, :mod:`extract` reads each
 module, :mod:`resolve` follows aliases over the whole environment, and this module emits, per
 distribution, its modules' public names and one node per defined object (however many top-levels or
 other distributions re-export it).
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.inspect.model import Distribution, FileKind, InstalledFile
+from indexer.installed.model import Distribution, FileKind, InstalledFile
 from indexer.symbols.cache import ShardCache, shard_key
 from indexer.symbols.extract import ModuleInfo, extract_module, opaque_module
 from indexer.symbols.resolve import GLOBALS, OPAQUE, Resolution, Resolver
@@ -115,7 +115,7 @@ def _read_stub(module: str, stub: InstalledFile, target: Target) -> ModuleInfo |
 
 
 def _dist_dirs(paths: Sequence[Path] | None) -> list[tuple[Path, Path]]:
-    from indexer.inspect import scan
+    from indexer.installed import scan
 
     sites = list(paths) if paths else scan.default_site_dirs()
     found: list[tuple[Path, Path]] = []
@@ -140,7 +140,7 @@ def iter_shards(
     """
     from packaging.utils import canonicalize_name
 
-    from indexer.inspect import scan
+    from indexer.installed import scan
 
     wanted = {canonicalize_name(n) for n in only} if only is not None else None
     for site, dist_dir in _dist_dirs(paths):

@@ -9,7 +9,7 @@ import pytest
 
 from indexer.freeze.core import FreezeError
 from indexer.index.server import IndexServer
-from micropip_ext.freeze import freeze
+from micropip_ext import freeze
 from tests.freeze.conftest import unpack
 from tests.support.wheels import build_wheel
 

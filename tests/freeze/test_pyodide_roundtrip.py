@@ -101,7 +101,7 @@ def test_freeze_round_trip_in_pyodide(
 
     micropip_install(py, ["rt-byname"], index_urls=[index])  # pulls rt-dep too
     recorded = py.run_async(
-        "import micropip_ext.install as i\n"
+        "import micropip_ext as i\n"
         f"r = await i.install('rt-ext', index_urls=[{index!r}])\n"
         "[x.to_json() for x in r]"
     )
@@ -123,7 +123,7 @@ def test_freeze_round_trip_in_pyodide(
 
     server.clear_log()
     out = py.run_async(
-        "import json, micropip, micropip_ext.freeze as f\n"
+        "import json, micropip, micropip_ext as f\n"
         f"r = await f.freeze(index_urls=[{index!r}], return_result=True)\n"
         "json.dumps({'lock': r.text, 'report': r.report, 'micropip': micropip.freeze()})"
     )
@@ -190,7 +190,7 @@ def test_faults_through_pyfetch(
     server.inject("/simple/rt-dep/*", ("slow", 5.0))
     secret = server.index_url.replace("http://", "http://alice:s3cret@")
     out = py.run_async(
-        "import json, micropip_ext.freeze as f\n"
+        "import json, micropip_ext as f\n"
         f"r = await f.freeze(index_urls=[{server.index_url!r}], return_result=True, timeout=1.0)\n"
         f"s = await f.freeze(index_urls=[{secret!r}], return_result=True, timeout=1.0)\n"
         "json.dumps([r.report, s.text + json.dumps(s.report), s.report['summary']['unlockable']])"

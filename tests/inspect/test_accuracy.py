@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from packaging.utils import canonicalize_name
 
-from indexer.inspect import Environment, inspect
+from indexer.installed import Environment, inspect
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"

@@ -13,7 +13,7 @@ import pytest
 
 from indexer.index.build import build_index
 from indexer.index.server import serve_in_thread
-from indexer.inspect import Distribution, inspect
+from indexer.installed import Distribution, inspect
 from tests.inspect.installs import pip_install, tree_snapshot, uv_install
 from tests.support.wheels import build_wheel
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.inspect.binary import read_binary
+from indexer.installed.binary import read_binary
 from tests.inspect.binaries import elf_shared_object, have_gcc, wasm_module
 
 

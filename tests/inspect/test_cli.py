@@ -67,8 +67,8 @@ def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
 
-def test_the_package_itself_is_callable(tmp_path: Path) -> None:
-    import indexer.inspect as package
+def test_indexer_inspect_is_the_entry_point(tmp_path: Path) -> None:
+    import indexer
 
-    env = package([_site(tmp_path)])  # type: ignore[operator]
+    env = indexer.inspect([_site(tmp_path)])
     assert sorted(d.name for d in env.distributions) == ["alpha", "beta"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.inspect import Distribution, FileKind, inspect
-from indexer.inspect.safe_io import METADATA_LIMIT, RECORD_LIMIT
+from indexer.installed import Distribution, FileKind, inspect
+from indexer.installed.safe_io import METADATA_LIMIT, RECORD_LIMIT
 from tests.inspect.binaries import wasm_module
 from tests.inspect.installs import tree_snapshot, uv_install
 from tests.support.wheels import build_wheel

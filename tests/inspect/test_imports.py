@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.inspect import FileKind, inspect
+from indexer.installed import FileKind, inspect
 from tests.inspect.binaries import elf_shared_object, have_gcc, wasm_module
 from tests.inspect.installs import pip_install_pyodide, tree_snapshot, uv_install
 from tests.support.wheels import build_wheel

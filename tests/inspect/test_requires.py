@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.inspect import Environment, Requirement, inspect
+from indexer.installed import Environment, Requirement, inspect
 from tests.inspect.installs import uv_install
 from tests.support.wheels import build_wheel
 

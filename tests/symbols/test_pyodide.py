@@ -23,8 +23,7 @@ from tests.support.wheels import build_wheel
 pytestmark = pytest.mark.pyodide
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["indexer/__init__.py", "indexer/urls.py", "indexer/inspect", "indexer/symbols",
-           "micropip_ext/__init__.py", "micropip_ext/inspect.py", "micropip_ext/symbols.py"]  # fmt: skip
+SOURCES = ["indexer", "micropip_ext"]
 
 SNAPSHOT = """
 import hashlib, os, site
@@ -70,7 +69,7 @@ def results(pyodide: PyodideNode, index: Any, tmp_path_factory: pytest.TempPathF
     before = pyodide.run(SNAPSHOT)
     code = (
         "import sys\nsys.path.insert(0, '/tmp/micropip-ext-src')\n"
-        "from micropip_ext.symbols import symbol_index, which\n"
+        "from micropip_ext import symbol_index, which\n"
         "seen = []\n"
         "cold = await symbol_index(progress=seen.append)\n"
         "warm = await symbol_index()\n"

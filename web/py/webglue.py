@@ -30,17 +30,10 @@ def _ext() -> Any:
     return importlib.import_module("micropip_ext")
 
 
-#: entry point -> the micropip_ext submodule that defines it (used until the package re-exports it)
-_SUBMODULES = {"install": "install", "inspect": "inspect", "freeze": "freeze", "symbol_index": "symbols"}
-
-
 def _entry(name: str) -> Callable[..., Any] | None:
-    """``micropip_ext.<name>`` (or the same function in its submodule) if this build has it, else None."""
+    """``micropip_ext.<name>`` if this build has it, else None (the page then says what is missing)."""
     try:
         found = getattr(_ext(), name, None)
-        if not callable(found):
-            module = importlib.import_module(f"micropip_ext.{_SUBMODULES[name]}")
-            found = getattr(module, name, None)
     except ImportError:
         return None
     return found if callable(found) else None
