@@ -78,12 +78,15 @@ def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[
         if f.kind not in _MODULE_KINDS or f.module is None:
             continue
         modules.add(f.module)
-        basename = f.path.replace("\\", "/").rsplit("/", 1)[-1]
-        if basename.startswith("__init__."):
-            if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f, site_dir):
-                namespace_inits.add(f.module)
-            else:
-                regular_packages.add(f.module)
+        parent, _, basename = f.path.replace("\\", "/").rpartition("/")
+        if not basename.startswith("__init__."):
+            continue
+        if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f, site_dir):
+            namespace_inits.add(f.module)
+        elif not parent.endswith("__pycache__"):
+            # A sourceless .pyc or an extension __init__ makes a regular package. A __pycache__ entry is only
+            # the cache of the source beside it (PEP 3147), so it says nothing about a namespace declaration.
+            regular_packages.add(f.module)
     namespace_inits -= regular_packages  # a compiled or bytecode __init__ beside it wins: be conservative
     children: dict[str, set[str]] = {}
     for m in modules:

@@ -8,7 +8,7 @@ import pytest
 
 from indexer.installed import FileKind, inspect
 from tests.inspect.binaries import elf_shared_object, have_gcc, wasm_module
-from tests.inspect.installs import pip_install_pyodide, tree_snapshot, uv_install
+from tests.inspect.installs import pip_install, pip_install_pyodide, tree_snapshot, uv_install
 from tests.support.wheels import build_wheel
 
 PKGUTIL_INIT = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
@@ -48,6 +48,33 @@ def test_legacy_namespace_init_is_descended(tmp_path: Path, init: str) -> None:
     assert dist.imports == ["zope.interface"]
     assert dist.namespaces == ["zope"]
 
+
+
+def test_legacy_namespace_stays_a_namespace_when_pip_compiles_bytecode(tmp_path: Path) -> None:
+    """pip --target compiles every module and lists ``__pycache__/__init__.*.pyc`` in RECORD: a cache of the
+    namespace ``__init__.py``, not a sourceless package that would make ``zope`` the import name."""
+    wheel = build_wheel(
+        tmp_path / "w", "zope.interface", "7.0", {"zope/__init__.py": PKGUTIL_INIT, "zope/interface/__init__.py": ""}
+    )
+    site = tmp_path / "site"
+    pip_install(site, str(wheel))
+    assert list((site / "zope" / "__pycache__").glob("__init__.*.pyc"))  # pip did compile it
+    (dist,) = inspect([site]).distributions
+    assert (dist.imports, dist.namespaces) == (["zope.interface"], ["zope"])
+
+
+def test_sourceless_init_makes_a_regular_package(tmp_path: Path) -> None:
+    import py_compile
+
+    src = tmp_path / "init.py"
+    src.write_text(PKGUTIL_INIT)
+    pyc = py_compile.compile(str(src), cfile=str(tmp_path / "init.pyc"))
+    wheel = build_wheel(
+        tmp_path / "w", "zope.interface", "7.0",
+        {"zope/__init__.pyc": Path(pyc).read_bytes(), "zope/interface/__init__.py": ""},
+    )  # fmt: skip
+    (dist,) = inspect([_install_all(tmp_path, [wheel])]).distributions
+    assert (dist.imports, dist.namespaces) == (["zope"], [])
 
 def test_regular_package_with_ordinary_init_is_not_a_namespace(tmp_path: Path) -> None:
     wheel = build_wheel(
