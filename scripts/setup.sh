@@ -47,6 +47,8 @@ step_downloads() {
   say "pinned wheels (.cache/wheels)"
   "$VENV/bin/python" scripts/download_pinned.py requirements/pyodide-dist.txt .cache/wheels/pyodide-dist
   "$VENV/bin/python" scripts/download_pinned.py requirements/samples.txt .cache/wheels/samples
+  say "accuracy wheels (.cache/accuracy-wheels): Pyodide's pure-Python packages, for inspect's accuracy check"
+  "$VENV/bin/python" scripts/fetch_accuracy_wheels.py
 }
 
 step_dist() {
