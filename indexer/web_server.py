@@ -11,17 +11,15 @@ folder is read and the served mounts override its URLs. The page itself works fr
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from indexer.index.server import CORS_HEADERS, IndexServer
+from indexer.index.server import CORS_HEADERS, IndexServer, run_in_thread
 
 #: the page's sources, next to this package in a checkout
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -91,41 +89,8 @@ def serve_web_in_thread(
     port: int = 0,
 ) -> Iterator[WebServer]:
     """Run a :class:`WebServer` on 127.0.0.1 in a background thread for the duration of the block (tests)."""
-    server = WebServer(web_dir, dist_dir, index_dir, extra=extra)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(server.make_app(), access_log=None, handle_signals=False)
-    started = threading.Event()
-    failure: list[BaseException] = []
-
-    async def start() -> None:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port, backlog=128, reuse_address=True)
-        await site.start()
-        server.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(start())
-        except BaseException as exc:  # surfaced in the caller's thread
-            failure.append(exc)
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=main, name="web-server", daemon=True)
-    thread.start()
-    started.wait(30)
-    if failure:
-        raise failure[0]
-    try:
+    with run_in_thread(WebServer(web_dir, dist_dir, index_dir, extra=extra), port=port) as server:
         yield server
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

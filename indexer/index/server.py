@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from aiohttp import web
@@ -322,12 +322,15 @@ class IndexServer:
         return app
 
 
+S = TypeVar("S", bound=IndexServer)
+
+
 @contextlib.contextmanager
-def serve_in_thread(
-    root: Path, *, port: int = 0, latency: float = 0.0, mounts: Mapping[str, Path] | None = None
-) -> Iterator[IndexServer]:
-    """Run an :class:`IndexServer` on 127.0.0.1 in a background thread for the duration of the block."""
-    server = IndexServer(root, mounts=mounts, latency=latency)
+def run_in_thread(server: S, *, port: int = 0) -> Iterator[S]:
+    """Serve ``server`` on 127.0.0.1 from a background thread (own event loop) for the duration of the block.
+
+    Sets ``server.url``; ``port=0`` picks a free port. Any server built on :class:`IndexServer` runs this way.
+    """
     loop = asyncio.new_event_loop()
     started = threading.Event()
     failure: list[BaseException] = []
@@ -352,7 +355,7 @@ def serve_in_thread(
         loop.run_until_complete(runner.cleanup())
         loop.close()
 
-    thread = threading.Thread(target=main, name="index-server", daemon=True)
+    thread = threading.Thread(target=main, name=f"{type(server).__name__}-thread", daemon=True)
     thread.start()
     started.wait(30)
     if failure:
@@ -362,6 +365,15 @@ def serve_in_thread(
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    root: Path, *, port: int = 0, latency: float = 0.0, mounts: Mapping[str, Path] | None = None
+) -> Iterator[IndexServer]:
+    """Run an :class:`IndexServer` for ``root`` on 127.0.0.1 in a background thread (tests, benchmarks)."""
+    with run_in_thread(IndexServer(root, mounts=mounts, latency=latency), port=port) as server:
+        yield server
 
 
 def _parse_fault(spec: str) -> tuple[str, list[FaultAction]]:
