@@ -63,6 +63,14 @@ def range_header(range: tuple[int, int | None]) -> str:
     return f"bytes={start}-" if end is None else f"bytes={start}-{end}"
 
 
+def request_headers(headers: Mapping[str, str], range: tuple[int, int | None] | None) -> dict[str, str]:
+    """The caller's headers plus ``Range`` when a byte range is asked for (every transport sends these)."""
+    out = dict(headers)
+    if range is not None:
+        out["Range"] = range_header(range)
+    return out
+
+
 class HttpxTransport:
     """CPython transport on one pooled ``httpx.AsyncClient``; the body is streamed so the size cap holds."""
 
@@ -83,9 +91,7 @@ class HttpxTransport:
         range: tuple[int, int | None] | None = None,
     ) -> Response:
         httpx = self._httpx
-        all_headers = dict(headers)
-        if range is not None:
-            all_headers["Range"] = range_header(range)
+        all_headers = request_headers(headers, range)
         try:
             async with asyncio.timeout(timeout):
                 async with self._client.stream("GET", url, headers=all_headers, timeout=timeout) as resp:
@@ -169,9 +175,7 @@ class PyfetchTransport:
     ) -> Response:
         from pyodide.http import pyfetch
 
-        all_headers = dict(headers)
-        if range is not None:
-            all_headers["Range"] = range_header(range)
+        all_headers = request_headers(headers, range)
         url, auth = split_credentials(url)
         if auth is not None:
             all_headers["Authorization"] = auth
@@ -236,9 +240,7 @@ class AsyncioTransport:
         max_bytes: int,
         range: tuple[int, int | None] | None = None,
     ) -> Response:
-        all_headers = dict(headers)
-        if range is not None:
-            all_headers["Range"] = range_header(range)
+        all_headers = request_headers(headers, range)
         try:
             async with asyncio.timeout(timeout):
                 redirects = 0
