@@ -17,6 +17,7 @@ Targets (issue 5): ours cold >= 3x faster than griffe, ours warm >= 20x.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -29,8 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PINS = ["requests==2.32.3", "httpx==0.28.1", "packaging==26.3", "numpy==2.2.6"]
-# distributions (for us) and top-level import names (for griffe) of PINS and their dependencies
+REQUIREMENTS = ROOT / "requirements" / "bench-symbols.txt"  # requests, httpx, packaging, numpy: pinned + sha256
+# distributions (for us) and top-level import names (for griffe) in REQUIREMENTS
 DISTS = ["requests", "httpx", "packaging", "numpy", "anyio", "certifi", "charset-normalizer", "h11", "httpcore",
          "idna", "urllib3", "typing-extensions"]
 TOP_LEVELS = ["requests", "httpx", "packaging", "numpy", "anyio", "certifi", "charset_normalizer", "h11",
@@ -38,12 +39,21 @@ TOP_LEVELS = ["requests", "httpx", "packaging", "numpy", "anyio", "certifi", "ch
 
 
 def ensure_venv(venv: Path) -> Path:
-    """The bench venv's site-packages, creating it with pip on first use."""
+    """The bench venv's site-packages, (re)created from REQUIREMENTS (hash-checked) when they changed."""
     python = venv / "bin" / "python"
-    if not python.exists():
+    stamp = venv / ".requirements-sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if not (python.exists() and stamp.exists() and stamp.read_text() == wanted):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PINS],
-                       check=True)
+        # Only the pinned hashes decide what is installed: ignore this machine's pip configuration.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k == "PIP_CERT"}
+        env["PIP_CONFIG_FILE"] = os.devnull
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--require-hashes",
+             "-r", str(REQUIREMENTS)],
+            check=True, env=env,
+        )  # fmt: skip
+        stamp.write_text(wanted)
     out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                          check=True, capture_output=True, text=True)
     return Path(out.stdout.strip())
@@ -110,6 +120,7 @@ def main() -> int:
     parser.add_argument("--child", choices=("griffe", "ours"), help=argparse.SUPPRESS)
     parser.add_argument("--site", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", action="store_true", help="only create the bench venv (make setup runs this)")
     args = parser.parse_args()
 
     if args.child:
@@ -119,6 +130,9 @@ def main() -> int:
         return 0
 
     site = ensure_venv(args.venv)
+    if args.prepare:
+        print(f"bench venv ready: {site}")
+        return 0
     runs: dict[str, list[dict[str, float | int]]] = {"griffe": [], "ours cold": [], "ours warm": []}
     for _ in range(args.repeat):
         cache_dir = Path(tempfile.mkdtemp(prefix="symbols-bench-"))
@@ -132,7 +146,7 @@ def main() -> int:
     assert all(r["cache_hits"] == len(DISTS) for r in runs["ours warm"])
 
     median = {k: statistics.median(float(r["wall"]) for r in v) for k, v in runs.items()}
-    print(f"symbols bench: {len(DISTS)} distributions ({', '.join(PINS)} + deps), "
+    print(f"symbols bench: {len(DISTS)} distributions (requests, httpx, packaging, numpy + deps; {REQUIREMENTS.name}), "
           f"python {sys.version.split()[0]}, median of {args.repeat}")
     print(f"{'':<10} {'wall s':>8} {'peak RSS MB':>12} {'module-level names':>19} {'objects':>8}")
     for kind, results in runs.items():

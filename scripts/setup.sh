@@ -49,6 +49,8 @@ step_downloads() {
   "$VENV/bin/python" scripts/download_pinned.py requirements/samples.txt .cache/wheels/samples
   say "accuracy wheels (.cache/accuracy-wheels): Pyodide's pure-Python packages, for inspect's accuracy check"
   "$VENV/bin/python" scripts/fetch_accuracy_wheels.py
+  say "bench venv (.cache/bench-symbols-venv): requests, httpx, packaging, numpy for the symbols oracle and bench"
+  "$VENV/bin/python" bench/symbols_bench.py --prepare
 }
 
 step_dist() {

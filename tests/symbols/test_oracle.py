@@ -122,7 +122,7 @@ def test_oracle_numpy_requests_in_the_bench_venv() -> None:
     """The same oracle on the benchmark's venv (numpy: compiled modules, stubs, lazy __getattr__, globals())."""
     python = BENCH_VENV / "bin" / "python"
     if not python.exists():
-        pytest.skip("run bench/symbols_bench.py once to create .cache/bench-symbols-venv")
+        pytest.skip("no .cache/bench-symbols-venv: run `make setup` (or bench/symbols_bench.py --prepare)")
     dists = ["numpy", "requests", "urllib3", "charset-normalizer"]
     out = subprocess.run([str(python), str(PROBE), *dists], check=True, capture_output=True, text=True, timeout=600)
     oracle = json.loads(out.stdout)
