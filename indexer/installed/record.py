@@ -12,6 +12,7 @@ import binascii
 import csv
 import hashlib
 import io
+import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -60,10 +61,31 @@ def normalize_path(path: str) -> tuple[str | None, str | None]:
     return norm, None
 
 
-def _is_script_outside(path: str, code: str) -> bool:
-    """An installer's console script outside the site dir (``../../bin/x``): expected, not a problem."""
-    parts = path.replace("\\", "/").split("/")
-    return code == "record-path-escapes" and len(parts) >= 2 and parts[-2] in ("bin", "Scripts")
+def prefix_depth(site_dir: Path) -> int:
+    """How many levels above ``site_dir`` its installation prefix is (0 when the layout is not a scheme's).
+
+    Installers put a wheel's scripts, headers and data in the scheme's other directories (``bin/``,
+    ``include/``, ``share/`` ... under the prefix; sysconfig install schemes, binary distribution format
+    "the .data directory"), and RECORD reaches them with ``../`` paths. ``<prefix>/lib/pythonX.Y/site-packages``
+    (also ``lib64``, Debian's ``dist-packages``) is 3 levels below its prefix, Windows' ``<prefix>/Lib/site-packages``
+    2; a ``--target`` directory or any other layout owns nothing above itself.
+    """
+    parts = [p.lower() for p in site_dir.parts]
+    if len(parts) >= 3 and parts[-1] in ("site-packages", "dist-packages"):
+        if len(parts) >= 4 and parts[-2].startswith("python") and parts[-3] in ("lib", "lib64"):
+            return 3
+        if parts[-2] == "lib":
+            return 2
+    return 0
+
+
+def _stays_in_prefix(path: str, code: str, depth: int) -> bool:
+    """An escaping path that climbs no higher than the prefix: an installer's script, header or data file."""
+    if code != "record-path-escapes" or depth == 0:
+        return False
+    parts = posixpath.normpath(path.replace("\\", "/")).split("/")
+    ups = len(parts) - len(list(itertools.dropwhile(lambda part: part == "..", parts)))
+    return 0 < ups <= depth and len(parts) > ups
 
 
 def hex_digest(record_hash: str | None, algorithm: str = "sha256") -> str | None:
@@ -102,8 +124,9 @@ def _check_hash(value: str) -> str | None:
     return None
 
 
-def parse_record(text: str, dist_label: str) -> Record:
-    """Parse RECORD text, collecting problems instead of raising. ``dist_label`` names the dist in messages."""
+def parse_record(text: str, dist_label: str, prefix_levels: int = 0) -> Record:
+    """Parse RECORD text, collecting problems instead of raising. ``dist_label`` names the dist in messages;
+    ``prefix_levels`` (see :func:`prefix_depth`) is how far ``../`` paths may climb before they are a problem."""
     record = Record()
     seen: set[str] = set()
     try:
@@ -123,7 +146,7 @@ def parse_record(text: str, dist_label: str) -> Record:
             row = [row[0], "", ""]  # only the path is trustworthy in a malformed row
         path, hash_value, size_value = row
         normalized, code = normalize_path(path)
-        if code is not None and not _is_script_outside(path, code):
+        if code is not None and not _stays_in_prefix(path, code, prefix_levels):
             record.problems.append(Problem(code, f"{dist_label}: RECORD line {lineno}: {path!r} not followed"))
         hash_or_none: str | None = hash_value or None
         if hash_or_none is not None:

@@ -20,7 +20,7 @@ from indexer.installed.classify import classify, extension_name, is_identifier
 from indexer.installed.imports import declared_imports, infer_imports
 from indexer.installed.metadata import parse_metadata
 from indexer.installed.model import Distribution, FileKind, InstalledFile, Problem
-from indexer.installed.record import Record, hex_digest, parse_record
+from indexer.installed.record import Record, hex_digest, parse_record, prefix_depth
 from indexer.installed.safe_io import METADATA_LIMIT, RECORD_LIMIT, SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
 
 _WALK_LIMIT = 20_000  # files collected per dist when guessing from disk (no RECORD)
@@ -211,7 +211,7 @@ def _read_record(dist_dir: Path, site_dir: Path, label: str, problems: list[Prob
     except UnicodeDecodeError:
         problems.append(Problem("record-bad-csv", f"{label}: RECORD is not UTF-8"))
         text = data.decode("utf-8", "replace")
-    return parse_record(text, label)
+    return parse_record(text, label, prefix_depth(site_dir))
 
 
 def _read_egg_files(dist_dir: Path, site_dir: Path) -> Record | None:
@@ -228,7 +228,7 @@ def _read_egg_files(dist_dir: Path, site_dir: Path) -> Record | None:
         for line in data.decode("utf-8", "replace").splitlines()
         if line.strip()
     ]
-    return parse_record("\n".join(_csv_row(p) for p in lines), dist_dir.name)
+    return parse_record("\n".join(_csv_row(p) for p in lines), dist_dir.name, prefix_depth(site_dir))
 
 
 def _csv_row(path: str) -> str:
