@@ -35,7 +35,7 @@ def parse_metadata(data: bytes, label: str) -> ParsedMetadata:
         result.problems.append(Problem("metadata-unparsed", f"{label}: METADATA field {key!r} not understood: {shown}"))
     result.raw = dict(raw)
     raw_dict: dict[str, Any] = dict(raw)
-    # Retry validation without each field that failed, so one bad field costs only itself.
+    # Retry validation without each value that failed, so one bad value costs only itself.
     for _ in range(len(raw_dict) + 1):
         try:
             result.metadata = Metadata.from_raw(RawMetadata(**raw_dict), validate=True)  # type: ignore[typeddict-item]
@@ -44,16 +44,44 @@ def parse_metadata(data: bytes, label: str) -> ParsedMetadata:
             dropped = False
             for err in _leaves(group):
                 name = getattr(err, "field", None)
-                result.problems.append(Problem("metadata-invalid", f"{label}: {err}"))
-                if name in raw_dict and name not in ("name", "version", "metadata_version"):
-                    del raw_dict[name]
+                if "introduced in metadata version" in str(err) and raw_dict.get("metadata_version") != "2.5":
+                    # A valid field under too old a Metadata-Version (setuptools wrote License-File under 2.1 for
+                    # years): worth a note, not worth losing the field. Read it as the newest version would.
+                    result.problems.append(Problem("metadata-field-too-new", f"{label}: {err}"))
+                    raw_dict["metadata_version"] = "2.5"
                     dropped = True
-                elif name == "metadata_version" and "metadata_version" in raw_dict:
+                    continue
+                result.problems.append(Problem("metadata-invalid", f"{label}: {err}"))
+                field_key = name.replace("-", "_") if isinstance(name, str) else None  # errors name the email field
+                if field_key in raw_dict and field_key not in ("name", "version", "metadata_version"):
+                    _drop_invalid(raw_dict, field_key)
+                    dropped = True
+                elif field_key == "metadata_version" and "metadata_version" in raw_dict:
                     raw_dict["metadata_version"] = "2.5"  # read the fields, the problem is already reported
                     dropped = True
             if not dropped:
                 break
     return result
+
+
+def _drop_invalid(raw: dict[str, Any], key: str) -> None:
+    """Drop the invalid entries of a field: all of a single-valued one, only the bad items of a list."""
+    value = raw[key]
+    if isinstance(value, list) and len(value) > 1:
+        kept = [item for item in value if _valid_alone(key, item)]
+        if kept:
+            raw[key] = kept
+            return
+    del raw[key]
+
+
+def _valid_alone(key: str, item: Any) -> bool:
+    probe = {"metadata_version": "2.5", "name": "probe", "version": "0", key: [item]}
+    try:
+        Metadata.from_raw(RawMetadata(**probe), validate=True)  # type: ignore[typeddict-item]
+    except ExceptionGroup:
+        return False
+    return True
 
 
 def _leaves(group: BaseException) -> list[BaseException]:

@@ -102,11 +102,11 @@ def test_paths_leaving_the_site_dir_are_reported_not_followed(site: Path, tmp_pa
         + "../outside/evil.cpython-311-x86_64-linux-gnu.so,,\n"
         + "victim/../../outside/evil.py,,\n"
         + f"{outside}/abs.py,,\n"
-        + "../../bin/victim-cli,,\n"  # an installer's script outside the site dir: normal, not a problem
+        + "../../bin/victim-cli,,\n"  # a --target dir owns nothing above itself: reported too
     )
     victim, _ = _inspect(site)
     escapes = [p for p in victim.problems if p.code == "record-path-escapes"]
-    assert len(escapes) == 2
+    assert len(escapes) == 3
     assert "record-path-absolute" in _codes(victim)
     outside_files = [f for f in victim.files if f.location is None]
     assert len(outside_files) == 4
@@ -114,6 +114,29 @@ def test_paths_leaving_the_site_dir_are_reported_not_followed(site: Path, tmp_pa
     assert victim.imports == ["victim"]
     cli = next(f for f in victim.files if f.path.endswith("victim-cli"))
     assert cli.kind is FileKind.SCRIPT
+
+
+def test_scheme_paths_under_the_prefix_are_expected_climbing_past_it_is_not(tmp_path: Path) -> None:
+    """In ``<prefix>/lib/pythonX.Y/site-packages`` installers write scripts, headers and data under the prefix
+    (``../../../bin/x``, ``../../../include/...``, ``../../../share/...``); a path that climbs past the prefix is
+    hostile even when it ends in a ``bin/`` directory."""
+    wheel = build_wheel(tmp_path / "w", "victim", "1.0", {"victim/__init__.py": ""})
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    uv_install(site, str(wheel))
+    record = next(site.glob("victim-1.0.dist-info")) / "RECORD"
+    record.write_text(
+        record.read_text()
+        + "../../../bin/victim-cli,,\n"
+        + "../../../include/site/python3.11/victim/victim.h,,\n"
+        + "../../../share/jupyter/labextensions/victim/package.json,,\n"
+        + "../../../../../usr/bin/evil,,\n"
+        + "../../../../outside.py,,\n"
+    )
+    (victim,) = inspect([site]).distributions
+    escapes = sorted(p.message.split("'")[1] for p in victim.problems if p.code == "record-path-escapes")
+    assert escapes == ["../../../../../usr/bin/evil", "../../../../outside.py"]
+    assert all(f.location is None for f in victim.files if f.path.startswith(".."))  # recorded, never followed
+    assert victim.imports == ["victim"]
 
 
 def test_symlink_out_of_the_site_dir_is_not_read(site: Path, tmp_path: Path) -> None:
@@ -227,3 +250,28 @@ def test_flat_egg_info_file(site: Path) -> None:
     flat = env.get("flat")
     assert flat is not None and (flat.format, flat.version) == ("egg-info", "2.0")
     assert (flat.imports, flat.import_evidence) == (["flat"], "files-on-disk")
+
+
+def test_one_bad_value_costs_only_itself(site: Path) -> None:
+    """A malformed Requires-Dist entry is reported; the parsed Metadata keeps the valid entries and other fields."""
+    (_dist_info(site) / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\nSummary: still here\n"
+        "Requires-Dist: six (((\nRequires-Dist: bystander>=2\n"
+    )
+    victim, _ = _inspect(site)
+    assert victim.metadata is not None
+    assert victim.metadata.summary == "still here"
+    assert [str(r) for r in victim.metadata.requires_dist or []] == ["bystander>=2"]
+    invalid = [p.message for p in victim.problems if p.code == "metadata-invalid"]
+    assert len(invalid) == 1 and "six (((" in invalid[0]
+
+
+def test_field_newer_than_declared_version_is_noted_and_kept(tmp_path: Path) -> None:
+    """setuptools wrote License-File under Metadata-Version 2.1 for years: a note, and the field is still read."""
+    metadata = "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\nLicense-File: LICENSE\nLicense-File: NOTICE\n"
+    wheel = build_wheel(tmp_path / "w", "victim", "1.0", {"victim/__init__.py": ""}, raw_metadata=metadata)
+    site = tmp_path / "site"
+    uv_install(site, str(wheel))
+    (dist,) = inspect([site]).distributions
+    assert dist.metadata is not None and dist.metadata.license_files == ["LICENSE", "NOTICE"]
+    assert _codes(dist) == {"metadata-field-too-new"}
