@@ -45,6 +45,17 @@ def pyodide_environment(info: Mapping[str, Any] | None) -> Marker:
     )
 
 
+def host_environment() -> Marker:
+    """The marker that selects the interpreter running this code (a lock of a host environment)."""
+    from packaging.markers import default_environment
+
+    env = default_environment()
+    return Marker(
+        f'sys_platform == "{env["sys_platform"]}" and platform_machine == "{env["platform_machine"]}"'
+        f' and python_version == "{env["python_version"]}"'
+    )
+
+
 def _upload_time(value: str | None) -> dt.datetime | None:
     if not value:
         return None
@@ -60,8 +71,13 @@ def build_pylock(
     *,
     info: Mapping[str, Any] | None = None,
     base_url: str | None = None,
+    target: str = "pyodide",
 ) -> PylockResult:
-    """``base_url`` (where the base lock lives) turns base-lock entries' relative file names into URLs."""
+    """``base_url`` (where the base lock lives) turns base-lock entries' relative file names into URLs.
+
+    ``environments`` says where the lock applies: the Pyodide platform of ``info``, or with ``target="host"``
+    the running interpreter, whose markers the dependencies were evaluated for.
+    """
     by_name = {d.canonical_name: d for d in dists}
     problems: list[str] = []
     packages: list[Package] = []
@@ -104,7 +120,7 @@ def build_pylock(
     lock = Pylock(
         lock_version=Version("1.0"),
         created_by=CREATED_BY,
-        environments=[pyodide_environment(info)],
+        environments=[host_environment() if target == "host" else pyodide_environment(info)],
         packages=packages,
     )
     lock.validate()  # PEP 751: never write a lock that does not validate

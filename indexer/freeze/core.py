@@ -198,7 +198,7 @@ async def freeze(
         )
         text, problems = lock.dumps(), lock.problems
     else:
-        pylock = build_pylock(resolutions, dists, info=lock_info, base_url=base_lock_url)
+        pylock = build_pylock(resolutions, dists, info=lock_info, base_url=base_lock_url, target=target)
         text, problems = pylock.dumps(), pylock.problems
     text = scrub(text)
     report = build_report(

@@ -93,6 +93,25 @@ def test_pylock_output_validates(tmp_path: Path, name_site: Path, server: IndexS
     assert lock.environments and 'sys_platform == "emscripten"' in str(lock.environments[0])
 
 
+def test_pylock_of_a_host_environment_says_so(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
+    """--target host: dependencies were evaluated for this interpreter, so environments names it, not Pyodide."""
+    import platform
+    import sys
+
+    out = tmp_path / "pylock.toml"
+    result = run_cli(
+        str(name_site), "--index-url", server.index_url, "--format", "pylock", "--target", "host", "-o", str(out),
+        "--no-cache",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lock = Pylock.from_dict(tomllib.loads(out.read_text()))
+    (marker,) = lock.environments or []
+    assert f'sys_platform == "{sys.platform}"' in str(marker)
+    assert f'python_version == "{platform.python_version_tuple()[0]}.{platform.python_version_tuple()[1]}"' in str(
+        marker
+    )
+
+
 def test_bad_base_lock_is_one_line(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
     bad = tmp_path / "lock.json"
     bad.write_text("{not json")
