@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.installed.model import Problem, Source
-from indexer.installed.safe_io import JSON_LIMIT, SMALL_FILE_LIMIT, TooLarge, read_limited
+from indexer.installed.safe_io import JSON_LIMIT, SMALL_FILE_LIMIT, read_reported
 from indexer.urls import redact
 
 _INDEX_INSTALLERS = {"pip", "uv", "poetry", "pdm", "pipenv", "installer"}
@@ -24,14 +24,7 @@ _INDEX_INSTALLERS = {"pip", "uv", "poetry", "pdm", "pipenv", "installer"}
 
 def read_small_text(dist_dir: Path, name: str, label: str, problems: list[Problem]) -> str | None:
     """First line-stripped text of a one-value dist-info file, or None (problems reported)."""
-    try:
-        data = read_limited(dist_dir / name, SMALL_FILE_LIMIT)
-    except TooLarge as exc:
-        problems.append(Problem("file-too-large", f"{label}: {exc}"))
-        return None
-    except OSError as exc:
-        problems.append(Problem("file-unreadable", f"{label}: {name}: {exc.strerror or exc}"))
-        return None
+    data = read_reported(dist_dir / name, SMALL_FILE_LIMIT, label, problems)
     if data is None:
         return None
     try:
@@ -47,14 +40,7 @@ def read_small_text(dist_dir: Path, name: str, label: str, problems: list[Proble
 
 
 def _read_json(dist_dir: Path, name: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
-    try:
-        data = read_limited(dist_dir / name, JSON_LIMIT)
-    except TooLarge as exc:
-        problems.append(Problem("file-too-large", f"{label}: {exc}"))
-        return None
-    except OSError as exc:
-        problems.append(Problem("file-unreadable", f"{label}: {name}: {exc.strerror or exc}"))
-        return None
+    data = read_reported(dist_dir / name, JSON_LIMIT, label, problems)
     if data is None:
         return None
     try:

@@ -6,6 +6,8 @@ import functools
 import os
 from pathlib import Path
 
+from indexer.installed.model import Problem
+
 #: Caps on what inspect reads from one file. A dist-info file larger than this is reported, not read:
 #: a hostile (or corrupt) dist must not exhaust memory in a browser tab.
 SMALL_FILE_LIMIT = 64 * 1024  # INSTALLER, PYODIDE_*, INDEX, REQUESTED
@@ -41,6 +43,21 @@ def read_limited(path: Path, limit: int) -> bytes | None:
     if len(data) > limit:  # grew while we looked
         raise TooLarge(path, len(data), limit)
     return data
+
+
+def read_reported(path: Path, limit: int, label: str, problems: list[Problem]) -> bytes | None:
+    """:func:`read_limited`, with a too-large or unreadable file reported in ``problems`` (then None).
+
+    ``label`` names the distribution in the message; a missing file is None without a problem, since
+    whether it should exist is the caller's to say.
+    """
+    try:
+        return read_limited(path, limit)
+    except TooLarge as exc:
+        problems.append(Problem("file-too-large", f"{label}: {exc}"))
+    except OSError as exc:
+        problems.append(Problem("file-unreadable", f"{label}: {path.name}: {exc.strerror or exc}"))
+    return None
 
 
 def is_within(path: Path, root: Path) -> bool:

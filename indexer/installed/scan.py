@@ -21,7 +21,15 @@ from indexer.installed.imports import declared_imports, infer_imports
 from indexer.installed.metadata import parse_metadata
 from indexer.installed.model import Distribution, FileKind, InstalledFile, Problem
 from indexer.installed.record import Record, hex_digest, parse_record, prefix_depth
-from indexer.installed.safe_io import METADATA_LIMIT, RECORD_LIMIT, SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
+from indexer.installed.safe_io import (
+    METADATA_LIMIT,
+    RECORD_LIMIT,
+    SMALL_FILE_LIMIT,
+    TooLarge,
+    is_within,
+    read_limited,
+    read_reported,
+)
 
 _WALK_LIMIT = 20_000  # files collected per dist when guessing from disk (no RECORD)
 
@@ -67,15 +75,10 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
     # --- metadata (core metadata spec) ---
     metadata_name = ("PKG-INFO" if dist_dir.is_dir() else "") if is_egg else "METADATA"
     metadata_path = dist_dir / metadata_name if metadata_name else dist_dir
-    metadata_bytes: bytes | None = None
-    try:
-        metadata_bytes = read_limited(metadata_path, METADATA_LIMIT)
-        if metadata_bytes is None:
-            problems.append(Problem("metadata-missing", f"{label}: no {metadata_name or 'metadata'} file"))
-    except TooLarge as exc:
-        problems.append(Problem("file-too-large", f"{label}: {exc}"))
-    except OSError as exc:
-        problems.append(Problem("file-unreadable", f"{label}: {metadata_name}: {exc.strerror or exc}"))
+    reported = len(problems)
+    metadata_bytes = read_reported(metadata_path, METADATA_LIMIT, label, problems)
+    if metadata_bytes is None and len(problems) == reported:  # absent, rather than too large or unreadable
+        problems.append(Problem("metadata-missing", f"{label}: no {metadata_name or 'metadata'} file"))
     parsed = parse_metadata(metadata_bytes, label) if metadata_bytes is not None else None
     if parsed is not None:
         problems.extend(parsed.problems)
@@ -195,16 +198,11 @@ def _wheel_tags(dist_dir: Path, label: str, problems: list[Problem]) -> list[str
 
 
 def _read_record(dist_dir: Path, site_dir: Path, label: str, problems: list[Problem]) -> Record | None:
-    try:
-        data = read_limited(dist_dir / "RECORD", RECORD_LIMIT)
-    except TooLarge as exc:
-        problems.append(Problem("file-too-large", f"{label}: {exc}"))
-        return None
-    except OSError as exc:
-        problems.append(Problem("file-unreadable", f"{label}: RECORD: {exc.strerror or exc}"))
-        return None
+    reported = len(problems)
+    data = read_reported(dist_dir / "RECORD", RECORD_LIMIT, label, problems)
     if data is None:
-        problems.append(Problem("record-missing", f"{label}: no RECORD (PEP 376 requires one from installers)"))
+        if len(problems) == reported:  # absent, rather than too large or unreadable
+            problems.append(Problem("record-missing", f"{label}: no RECORD (PEP 376 requires one from installers)"))
         return None
     try:
         text = data.decode("utf-8")
