@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,9 @@ import pytest
 
 from indexer.index.build import build_index
 from indexer.index.server import IndexServer, serve_in_thread
-from tests.support.pyodide_installs import copy_tree_into, micropip_install, pip_style_install
+from tests.support.pyodide_installs import load_checkout, micropip_install, pip_style_install
 from tests.support.pyodide_node import PyodideNode
 from tests.support.wheels import build_wheel
-
-ROOT = Path(__file__).resolve().parents[2]
-SRC = "/tmp/micropip-ext-src"
 
 # name -> how it gets installed; every one but rt-local must come back from the lock.
 LOCKABLE = ["rt-byname", "rt-dep", "rt-ext", "rt-pip", "rt-url", "rt-unpacked"]
@@ -63,15 +59,6 @@ def rt_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IndexSe
         yield server, wheels, local
 
 
-def _load_current_source(py: PyodideNode, tmp: Path) -> None:
-    """This checkout's indexer/ and micropip_ext/ (not the wheel set-up built earlier), first on sys.path."""
-    tree = tmp / "src"
-    for pkg in ("indexer", "micropip_ext"):
-        shutil.copytree(ROOT / pkg, tree / pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    copy_tree_into(py, tree, SRC)
-    py.run(f"import sys; sys.path.insert(0, {SRC!r}); None")
-
-
 INSTALLER_FILES = {"INSTALLER", "REQUESTED", "direct_url.json"}
 
 
@@ -97,7 +84,7 @@ def test_freeze_round_trip_in_pyodide(
     index = server.index_url.rstrip("/")
     py = fresh_pyodide()
     py.require("micropip", "packaging")
-    _load_current_source(py, tmp_path)
+    load_checkout(py, tmp_path)
 
     micropip_install(py, ["rt-byname"], index_urls=[index])  # pulls rt-dep too
     recorded = py.run_async(
@@ -180,7 +167,7 @@ def test_faults_through_pyfetch(
     server, wheels, _ = rt_index
     py = fresh_pyodide()
     py.require("micropip", "packaging")
-    _load_current_source(py, tmp_path)
+    load_checkout(py, tmp_path)
     for name in ("rt-pip", "rt-unpacked", "rt-dep"):
         wheel = next(wheels.glob(f"{name.replace('-', '_')}-1.0-*.whl"))
         py.unpack_archive(wheel.read_bytes(), fmt="wheel", extract_dir=py.site_packages())

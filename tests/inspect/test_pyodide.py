@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,11 @@ import pytest
 from indexer.index.build import build_index
 from indexer.index.server import serve_in_thread
 from tests.inspect.binaries import wasm_module
-from tests.support.pyodide_installs import copy_tree_into, micropip_install, pip_style_install
+from tests.support.pyodide_installs import load_checkout, micropip_install, pip_style_install
 from tests.support.pyodide_node import PyodideNode
 from tests.support.wheels import build_wheel
 
-ROOT = Path(__file__).resolve().parents[2]
 PYODIDE_TAG = "cp314-cp314-pyemscripten_2026_0_wasm32"
-# The runtime-neutral core and the Pyodide layer, copied as source: what runs in Pyodide is this checkout.
-SOURCES = ["indexer", "micropip_ext"]
 
 SNAPSHOT = """
 import hashlib, os, site
@@ -73,14 +69,7 @@ def index(wheels: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[An
 @pytest.fixture(scope="module")
 def report(pyodide: PyodideNode, wheels: Path, index: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Install one dist each way, then run micropip_ext.inspect inside Pyodide; return its JSON."""
-    src = tmp_path_factory.mktemp("src")
-    for rel in SOURCES:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        if (ROOT / rel).is_dir():
-            shutil.copytree(ROOT / rel, src / rel, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(ROOT / rel, src / rel)
-    copy_tree_into(pyodide, src, "/tmp/micropip-ext-src")
+    load_checkout(pyodide, tmp_path_factory.mktemp("src"))
     pyodide.require("packaging", "micropip")  # loadPackage from the distribution's lockfile
     micropip_install(pyodide, ["wasmy"], index_urls=[index.index_url])  # by name, pulls jaraco.functools
     micropip_install(pyodide, [index.url + "files/" + next(wheels.glob("by_url-*.whl")).name])
@@ -88,7 +77,6 @@ def report(pyodide: PyodideNode, wheels: Path, index: Any, tmp_path_factory: pyt
     pyodide.unpack_archive(next(wheels.glob("unpacked-*.whl")))
     before = pyodide.run(SNAPSHOT)
     data: dict[str, Any] = pyodide.run(
-        "import sys\nsys.path.insert(0, '/tmp/micropip-ext-src')\n"
         "import micropip_ext\nfrom micropip_ext import inspect_json\n"
         "assert micropip_ext.inspect().target == 'host'  # micropip_ext.inspect() is the function\n"
         "inspect_json(with_files=True)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,21 @@ def copy_tree_into(py: PyodideNode, tree: Path, dest: str) -> int:
                 count += 1
     py.unpack_archive(buf.getvalue(), fmt="zip", extract_dir=dest)
     return count
+
+
+CHECKOUT_SRC = "/tmp/micropip-ext-src"
+
+
+def load_checkout(py: PyodideNode, tmp: Path) -> None:
+    """This checkout's ``indexer/`` and ``micropip_ext/`` (not the wheel set-up built), first on Pyodide's sys.path.
+
+    ``tmp`` is a host scratch directory for the copy.
+    """
+    tree = tmp / "checkout-src"
+    for pkg in ("indexer", "micropip_ext"):
+        shutil.copytree(ROOT / pkg, tree / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree_into(py, tree, CHECKOUT_SRC)
+    py.run(f"import sys; sys.path.insert(0, {CHECKOUT_SRC!r}); None")
 
 
 def pip_style_install(py: PyodideNode, requirements: Iterable[str], *, index_url: str, installer: str = "pip") -> int:

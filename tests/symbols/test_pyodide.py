@@ -16,14 +16,13 @@ import pytest
 
 from indexer.index.build import build_index
 from indexer.index.server import serve_in_thread
-from tests.support.pyodide_installs import copy_tree_into, micropip_install
+from tests.support.pyodide_installs import load_checkout, micropip_install
 from tests.support.pyodide_node import PyodideNode
 from tests.support.wheels import build_wheel
 
 pytestmark = pytest.mark.pyodide
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["indexer", "micropip_ext"]
 
 SNAPSHOT = """
 import hashlib, os, site
@@ -56,19 +55,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def results(pyodide: PyodideNode, index: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
-    src = tmp_path_factory.mktemp("src")
-    for rel in SOURCES:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        if (ROOT / rel).is_dir():
-            shutil.copytree(ROOT / rel, src / rel, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(ROOT / rel, src / rel)
-    copy_tree_into(pyodide, src, "/tmp/micropip-ext-src")
+    load_checkout(pyodide, tmp_path_factory.mktemp("src"))
     pyodide.require("packaging", "micropip")
     micropip_install(pyodide, ["webby"], index_urls=[index.index_url])
     before = pyodide.run(SNAPSHOT)
     code = (
-        "import sys\nsys.path.insert(0, '/tmp/micropip-ext-src')\n"
         "from micropip_ext import symbol_index, which\n"
         "seen = []\n"
         "cold = await symbol_index(progress=seen.append)\n"
