@@ -238,27 +238,18 @@ class _Extractor:
 
     def qualify(self, node: ast.expr) -> str | None:
         """Dotted name of a Name/Attribute chain, with the first name expanded through imports."""
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        parts = _name_chain(node)
+        if parts is None:
             return None
-        head = node.id
-        binding = self.info.bindings.get(head)
+        binding = self.info.bindings.get(parts[0])
         if binding is not None and binding.kind == "alias" and binding.target:
-            head = binding.target.replace(":", ".")
-        return ".".join([head, *reversed(attrs)])
+            parts[0] = binding.target.replace(":", ".")
+        return ".".join(parts)
 
     def local_target(self, node: ast.expr) -> str | None:
         """``X = a.b.c`` -> ``"thismodule:a.b.c"``: an alias resolved later through this module's names."""
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        return f"{self.info.name}:" + ".".join([node.id, *reversed(attrs)])
+        parts = _name_chain(node)
+        return None if parts is None else f"{self.info.name}:" + ".".join(parts)
 
     # -- evaluation of branch conditions -------------------------------------------------------
 
@@ -938,3 +929,14 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
     if isinstance(op, ast.NotIn):
         return left not in right
     return UNKNOWN
+
+
+def _name_chain(node: ast.expr) -> list[str] | None:
+    """``a.b.c`` -> ``["a", "b", "c"]``; None unless the expression is a plain Name/Attribute chain."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(attrs)]
