@@ -32,6 +32,17 @@ class IndexEnv:
         return wheel
 
 
+#: A minimal base lock in the shape Pyodide 314 writes: one entry, for the base-lock options' tests.
+BASE_LOCK = {
+    "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+    "packages": {
+        "six": {"name": "six", "version": "1.17.0", "file_name": "six-1.17.0-py2.py3-none-any.whl",
+                "install_dir": "site", "sha256": "ab" * 32, "package_type": "package", "imports": ["six"],
+                "depends": []},
+    },
+}  # fmt: skip
+
+
 def uv_install(site: Path, *args: str) -> None:
     """Install with the real uv installer into ``site`` (no deps, no cache outside the test dir)."""
     subprocess.run(

@@ -13,7 +13,7 @@ from packaging.pylock import Pylock
 
 from indexer.freeze.pip_config import pip_index_urls
 from indexer.index.server import IndexServer
-from tests.freeze.conftest import unpack
+from tests.freeze.conftest import BASE_LOCK, unpack
 from tests.support.wheels import build_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,15 +123,7 @@ def test_bad_base_lock_is_one_line(tmp_path: Path, name_site: Path, server: Inde
 
 
 def test_base_lock_from_url_keeps_entries_absolute(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
-    lock = {
-        "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
-        "packages": {
-            "six": {"name": "six", "version": "1.17.0", "file_name": "six-1.17.0-py2.py3-none-any.whl",
-                    "install_dir": "site", "sha256": "ab" * 32, "package_type": "package", "imports": ["six"],
-                    "depends": []},
-        },
-    }  # fmt: skip
-    server.inject("/dist/pyodide-lock.json", ("body", json.dumps(lock).encode(), "application/json"))
+    server.inject("/dist/pyodide-lock.json", ("body", json.dumps(BASE_LOCK).encode(), "application/json"))
     result = run_cli(
         str(name_site), "--index-url", server.index_url, "--base-lock", f"{server.url}dist/pyodide-lock.json",
         "--no-cache",

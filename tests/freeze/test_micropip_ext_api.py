@@ -10,27 +10,18 @@ import pytest
 from indexer.freeze.core import FreezeError
 from indexer.index.server import IndexServer
 from micropip_ext import freeze
-from tests.freeze.conftest import unpack
+from tests.freeze.conftest import BASE_LOCK, unpack
 from tests.support.wheels import build_wheel
-
-LOCK = {
-    "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
-    "packages": {
-        "six": {"name": "six", "version": "1.17.0", "file_name": "six-1.17.0-py2.py3-none-any.whl",
-                "install_dir": "site", "sha256": "ab" * 32, "package_type": "package", "imports": ["six"],
-                "depends": []},
-    },
-}  # fmt: skip
 
 
 async def test_returns_the_lock_string_and_takes_a_base_lock_url(name_site: Path, server: IndexServer) -> None:
-    server.inject("/dist/pyodide-lock.json", ("body", json.dumps(LOCK).encode(), "application/json"))
+    server.inject("/dist/pyodide-lock.json", ("body", json.dumps(BASE_LOCK).encode(), "application/json"))
     text = await freeze(
         paths=[name_site], index_urls=[server.index_url], base_lock=f"{server.url}dist/pyodide-lock.json"
     )
     assert isinstance(text, str)
     lock = json.loads(text)
-    assert lock["info"] == LOCK["info"]
+    assert lock["info"] == BASE_LOCK["info"]
     assert lock["packages"]["six"]["file_name"] == f"{server.url}dist/six-1.17.0-py2.py3-none-any.whl"
     assert lock["packages"]["alpha"]["depends"] == ["beta"]
 
