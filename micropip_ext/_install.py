@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from indexer.fsutil import atomic_write
 from indexer.resolve.client import Client
 from indexer.resolve.resolver import IndexProblem, fetch_project_page
 from indexer.resolve.transport import TransportError
@@ -65,17 +66,6 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader sees the old file or the whole new one, never a torn one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 async def find_index(client: Client, index_urls: Sequence[str], project: str, sha256: str) -> str | None:
     """The first index (in the order micropip asks them) whose project page lists a file with this sha256."""
     for index_url in index_urls:
@@ -108,10 +98,10 @@ async def record_provenance(dist_info: Path, index_urls: Sequence[str], client: 
         if own_client:
             await active.aclose()
     provenance = {"url": redact(url), "archive_info": {"hashes": {"sha256": sha256.lower()}}}
-    write_atomic(dist_info / "provenance_url.json", json.dumps(provenance, indent=2) + "\n")
+    atomic_write(dist_info / "provenance_url.json", json.dumps(provenance, indent=2) + "\n")
     if index is not None:
         base = index if "{package_name}" in index else normalize_index_url(index)
-        write_atomic(dist_info / "INDEX", redact(base) + "\n")
+        atomic_write(dist_info / "INDEX", redact(base) + "\n")
         return Recorded(shown, True, index=redact(base), url=redact(url))
     return Recorded(shown, True, url=redact(url), reason="no configured index lists this file: INDEX not written")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
 from indexer.freeze.pip_config import pip_index_urls
+from indexer.fsutil import atomic_write
 from indexer.resolve.client import default_cache_dir
 from indexer.resolve.model import Resolution
 from indexer.resolve.transport import TRANSPORTS
@@ -75,12 +75,6 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_run(args))
     except FreezeError as exc:
         raise UsageError(str(exc)) from exc
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -152,11 +146,11 @@ def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
     from indexer.emit.report import dumps, scrub
 
     if args.output:
-        _atomic_write(Path(args.output), result.text)
+        atomic_write(Path(args.output), result.text)
     else:
         sys.stdout.write(result.text)
     if args.report:
-        _atomic_write(Path(args.report), dumps(result.report))
+        atomic_write(Path(args.report), dumps(result.report))
     summary = result.report["summary"]
     requests = result.report["requests"]
     print(

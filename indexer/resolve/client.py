@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.fsutil import atomic_write
 from indexer.resolve.transport import Response, Transport, TransportError, default_transport
 from indexer.urls import redact
 
@@ -108,19 +109,13 @@ class DiskCache:
             if head_path.parent not in self._made:
                 head_path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(head_path.parent)
-            _atomic_write(body_path, response.content)
-            _atomic_write(head_path, json.dumps(head).encode("utf-8"))
+            atomic_write(body_path, response.content)
+            atomic_write(head_path, json.dumps(head).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written only costs a later --offline run
 
 
 _KEPT_HEADERS = ("content-type", "content-range", "content-length", "last-modified", "etag")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{random.randrange(1 << 30)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def default_cache_dir() -> Path:

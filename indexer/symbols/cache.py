@@ -9,14 +9,13 @@ treated as a miss.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from indexer.fsutil import atomic_write
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
@@ -65,14 +64,6 @@ class ShardCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".shard-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump({**shard, "schema": SCHEMA}, f, separators=(",", ":"))
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            atomic_write(path, json.dumps({**shard, "schema": SCHEMA}, separators=(",", ":")))
         except OSError:
             pass

@@ -1,0 +1,35 @@
+"""File-system helpers every step shares: one atomic writer.
+
+A reader (another process, a browser fetching the lock, a crashed run's next start) must see the old file
+or the whole new one, never a torn one, so every file this project writes goes through :func:`atomic_write`:
+a temporary file in the same directory, flushed, then ``os.replace`` (atomic on POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8) atomically.
+
+    ``mode`` sets the file's permission bits (e.g. ``0o600`` for a private cache entry) before it appears.
+    The temporary file never survives a failure. Raises ``OSError`` like ``open`` would.
+    """
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
