@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "freeze": ("indexer.freeze.command", "lock what is installed (pyodide-lock.json or pylock.toml)"),
     "symbols": ("indexer.symbols.command", "index the modules and public symbols of installed distributions"),
     "which": ("indexer.symbols.which", "which distribution provides an import name or symbol"),
+    "crawl": ("indexer.crawl.command", "map the import names of every wheel of an index (Dask; incremental)"),
+    "providers": ("indexer.crawl.providers", "which distributions provide an import name (from a crawl's map)"),
     "serve": ("indexer.web_server", "serve the web page, a Pyodide distribution and an index from one origin"),
 }
 

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import fnmatch
+import hashlib
 import json
 import mimetypes
 import re
@@ -289,6 +290,11 @@ class IndexServer:
         headers = {**CORS_HEADERS, "Content-Type": content_type, "Accept-Ranges": "bytes", "Cache-Control": "no-cache"}
         status = 200
         range_header = request.headers.get("Range")
+        if not range_header:
+            # A strong validator of the bytes served: clients revalidate pages instead of re-downloading them.
+            headers["ETag"] = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            if headers["ETag"] in request.headers.get("If-None-Match", "") and slow is None:
+                return web.Response(status=304, headers=headers)
         if range_header:
             span = parse_range(range_header, len(body))
             if span is None:

@@ -8,11 +8,12 @@ pkgutil / pkg_resources-style ``__init__`` is shared, so the dist provides ``jar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from indexer.installed.classify import is_identifier
+from indexer.installed.classify import classify, is_identifier
 from indexer.installed.model import FileKind, InstalledFile, Problem
+from indexer.installed.record import normalize_path
 from indexer.installed.safe_io import TooLarge, is_within, read_limited
 
 _NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
@@ -71,6 +72,32 @@ def declared_imports(
 
 def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[str], list[str]]:
     """(import names, namespace roots) from installed files that are modules."""
+    return infer_imports_with(files, lambda f: _is_namespace_init(f, site_dir))
+
+
+def files_from_paths(paths: Iterable[tuple[str, int | None]]) -> list[InstalledFile]:
+    """Classify RECORD-style ``(path, size)`` pairs that are not on disk (a remote wheel's member list).
+
+    The same path rules as an installed RECORD; extension modules are judged by their suffix alone.
+    """
+    rows = [(path, size, normalize_path(path)[0]) for path, size in paths]
+    present = {norm for _, _, norm in rows if norm is not None}
+    files = []
+    for path, size, norm in rows:
+        kind, module = classify(norm, path, present)
+        files.append(InstalledFile(path, None, kind, None, size, module))
+    return files
+
+
+def is_namespace_declaration(data: bytes) -> bool:
+    """An ``__init__.py`` body that declares a pkgutil / pkg_resources-style namespace package."""
+    return bool(data and _NAMESPACE_INIT.search(data))
+
+
+def infer_imports_with(
+    files: Iterable[InstalledFile], is_namespace_init: Callable[[InstalledFile], bool]
+) -> tuple[list[str], list[str]]:
+    """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel)."""
     modules: set[str] = set()
     regular_packages: set[str] = set()
     namespace_inits: set[str] = set()
@@ -81,7 +108,7 @@ def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[
         parent, _, basename = f.path.replace("\\", "/").rpartition("/")
         if not basename.startswith("__init__."):
             continue
-        if f.kind is FileKind.SOURCE and f.location is not None and _is_namespace_init(f, site_dir):
+        if f.kind is FileKind.SOURCE and is_namespace_init(f):
             namespace_inits.add(f.module)
         elif not parent.endswith("__pycache__"):
             # A sourceless .pyc or an extension __init__ makes a regular package. A __pycache__ entry is only
@@ -122,7 +149,7 @@ def _is_namespace_init(f: InstalledFile, site_dir: Path) -> bool:
         data = read_limited(path, 64 * 1024)
     except (TooLarge, OSError):
         return False
-    return bool(data and _NAMESPACE_INIT.search(data))
+    return data is not None and is_namespace_declaration(data)
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -27,11 +27,12 @@ class RemoteZipError(Exception):
 
 
 @dataclass(frozen=True)
-class _Entry:
+class ZipEntry:
     name: str
     method: int
     compressed_size: int
     local_offset: int
+    size: int = 0  # uncompressed, as the central directory declares it
 
 
 class _Body:
@@ -74,33 +75,53 @@ def _central_directory(tail: _Body) -> tuple[int, int]:
     return cd_offset, cd_size
 
 
-def _entries(cd: bytes) -> list[_Entry]:
-    entries: list[_Entry] = []
+def _entries(cd: bytes) -> list[ZipEntry]:
+    entries: list[ZipEntry] = []
     pos = 0
     while pos + 46 <= len(cd) and cd[pos : pos + 4] == _CDIR_SIG:
         (method,) = struct.unpack("<H", cd[pos + 10 : pos + 12])
-        (csize,) = struct.unpack("<I", cd[pos + 20 : pos + 24])
+        csize, usize = struct.unpack("<II", cd[pos + 20 : pos + 28])
         name_len, extra_len, comment_len = struct.unpack("<HHH", cd[pos + 28 : pos + 34])
         (offset,) = struct.unpack("<I", cd[pos + 42 : pos + 46])
         name = cd[pos + 46 : pos + 46 + name_len].decode("utf-8", errors="replace")
-        entries.append(_Entry(name, method, csize, offset))
+        entries.append(ZipEntry(name, method, csize, offset, usize))
         pos += 46 + name_len + extra_len + comment_len
     return entries
 
 
-async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
-    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
-    tail = await _fetch(client, url, (-_TAIL, None))
-    cd_offset, cd_size = _central_directory(tail)
-    if not tail.has(cd_offset, cd_offset + cd_size):
-        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1))
-    entry = next((e for e in _entries(tail.slice(cd_offset, cd_offset + cd_size)) if select(e.name)), None)
-    if entry is None:
-        raise RemoteZipError("no such member in the remote wheel")
+@dataclass(frozen=True)
+class RemoteDirectory:
+    """A remote wheel's member list and the bytes already fetched (a later member read may need no request)."""
+
+    entries: list[ZipEntry]
+    body: _Body
+    downloaded: bool  # the server ignored Range and sent the whole file
+    requests: int
+
+
+async def read_directory(client: Client, url: str, tail: int = _TAIL) -> RemoteDirectory:
+    """The central directory: one suffix range of ``tail`` bytes, one more only if the directory is larger."""
+    body = await _fetch(client, url, (-tail, None))
+    requests = 1
+    downloaded = body.offset == 0 and body.total == len(body.data) and len(body.data) > tail
+    cd_offset, cd_size = _central_directory(body)
+    if not body.has(cd_offset, cd_offset + cd_size):
+        end = body.offset - 1 if body.offset > cd_offset else cd_offset + cd_size - 1
+        head = await _fetch(client, url, (cd_offset, end))
+        requests += 1
+        if head.offset + len(head.data) == body.offset:
+            body = _Body(head.data + body.data, head.offset, body.total)
+        else:
+            body = head
+    return RemoteDirectory(_entries(body.slice(cd_offset, cd_offset + cd_size)), body, downloaded, requests)
+
+
+async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry: ZipEntry) -> bytes:
+    """One member's bytes, from what ``directory`` holds when it covers the member, else by range."""
+    body = directory.body
     # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
-    body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
-    if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
+    if not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
         body = await _fetch(client, url, (entry.local_offset, want_end - 1))
     header = body.slice(entry.local_offset, entry.local_offset + 30)
     if header[:4] != _LOCAL_SIG:
@@ -112,7 +133,16 @@ async def read_member(client: Client, url: str, select: Callable[[str], bool]) -
         body = await _fetch(client, url, (start, end - 1))
     raw = body.slice(start, end)
     if entry.method == 0:
-        return entry.name, raw
+        return raw
     if entry.method == 8:
-        return entry.name, zlib.decompress(raw, -15)
+        return zlib.decompress(raw, -15)
     raise RemoteZipError(f"unsupported compression method {entry.method}")
+
+
+async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
+    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
+    directory = await read_directory(client, url)
+    entry = next((e for e in directory.entries if select(e.name)), None)
+    if entry is None:
+        raise RemoteZipError("no such member in the remote wheel")
+    return entry.name, await read_entry(client, url, directory, entry)

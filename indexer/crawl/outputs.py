@@ -1,0 +1,107 @@
+"""What a crawl leaves in OUT_DIR, and the state a re-run starts from.
+
+    OUT_DIR/shards/<wheel sha256>.json   one wheel: filename, project, version, sha256, imports, namespaces
+    OUT_DIR/pages/<project>.json         the project page as last read: validators (ETag, Last-Modified) + files
+    OUT_DIR/imports.json                 {"imports": {IMPORT_NAME: [{"project", "versions"}]}}, from every shard
+
+Every file is written atomically and with sorted keys, so the same shards give byte-identical outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from indexer.fsutil import atomic_write
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SHARD_MAX = 4 * 1024 * 1024
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        if path.stat().st_size > SHARD_MAX:
+            return None
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def done_shards(out_dir: Path) -> frozenset[str]:
+    """sha256 of wheels whose shard need not be redone (a shard marked ``retry`` failed transiently)."""
+    done = set()
+    for path in (out_dir / "shards").glob("*.json"):
+        digest = path.name[:-5]
+        if not _SHA256.match(digest):
+            continue
+        data = _read_json(path)
+        if isinstance(data, dict) and not data.get("retry"):
+            done.add(digest)
+    return frozenset(done)
+
+
+def write_shard(out_dir: Path, shard: dict[str, Any]) -> None:
+    digest = str(shard.get("sha256", ""))
+    if not _SHA256.match(digest):
+        return  # never a file name from the index's text unless it is a hash
+    folder = out_dir / "shards"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / f"{digest}.json", _dump(shard))
+
+
+def page_path(out_dir: Path, project: str) -> Path:
+    return out_dir / "pages" / f"{project}.json"  # project is a normalized name: [a-z0-9-] only
+
+
+def read_page(out_dir: Path, project: str) -> dict[str, Any] | None:
+    data = _read_json(page_path(out_dir, project))
+    return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
+
+
+def write_page(out_dir: Path, project: str, state: dict[str, Any]) -> None:
+    path = page_path(out_dir, project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, _dump(state))
+
+
+def _version_key(version: str) -> tuple[int, Any]:
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
+
+
+def merge_shards(out_dir: Path) -> dict[str, Any]:
+    """The import map of every shard in OUT_DIR: import name -> providing projects and their versions."""
+    providers: dict[str, dict[str, set[str]]] = {}
+    for path in sorted((out_dir / "shards").glob("*.json")):
+        data = _read_json(path)
+        if not isinstance(data, dict) or not isinstance(data.get("imports"), list):
+            continue
+        project, version = str(data.get("project", "")), str(data.get("version", ""))
+        for name in data["imports"]:
+            if isinstance(name, str) and project:
+                providers.setdefault(name, {}).setdefault(project, set()).add(version)
+    return {
+        "imports": {
+            name: [
+                {"project": project, "versions": sorted(versions, key=_version_key)}
+                for project, versions in sorted(by_project.items())
+            ]
+            for name, by_project in sorted(providers.items())
+        }
+    }
+
+
+def write_map(out_dir: Path) -> dict[str, Any]:
+    mapping = merge_shards(out_dir)
+    atomic_write(out_dir / "imports.json", _dump(mapping))
+    return mapping

@@ -1,0 +1,194 @@
+"""The per-project task a Dask worker runs: revalidate the project page, shard every wheel not yet sharded.
+
+A task is a plain importable function of plain data (:class:`ProjectJob` in, :class:`ProjectResult` out), so
+the scheduler and the workers import it like any library function. The worker does all the fetching; the
+client only writes what comes back. Each worker thread keeps one event loop and one HTTP client (connections
+are reused across that thread's tasks); a cluster-wide ``distributed.Semaphore`` per host bounds how many
+tasks talk to one host at once, and each task keeps at most ``concurrency`` requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from indexer.crawl.remote import WheelCounts, local_shard, remote_shard
+from indexer.crawl.wheel import Shard
+from indexer.resolve.client import Client
+from indexer.resolve.simple_api import ACCEPT, IndexFile, PageError, parse_project_page
+from indexer.resolve.transport import TransportError
+from indexer.urls import project_url, redact
+
+
+@dataclass(frozen=True)
+class ProjectJob:
+    source: str  # a simple index URL, or a directory of wheels
+    project: str
+    page: Mapping[str, Any] | None = None  # the page state the last crawl stored (validators + files)
+    done: frozenset[str] = frozenset()  # sha256 of wheels that already have a shard
+    local_files: tuple[str, ...] = ()  # a directory source: this project's wheel paths
+    host_leases: int = 16
+    concurrency: int = 4
+    timeout: float = 30.0
+    retries: int = 2
+
+
+@dataclass
+class ProjectResult:
+    project: str
+    page: dict[str, Any] | None = None  # the page state to store (None: nothing to store)
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    worker: str = "local"
+    pid: int = 0
+
+
+_thread = threading.local()
+
+
+def crawl_project(job: ProjectJob) -> ProjectResult:
+    """Run one project's work (on a Dask worker, or in-process); never raises for a bad page or wheel."""
+    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
+    counts = WheelCounts()
+    if job.local_files:
+        result.shards = [s.to_json() for s in _local_shards(job, counts)]
+    else:
+        loop, client = _thread_client(job)
+        before = client.stats.to_json()
+        with _host_lease(urlsplit(job.source).netloc, job.host_leases):
+            loop.run_until_complete(_remote(client, job, result, counts))
+        after = client.stats.to_json()
+        result.stats = {k: after[k] - before[k] for k in ("requests", "bytes", "retries", "failures")}
+        result.stats["not_modified"] = after["by_status"].get("304", 0) - before["by_status"].get("304", 0)
+    result.counts = asdict(counts)
+    return result
+
+
+async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts: WheelCounts) -> None:
+    try:
+        files, result.page = await _page(client, job)
+    except (TransportError, PageError) as exc:
+        result.problems.append(f"{job.project}: project page: {exc}")
+        return
+    todo: list[tuple[IndexFile, str]] = []
+    for f in files:
+        if not f.filename.endswith(".whl"):
+            continue
+        if not f.sha256:
+            result.problems.append(f"{f.filename}: the index gives no sha256, so it has no shard name")
+            continue
+        if f.sha256 in job.done:
+            continue
+        try:
+            version = str(parse_wheel_filename(f.filename)[1])
+        except InvalidWheelFilename as exc:
+            result.shards.append(Shard(f.filename, job.project, "", f.sha256, problems=[str(exc)]).to_json())
+            continue
+        todo.append((f, version))
+    shards = await asyncio.gather(*(remote_shard(client, f, job.project, v, counts) for f, v in todo))
+    result.shards.extend(s.to_json() for s in shards)
+
+
+async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[str, Any] | None]:
+    """The project's files; a stored page is revalidated (ETag / Last-Modified), re-read only when changed."""
+    url = project_url(job.source, job.project)
+    headers = {"Accept": ACCEPT}
+    old = job.page or {}
+    if old.get("etag"):
+        headers["If-None-Match"] = str(old["etag"])
+    if old.get("last_modified"):
+        headers["If-Modified-Since"] = str(old["last_modified"])
+    response = await client.get(url, headers=headers)
+    if response.status == 304 and old:
+        return [_file_from_state(f) for f in old.get("files", [])], None
+    if response.status == 404:
+        raise PageError(f"no project page at {redact(url)} (HTTP 404)")
+    if response.status != 200:
+        raise PageError(f"HTTP {response.status} for {redact(url)}")
+    page = parse_project_page(response.content, response.content_type, response.url)
+    state = {
+        "url": redact(url),
+        "etag": response.headers.get("etag"),
+        "last_modified": response.headers.get("last-modified"),
+        "files": [_file_state(f) for f in page.files],
+    }
+    return list(page.files), state
+
+
+def _file_state(f: IndexFile) -> dict[str, Any]:
+    core = dict(f.core_metadata) if isinstance(f.core_metadata, Mapping) else bool(f.core_metadata)
+    return {"filename": f.filename, "url": f.url, "sha256": f.sha256, "size": f.size, "core_metadata": core}
+
+
+def _file_from_state(data: Mapping[str, Any]) -> IndexFile:
+    hashes = {"sha256": data["sha256"]} if data.get("sha256") else {}
+    core = data.get("core_metadata", False)
+    return IndexFile(data["filename"], data["url"], hashes, core_metadata=core, size=data.get("size"))
+
+
+def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
+    for name in job.local_files:
+        path = Path(name)
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
+        if sha256 in job.done:
+            continue
+        try:
+            version = str(parse_wheel_filename(path.name)[1])
+        except InvalidWheelFilename as exc:
+            yield Shard(path.name, job.project, "", sha256, problems=[str(exc)])
+            continue
+        yield local_shard(path, job.project, version, sha256, counts)
+
+
+def _thread_client(job: ProjectJob) -> tuple[asyncio.AbstractEventLoop, Client]:
+    """This thread's event loop and HTTP client, made on first use (connections outlive one task)."""
+    if getattr(_thread, "client", None) is None:
+        _thread.loop = asyncio.new_event_loop()
+        _thread.client = Client(concurrency=job.concurrency)
+    client: Client = _thread.client
+    client.timeout, client.retries = job.timeout, job.retries
+    return _thread.loop, client
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "local"
+
+
+def _host_lease(host: str, leases: int) -> contextlib.AbstractContextManager[Any]:
+    """A cluster-wide lease for ``host`` (tasks on every worker share it); none outside a Dask worker."""
+    try:
+        from distributed import Semaphore, get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return contextlib.nullcontext()
+    return Semaphore(max_leases=leases, name=f"micropip-ext-crawl:{host}")
+
+
+def project_of(filename: str) -> str | None:
+    """The normalized project name of a wheel file name, None when the name is not a wheel's."""
+    try:
+        return str(canonicalize_name(parse_wheel_filename(filename)[0]))
+    except InvalidWheelFilename:
+        return None

@@ -1,0 +1,113 @@
+"""`python -m indexer providers NAME [--map FILE_OR_URL]`: which distributions provide ``import NAME``.
+
+Reads an ``imports.json`` written by ``crawl`` (a file, or a URL such as the one ``build-index --imports``
+publishes beside ``/simple/``). A dotted name is answered by its longest listed prefix (``google.protobuf.message``
+-> whoever provides ``google.protobuf``). Runtime-neutral: ``micropip_ext.providers`` uses the same lookup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from indexer.resolve.client import Client
+from indexer.resolve.transport import TransportError
+from indexer.urls import redact
+
+MAP_NAME = "imports.json"
+MAP_MAX = 256 * 1024 * 1024
+
+
+class MapError(Exception):
+    """The import map cannot be read (one line naming where and why)."""
+
+
+def map_url_for_index(index_url: str) -> str | None:
+    """Where ``build-index --imports`` publishes the map for an index whose simple API is ``index_url``."""
+    if "{package_name}" in index_url:
+        return None
+    return urljoin(index_url.rstrip("/") + "/", "../" + MAP_NAME)
+
+
+def lookup(mapping: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """Providers of ``name``: its own entry, else the longest dotted prefix that has one."""
+    imports = mapping.get("imports")
+    if not isinstance(imports, dict):
+        return []
+    parts = name.strip().split(".")
+    for end in range(len(parts), 0, -1):
+        entry = imports.get(".".join(parts[:end]))
+        if isinstance(entry, list):
+            return [e for e in entry if isinstance(e, dict)]
+    return []
+
+
+def parse_map(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        mapping = json.loads(data)
+    except ValueError as exc:
+        raise MapError(f"{where}: not JSON ({exc})") from exc
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("imports"), dict):
+        raise MapError(f"{where}: not an import map (no 'imports' object)")
+    return mapping
+
+
+async def load_map(where: str, client: Client | None = None) -> dict[str, Any]:
+    """The map from a file path or an http(s) URL."""
+    if not where.startswith(("http://", "https://")):
+        path = Path(where)
+        try:
+            if path.stat().st_size > MAP_MAX:
+                raise MapError(f"{where}: larger than {MAP_MAX} bytes")
+            return parse_map(path.read_bytes(), where)
+        except OSError as exc:
+            raise MapError(f"{where}: {exc.strerror or exc}") from exc
+    own = client is None
+    active = client or Client()
+    try:
+        response = await active.get(where, max_bytes=MAP_MAX)
+    except TransportError as exc:
+        raise MapError(f"{redact(where)}: {exc}") from exc
+    finally:
+        if own:
+            await active.aclose()
+    if response.status != 200:
+        raise MapError(f"{redact(where)}: HTTP {response.status}")
+    return parse_map(response.content, redact(where))
+
+
+def describe(name: str, found: list[dict[str, Any]]) -> str:
+    if not found:
+        return f"{name}: no known distribution provides it"
+    shown = ", ".join(f"{e.get('project')} ({', '.join(map(str, e.get('versions', [])[-3:]))})" for e in found)
+    return f"{name}: {shown}"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="an import name (bs4, sklearn, google.protobuf)")
+    parser.add_argument("--map", help="imports.json file or URL (default: the map published by pip's index)")
+    parser.add_argument("--json", action="store_true", help="print the providers as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from indexer.cli import UsageError
+
+    where = args.map
+    if where is None:
+        from indexer.freeze.pip_config import pip_index_urls
+
+        urls = [u for u in (map_url_for_index(i) for i in pip_index_urls()) if u]
+        if not urls:
+            raise UsageError("no --map given and pip's configuration names no index")
+        where = urls[0]
+    try:
+        mapping = asyncio.run(load_map(where))
+    except MapError as exc:
+        raise UsageError(str(exc)) from exc
+    found = lookup(mapping, args.name)
+    print(json.dumps(found, indent=1) if args.json else describe(args.name, found))
+    return 0 if found else 1

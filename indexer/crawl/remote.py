@@ -1,0 +1,130 @@
+"""One wheel's shard from an index (``.metadata`` + Range reads) or from a local file.
+
+Per remote wheel: the PEP 658 ``.metadata`` file when the index has one (its PEP 794 fields settle it), else
+ONE suffix range sized to hold the zip central directory (the member list is all the inference needs), one
+more only when the directory is larger, and one small range per namespace-``__init__`` candidate not already
+held. A server that ignores ``Range`` answers with the whole wheel: that still works and is counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.crawl.wheel import MAX_MEMBERS, Shard, declared, infer, member_files, namespace_candidates
+from indexer.installed.imports import is_namespace_declaration
+from indexer.resolve.client import Client
+from indexer.resolve.remote_zip import RemoteZipError, read_directory, read_entry
+from indexer.resolve.simple_api import IndexFile
+from indexer.resolve.transport import TransportError
+
+MIN_TAIL = 4096
+#: Fraction of the wheel asked for as its tail: the central directory is ~3% of a wheel's bytes on real wheels
+#: (median 1.3 KB for the accuracy set), so 1/32 with a 4 KB floor reads most directories in one range.
+TAIL_FRACTION = 32
+METADATA_MAX = 4 * 1024 * 1024
+METADATA_HEAD = 4096  # the header block of most METADATA files fits (the description body follows it)
+
+
+@dataclass
+class WheelCounts:
+    """How a wheel's shard was obtained (summed over a crawl for its report)."""
+
+    metadata: int = 0  # answered by PEP 794 fields of a .metadata file
+    ranges: int = 0  # answered from the central directory
+    downloads: int = 0  # the server ignored Range: the whole wheel came
+    failed: int = 0
+
+    def add(self, other: WheelCounts) -> None:
+        self.metadata += other.metadata
+        self.ranges += other.ranges
+        self.downloads += other.downloads
+        self.failed += other.failed
+
+
+def tail_size(size: int | None) -> int:
+    if size is None:
+        return MIN_TAIL * 2
+    return max(MIN_TAIL, size // TAIL_FRACTION)
+
+
+async def remote_shard(client: Client, f: IndexFile, project: str, version: str, counts: WheelCounts) -> Shard:
+    """The shard of one wheel listed on a project page; failures become the shard's problems."""
+    base = (f.filename, project, version, f.sha256 or "")
+    try:
+        if f.has_metadata:
+            found = await _metadata_declares(client, f)
+            if found is not None:
+                counts.metadata += 1
+                return Shard(*base, imports=found[0], namespaces=found[1], problems=found[2])
+        directory = await read_directory(client, f.url, tail_size(f.size))
+        counts.downloads += directory.downloaded
+        counts.ranges += 1
+        files, placed = member_files((e.name, e.size) for e in directory.entries[: MAX_MEMBERS + 1])
+        if len(directory.entries) > MAX_MEMBERS:
+            raise RemoteZipError(f"more than {MAX_MEMBERS} members")
+        by_name = {e.name: e for e in directory.entries}
+        spaces = set()
+        for candidate in namespace_candidates(files):
+            data = await read_entry(client, f.url, directory, by_name[placed[candidate.path]])
+            if is_namespace_declaration(data):
+                spaces.add(candidate.path)
+        imports, namespaces = infer(files, spaces)
+        return Shard(*base, imports=imports, namespaces=namespaces)
+    except TransportError as exc:
+        counts.failed += 1
+        return Shard(*base, problems=[f"{f.filename}: {exc.kind}: {exc}"], retry=exc.kind != "too-large")
+    except Exception as exc:  # RemoteZipError, zlib.error, ...: a corrupt wheel is a problem of that wheel only
+        counts.failed += 1
+        return Shard(*base, problems=[f"{f.filename}: unreadable wheel: {type(exc).__name__}: {exc}"])
+
+
+async def _metadata_declares(client: Client, f: IndexFile) -> tuple[list[str], list[str], list[str]] | None:
+    """PEP 794 fields of the wheel's ``.metadata`` file, None if it declares none.
+
+    Only the header block is needed (the fields precede the description body), so the file is read by range
+    until its first blank line; a server that sends the whole file gets it verified against the page's hash.
+    """
+    url = f.url + ".metadata"
+    head = b""
+    while len(head) < METADATA_MAX:
+        response = await client.get(url, max_bytes=METADATA_MAX, range=(len(head), len(head) + METADATA_HEAD - 1))
+        if response.status == 200:
+            expected = f.metadata_sha256
+            if expected is not None and hashlib.sha256(response.content).hexdigest() != expected:
+                return None  # PEP 658: a metadata file that does not match its hash is not used
+            return declared(response.content, f.filename)
+        if response.status != 206:
+            return None  # no metadata file after all (416: empty), the member list still answers
+        head += response.content
+        end = head.find(b"\n\n")
+        total = response.headers.get("content-range", "").rpartition("/")[2]
+        if end >= 0 or not response.content or (total.isdigit() and len(head) >= int(total)):
+            return declared(head[: end + 1] if end >= 0 else head, f.filename)
+    return None
+
+
+def local_shard(path: Path, project: str, version: str, sha256: str, counts: WheelCounts) -> Shard:
+    """The shard of one wheel file on disk (a SOURCE that is a directory of wheels)."""
+    base = (path.name, project, version, sha256)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise zipfile.BadZipFile(f"more than {MAX_MEMBERS} members")
+            meta = [i for i in infos if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/METADATA")]
+            if len(meta) == 1 and meta[0].file_size <= METADATA_MAX:
+                found = declared(zf.read(meta[0]), path.name)
+                if found is not None:
+                    counts.metadata += 1
+                    return Shard(*base, imports=found[0], namespaces=found[1], problems=found[2])
+            files, placed = member_files((i.filename, i.file_size) for i in infos)
+            spaces = {c.path for c in namespace_candidates(files) if is_namespace_declaration(zf.read(placed[c.path]))}
+        counts.ranges += 1
+        imports, namespaces = infer(files, spaces)
+        return Shard(*base, imports=imports, namespaces=namespaces)
+    except Exception as exc:  # a corrupt zip raises many kinds: each is a problem of this wheel only
+        counts.failed += 1
+        return Shard(*base, problems=[f"{path.name}: unreadable wheel: {type(exc).__name__}: {exc}"])
