@@ -70,6 +70,7 @@ class CrawlSummary:
             "stats": dict(sorted(self.stats.items())),
             "counts": dict(sorted(self.counts.items())),
             "tasks_by_worker": dict(sorted(self.tasks_by_worker.items())),
+            "worker_pids": sorted(self.worker_pids),
             "problems": self.problems,
         }
 
@@ -228,7 +229,7 @@ def _dask(scheduler: str | None, workers: int, threads: int, *, tiny: bool) -> I
         n_workers=max(1, workers),
         threads_per_worker=max(1, threads),
         processes=not tiny,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     with cluster, DaskClient(cluster) as client:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from indexer.crawl.wheel import MAX_MEMBERS, Shard, declared, infer, member_files, namespace_candidates
 from indexer.installed.imports import is_namespace_declaration
-from indexer.resolve.client import Client
+from indexer.resolve.client import RETRY_STATUS, Client
 from indexer.resolve.remote_zip import RemoteZipError, read_directory, read_entry
 from indexer.resolve.simple_api import IndexFile
 from indexer.resolve.transport import TransportError
@@ -76,7 +76,11 @@ async def remote_shard(client: Client, f: IndexFile, project: str, version: str,
     except TransportError as exc:
         counts.failed += 1
         return Shard(*base, problems=[f"{f.filename}: {exc.kind}: {exc}"], retry=exc.kind != "too-large")
-    except Exception as exc:  # RemoteZipError, zlib.error, ...: a corrupt wheel is a problem of that wheel only
+    except RemoteZipError as exc:
+        counts.failed += 1
+        transient = exc.status is not None and exc.status in RETRY_STATUS
+        return Shard(*base, problems=[f"{f.filename}: unreadable wheel: {exc}"], retry=transient)
+    except Exception as exc:  # zlib.error, struct.error, ...: a corrupt wheel is a problem of that wheel only
         counts.failed += 1
         return Shard(*base, problems=[f"{f.filename}: unreadable wheel: {type(exc).__name__}: {exc}"])
 

@@ -23,7 +23,9 @@ _TAIL = 8 * 1024  # enough for the central directory of a small wheel; larger on
 
 
 class RemoteZipError(Exception):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status when the server refused the range
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ class ZipEntry:
 class _Body:
     """Bytes of the remote file we hold: either the whole file or one tail/slice at an offset."""
 
-    def __init__(self, data: bytes, offset: int, total: int | None) -> None:
+    def __init__(self, data: bytes, offset: int, total: int | None, partial: bool = True) -> None:
         self.data, self.offset, self.total = data, offset, total
+        self.partial = partial  # False: the server ignored Range and sent the whole file
 
     def has(self, start: int, end: int) -> bool:
         return self.offset <= start and end <= self.offset + len(self.data)
@@ -60,8 +63,8 @@ async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body
         except ValueError as exc:
             raise RemoteZipError(f"unreadable Content-Range {content_range!r}") from exc
     if response.status == 200:
-        return _Body(response.content, 0, len(response.content))
-    raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}")
+        return _Body(response.content, 0, len(response.content), partial=False)
+    raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}", response.status)
 
 
 def _central_directory(tail: _Body) -> tuple[int, int]:
@@ -103,7 +106,7 @@ async def read_directory(client: Client, url: str, tail: int = _TAIL) -> RemoteD
     """The central directory: one suffix range of ``tail`` bytes, one more only if the directory is larger."""
     body = await _fetch(client, url, (-tail, None))
     requests = 1
-    downloaded = body.offset == 0 and body.total == len(body.data) and len(body.data) > tail
+    downloaded = not body.partial
     cd_offset, cd_size = _central_directory(body)
     if not body.has(cd_offset, cd_offset + cd_size):
         end = body.offset - 1 if body.offset > cd_offset else cd_offset + cd_size - 1

@@ -1,0 +1,145 @@
+"""crawl on a real index served on 127.0.0.1 and a real Dask cluster of worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import distributed
+
+from indexer.crawl.command import crawl
+from tests.crawl.conftest import EXPECTED, WITHOUT_METADATA, Index, shards_by_filename
+
+MAP = {
+    "alpha": [{"project": "alpha", "versions": ["1.0", "2.0"]}],
+    "alpha_extra": [{"project": "alpha", "versions": ["2.0"]}],
+    "datamod": [{"project": "datapkg", "versions": ["1.0"]}],
+    "declared_mod": [{"project": "declared", "versions": ["1.0"]}],
+    "fastext": [{"project": "fastext", "versions": ["1.0"]}],
+    "nsroot.sub": [{"project": "nsdist", "versions": ["1.0"]}],
+    "zope.x": [{"project": "zope-x", "versions": ["1.0"]}],
+}
+
+
+def _imports(shards: dict[str, dict[str, Any]]) -> dict[str, tuple[list[str], list[str]]]:
+    return {name: (s["imports"], s["namespaces"]) for name, s in shards.items()}
+
+
+def test_cli_over_a_scheduler_runs_every_project_on_the_workers(index: Index, cluster: Any, tmp_path: Path) -> None:
+    index.server.latency = 0.05  # each task waits on the network, so both workers get a share
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer", "crawl", index.server.index_url, "-o", str(out),
+         "--scheduler", cluster.scheduler_address, "--json"],
+        capture_output=True, text=True, timeout=300, env={**os.environ},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert _imports(shards_by_filename(out)) == EXPECTED
+    assert json.loads((out / "imports.json").read_text()) == {"imports": MAP}
+    with distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)  # worker address -> its process id
+    assert set(summary["tasks_by_worker"]) == set(pids)
+    assert set(summary["worker_pids"]) == set(pids.values())  # the work ran in the worker processes
+    assert os.getpid() not in summary["worker_pids"]
+    assert sum(summary["tasks_by_worker"].values()) == 7  # one task per project
+    # The workers did the fetching: the client process made only the root-page request.
+    assert summary["requests"] == summary["stats"]["requests"] + 1
+
+
+def test_wheels_are_read_by_small_ranges_never_downloaded(index: Index, cluster: Any, tmp_path: Path) -> None:
+    summary = crawl(index.server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address)
+    wheel_requests = index.wheel_requests()
+    assert wheel_requests and all(r.headers.get("Range") and r.status == 206 for r in wheel_requests)
+    sizes = {p.name: p.stat().st_size for p in index.wheels.iterdir()}
+    for name in sizes:
+        got = [r for r in wheel_requests if r.path.endswith("/" + name)]
+        if name == "declared-1.0-py3-none-any.whl":
+            assert got == []  # its .metadata declares PEP 794 names: no byte of the wheel is needed
+        else:
+            assert len(got) <= 2  # the tail; one more only for a namespace __init__ candidate
+    metadata_reads = {r.path.rsplit("/", 1)[1] for r in index.server.log if r.path.endswith(".metadata")}
+    assert metadata_reads == {f"{n}.metadata" for n in EXPECTED if n not in WITHOUT_METADATA}
+    assert summary.counts == {"metadata": 1, "ranges": 7, "downloads": 0, "failed": 0}
+
+
+def test_a_server_without_range_gives_the_same_shards_and_counts_downloads(
+    no_range_index: Index, cluster: Any, tmp_path: Path
+) -> None:
+    summary = crawl(no_range_index.server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address)
+    assert _imports(shards_by_filename(tmp_path / "out")) == EXPECTED
+    assert all(r.status == 200 for r in no_range_index.wheel_requests())
+    assert summary.counts["downloads"] == 7
+
+
+def test_rerun_revalidates_pages_and_redoes_only_a_deleted_shard(index: Index, cluster: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    first_map = (out / "imports.json").read_bytes()
+    index.server.clear_log()
+    again = crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    assert again.shards_written == 0
+    assert {r.status for r in index.server.log} == {304}  # root and every project page: revalidated
+    assert (out / "imports.json").read_bytes() == first_map
+
+    alpha = shards_by_filename(out)["alpha-1.0-py3-none-any.whl"]
+    (out / "shards" / f"{alpha['sha256']}.json").unlink()
+    index.server.clear_log()
+    redo = crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    assert redo.shards_written == 1
+    assert {r.path.rsplit("/", 1)[1] for r in index.wheel_requests()} == {"alpha-1.0-py3-none-any.whl"}
+    assert not [r for r in index.server.log if r.path.endswith(".metadata")]
+    assert (out / "imports.json").read_bytes() == first_map
+
+
+def test_transient_errors_are_retried_and_a_failed_wheel_is_a_shard_with_problems(
+    index: Index, cluster: Any, tmp_path: Path
+) -> None:
+    index.server.inject("*/alpha-2.0-py3-none-any.whl", 503, "reset")  # two failures, then the retry succeeds
+    index.server.inject("*/zope_x-1.0-py3-none-any.whl", *([500] * 10))  # more failures than retries
+    out = tmp_path / "out"
+    summary = crawl(index.server.index_url, out, scheduler=cluster.scheduler_address, retries=2)
+    shards = shards_by_filename(out)
+    assert shards["alpha-2.0-py3-none-any.whl"]["imports"] == ["alpha", "alpha_extra"]
+    failed = shards["zope_x-1.0-py3-none-any.whl"]
+    assert failed["imports"] == [] and failed["retry"] is True
+    assert len(failed["problems"]) == 1 and "zope_x-1.0-py3-none-any.whl" in failed["problems"][0]
+    assert summary.counts["failed"] == 1
+    assert len(shards) == len(EXPECTED)  # every other wheel still has its shard
+
+    index.server.clear_faults()
+    crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    assert shards_by_filename(out)["zope_x-1.0-py3-none-any.whl"]["imports"] == ["zope.x"]
+
+
+def test_a_corrupt_wheel_costs_only_itself(index: Index, cluster: Any, tmp_path: Path) -> None:
+    (index.index_dir / "files" / "alpha-1.0-py3-none-any.whl").write_bytes(b"not a zip at all" * 100)
+    out = tmp_path / "out"
+    crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    shards = shards_by_filename(out)
+    bad = shards.pop("alpha-1.0-py3-none-any.whl")
+    assert bad["imports"] == [] and "end-of-central-directory" in bad["problems"][0] and "retry" not in bad
+    assert _imports(shards) == {k: v for k, v in EXPECTED.items() if k != "alpha-1.0-py3-none-any.whl"}
+
+
+def test_a_directory_of_wheels_in_process_gives_the_same_shards(index: Index, tmp_path: Path) -> None:
+    remote_out, local_out = tmp_path / "remote", tmp_path / "local"
+    crawl(str(index.wheels), local_out, workers=1)
+    assert _imports(shards_by_filename(local_out)) == EXPECTED
+    crawl(index.server.index_url, remote_out, workers=1)
+    assert (local_out / "imports.json").read_bytes() == (remote_out / "imports.json").read_bytes()
+
+
+def test_bad_sources_are_one_line_errors(tmp_path: Path) -> None:
+    for source in (str(tmp_path / "missing"), "http://127.0.0.1:9/simple/"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "indexer", "crawl", source, "-o", str(tmp_path / "o"), "--timeout", "2",
+             "--retries", "0"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 2
+        assert proc.stderr.startswith("indexer crawl: error: ") and proc.stderr.count("\n") == 1, proc.stderr
