@@ -47,7 +47,8 @@ def make_wheels(folder: Path) -> None:
     build_wheel(folder, "zope.x", "1.0", {"zope/x/__init__.py": "B = 1\n"})
     data = {"datapkg-1.0.data/purelib/datamod.py": "", "datapkg-1.0.data/scripts/tool": ""}
     build_wheel(folder, "datapkg", "1.0", data)
-    ext: dict[str, bytes | str] = {"fastext/__init__.py": "", "fastext/_speed.cpython-314-wasm32-emscripten.so": b"\0asm"}
+    ext: dict[str, bytes | str] = {"fastext/__init__.py": ""}
+    ext["fastext/_speed.cpython-314-wasm32-emscripten.so"] = b"\0asm"
     build_wheel(folder, "fastext", "1.0", ext, tag="cp314-cp314-pyemscripten_2026_0_wasm32")
     build_wheel(folder, "typed-stubs", "1.0", {"typed-stubs/__init__.pyi": "def f() -> int: ...\n"})
     build_wheel(
