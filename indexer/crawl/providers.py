@@ -111,3 +111,19 @@ def run(args: argparse.Namespace) -> int:
     found = lookup(mapping, args.name)
     print(json.dumps(found, indent=1) if args.json else describe(args.name, found))
     return 0 if found else 1
+
+
+def publish_map(crawl_dir: Path, index_out: Path) -> Path:
+    """Copy a crawl's ``imports.json`` beside the index's ``simple/`` (``build-index --imports``)."""
+    from indexer.fsutil import atomic_write
+
+    source = crawl_dir / MAP_NAME
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise MapError(f"{source}: {exc.strerror or exc} (run `indexer crawl ... -o {crawl_dir}` first)") from exc
+    parse_map(data, str(source))
+    target = index_out / MAP_NAME
+    index_out.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, data)
+    return target

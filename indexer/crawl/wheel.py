@@ -106,4 +106,3 @@ def declared(metadata: bytes, label: str) -> tuple[list[str], list[str], list[st
         return None
     public, _private, namespaces, problems = result
     return public, namespaces, [p.message for p in problems]
-

@@ -246,6 +246,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--base-url",
         help="URL the index will be served from (makes file URLs absolute, e.g. for a static JupyterLite site)",
     )
+    parser.add_argument("--imports", type=Path, metavar="CRAWL_DIR", help="publish a crawl's imports.json by simple/")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,5 +261,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"indexer build-index: {problem}")
         return 1
     count = sum(len(v) for v in projects.values())
+    if args.imports is not None:
+        from indexer.crawl.providers import MapError, publish_map
+
+        try:
+            print(f"import map -> {publish_map(args.imports, args.out_dir)}")
+        except MapError as exc:
+            raise UsageError(str(exc)) from exc
     print(f"wrote {len(projects)} projects, {count} files -> {args.out_dir / 'simple'}/")
     return 0
