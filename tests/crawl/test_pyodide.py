@@ -4,7 +4,6 @@ map a real crawl wrote and ``build-index --imports`` published beside the index 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
