@@ -24,7 +24,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from indexer.crawl.outputs import done_shards, read_page, write_map, write_page, write_shard
-from indexer.crawl.project import ProjectJob, ProjectResult, crawl_project, project_of
+from indexer.crawl.project import ProjectJob, ProjectResult, crawl_local_project, crawl_project, project_of
 from indexer.resolve.client import Client
 from indexer.resolve.simple_api import ACCEPT, HTML_TYPES, JSON_TYPES
 from indexer.resolve.transport import Response, TransportError
@@ -85,7 +85,7 @@ def crawl(
     *,
     scheduler: str | None = None,
     workers: int = 2,
-    threads: int = 8,
+    threads: int = 16,
     projects: Sequence[str] | None = None,
     per_host: int = 64,
     timeout: float = 30.0,
@@ -245,7 +245,8 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
     pending = iter(jobs)
 
     def submit(job: ProjectJob) -> Any:
-        return dask.submit(crawl_project, job, key=f"crawl-{job.project}-{token}", pure=False, retries=retries)
+        task = crawl_local_project if job.local_files else crawl_project
+        return dask.submit(task, job, key=f"crawl-{job.project}-{token}", pure=False, retries=retries)
 
     first = [submit(job) for _, job in zip(range(window), pending, strict=False)]
     queue = as_completed(first)
@@ -262,7 +263,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", dest="out_dir", type=Path, required=True, help="output directory")
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://HOST:PORT)")
     parser.add_argument("--workers", type=int, default=2, help="local Dask worker processes (without --scheduler)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per local worker (the work waits on I/O)")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="tasks at once per local worker (index tasks are coroutines)"
+    )
     parser.add_argument("--projects", nargs="+", metavar="NAME", help="only these projects")
     parser.add_argument("--per-host", type=int, default=64, help="requests in flight per host, cluster-wide")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")

@@ -2,18 +2,17 @@
 
 A task is a plain importable function of plain data (:class:`ProjectJob` in, :class:`ProjectResult` out), so
 the scheduler and the workers import it like any library function. The worker does all the fetching; the
-client only writes what comes back. Each worker thread keeps one event loop and one HTTP client (connections
-are reused across that thread's tasks); a cluster-wide ``distributed.Semaphore`` per host bounds how many
-tasks talk to one host at once, and each task keeps at most ``concurrency`` requests in flight.
+client only writes what comes back. An index task is a coroutine on the worker's event loop (no thread
+per task); the tasks of one worker share its connection pool. A cluster-wide ``distributed.Semaphore`` per
+host bounds how many tasks talk to one host at once, and each task keeps at most ``concurrency`` requests in
+flight. A directory source's task reads zips, so it is a plain function Dask runs in a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from indexer.crawl.remote import WheelCounts, local_shard, remote_shard
 from indexer.crawl.wheel import Shard
 from indexer.resolve.client import Client
 from indexer.resolve.simple_api import ACCEPT, IndexFile, PageError, parse_project_page
-from indexer.resolve.transport import TransportError
+from indexer.resolve.transport import Transport, TransportError, default_transport
 from indexer.urls import project_url, redact
 
 
@@ -55,23 +54,38 @@ class ProjectResult:
     pid: int = 0
 
 
-_thread = threading.local()
-
-
-def crawl_project(job: ProjectJob) -> ProjectResult:
-    """Run one project's work (on a Dask worker, or in-process); never raises for a bad page or wheel."""
+def crawl_local_project(job: ProjectJob) -> ProjectResult:
+    """One project of a directory source (reads zips: runs in a worker thread)."""
     result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
     counts = WheelCounts()
-    if job.local_files:
-        result.shards = [s.to_json() for s in _local_shards(job, counts)]
+    result.shards = [s.to_json() for s in _local_shards(job, counts)]
+    result.counts = asdict(counts)
+    return result
+
+
+async def crawl_project(job: ProjectJob) -> ProjectResult:
+    """One project of an index: a coroutine run on the worker's event loop (I/O only, no thread per task).
+
+    Never raises for a bad page or wheel: those become the result's problems and problem shards.
+    """
+    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
+    counts = WheelCounts()
+    # A Client per task (its own request accounting) over the worker's one connection pool.
+    client = Client(_shared_transport(), concurrency=job.concurrency, timeout=job.timeout, retries=job.retries)
+    lease = _host_lease(urlsplit(job.source).netloc, job.host_leases)
+    if lease is None:
+        await _remote(client, job, result, counts)
     else:
-        loop, client = _thread_client(job)
-        before = client.stats.to_json()
-        with _host_lease(urlsplit(job.source).netloc, job.host_leases):
-            loop.run_until_complete(_remote(client, job, result, counts))
-        after = client.stats.to_json()
-        result.stats = {k: after[k] - before[k] for k in ("requests", "bytes", "retries", "failures")}
-        result.stats["not_modified"] = after["by_status"].get("304", 0) - before["by_status"].get("304", 0)
+        async with lease:
+            await _remote(client, job, result, counts)
+    stats = client.stats
+    result.stats = {
+        "requests": stats.requests,
+        "bytes": stats.bytes,
+        "retries": stats.retries,
+        "failures": stats.failures,
+        "not_modified": stats.by_status.get("304", 0),
+    }
     result.counts = asdict(counts)
     return result
 
@@ -156,14 +170,18 @@ def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
         yield local_shard(path, job.project, version, sha256, counts)
 
 
-def _thread_client(job: ProjectJob) -> tuple[asyncio.AbstractEventLoop, Client]:
-    """This thread's event loop and HTTP client, made on first use (connections outlive one task)."""
-    if getattr(_thread, "client", None) is None:
-        _thread.loop = asyncio.new_event_loop()
-        _thread.client = Client(concurrency=job.concurrency)
-    client: Client = _thread.client
-    client.timeout, client.retries = job.timeout, job.retries
-    return _thread.loop, client
+_transports: dict[asyncio.AbstractEventLoop, Transport] = {}
+_leases: dict[str, Any] = {}
+#: Connections one worker process keeps open (all its tasks share them).
+POOL = 64
+
+
+def _shared_transport() -> Transport:
+    """This event loop's transport: one connection pool per worker process, reused by every task."""
+    loop = asyncio.get_running_loop()
+    if loop not in _transports:
+        _transports[loop] = default_transport(POOL)
+    return _transports[loop]
 
 
 def _worker_address() -> str:
@@ -175,15 +193,18 @@ def _worker_address() -> str:
         return "local"
 
 
-def _host_lease(host: str, leases: int) -> contextlib.AbstractContextManager[Any]:
-    """A cluster-wide lease for ``host`` (tasks on every worker share it); none outside a Dask worker."""
+def _host_lease(host: str, leases: int) -> Any:
+    """A cluster-wide lease for ``host`` (tasks on every worker share it); None outside a Dask worker."""
     try:
         from distributed import Semaphore, get_worker
 
         get_worker()
     except (ImportError, ValueError):
-        return contextlib.nullcontext()
-    return Semaphore(max_leases=leases, name=f"micropip-ext-crawl:{host}")
+        return None
+    name = f"micropip-ext-crawl:{host}:{leases}"
+    if name not in _leases:  # one per process: each Semaphore object runs its own lease-refresh timer
+        _leases[name] = Semaphore(max_leases=leases, name=name)
+    return _leases[name]
 
 
 def project_of(filename: str) -> str | None:
