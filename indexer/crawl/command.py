@@ -27,7 +27,7 @@ from indexer.crawl.outputs import done_shards, read_page, write_map, write_page,
 from indexer.crawl.project import ProjectJob, ProjectResult, crawl_local_project, crawl_project, project_of
 from indexer.resolve.client import Client
 from indexer.resolve.simple_api import ACCEPT, HTML_TYPES, JSON_TYPES
-from indexer.resolve.transport import Response, TransportError
+from indexer.resolve.transport import TRANSPORTS, Response, TransportError
 from indexer.urls import normalize_index_url, redact
 
 #: Fewer projects than this run on an in-process cluster (threads): starting worker processes costs more.
@@ -90,13 +90,15 @@ def crawl(
     per_host: int = 64,
     timeout: float = 30.0,
     retries: int = 2,
+    transport: str | None = None,
     progress: Callable[[ProjectResult], Any] | None = None,
 ) -> CrawlSummary:
     """Crawl ``source`` into ``out_dir``; see the module docstring. Raises :class:`CrawlError` to stop."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = CrawlSummary()
     done = done_shards(out_dir)
-    jobs = _jobs(source, out_dir, projects, done, per_host, timeout, retries, summary)
+    options = {"timeout": timeout, "retries": retries, "transport": transport}
+    jobs = _jobs(source, out_dir, projects, done, per_host, options, summary)
     summary.projects = len(jobs)
     if jobs:
         with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
@@ -119,21 +121,19 @@ def _jobs(
     projects: Sequence[str] | None,
     done: frozenset[str],
     per_host: int,
-    timeout: float,
-    retries: int,
+    options: dict[str, Any],
     summary: CrawlSummary,
 ) -> list[ProjectJob]:
     common: dict[str, Any] = {
         "done": done,
         "host_leases": max(1, per_host // PER_TASK_CONCURRENCY),
         "concurrency": PER_TASK_CONCURRENCY,
-        "timeout": timeout,
-        "retries": retries,
+        **options,
     }
     wanted = sorted({canonicalize_name(p) for p in projects}) if projects else None
     if is_url(source):
         index = normalize_index_url(source)
-        names = wanted if wanted is not None else _list_projects(index, out_dir, timeout, summary)
+        names = wanted if wanted is not None else _list_projects(index, out_dir, options["timeout"], summary)
         return [ProjectJob(index, name, page=read_page(out_dir, name), **common) for name in names]
     folder = Path(source)
     if not folder.is_dir():
@@ -249,13 +249,14 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
         return dask.submit(task, job, key=f"crawl-{job.project}-{token}", pure=False, retries=retries)
 
     first = [submit(job) for _, job in zip(range(window), pending, strict=False)]
-    queue = as_completed(first)
-    for future in queue:
-        yield future.result()
+    # with_results: results are gathered in the background as tasks finish, not one round trip per result.
+    queue = as_completed(first, with_results=True)
+    for future, result in queue:
         future.release()
         job = next(pending, None)
         if job is not None:
             queue.add(submit(job))
+        yield result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -270,6 +271,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-host", type=int, default=64, help="requests in flight per host, cluster-wide")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--retries", type=int, default=2, help="retries of a request or task on transient errors")
+    parser.add_argument("--transport", choices=TRANSPORTS, help="HTTP client of the workers (default: the project's)")
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
 
 
@@ -287,6 +289,7 @@ def run(args: argparse.Namespace) -> int:
             per_host=args.per_host,
             timeout=args.timeout,
             retries=args.retries,
+            transport=args.transport,
         )
     except CrawlError as exc:
         raise UsageError(str(exc)) from exc

@@ -40,6 +40,7 @@ class ProjectJob:
     concurrency: int = 4
     timeout: float = 30.0
     retries: int = 2
+    transport: str | None = None  # a kind from indexer.resolve.transport.TRANSPORTS; None: the default
 
 
 @dataclass
@@ -71,7 +72,9 @@ async def crawl_project(job: ProjectJob) -> ProjectResult:
     result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
     counts = WheelCounts()
     # A Client per task (its own request accounting) over the worker's one connection pool.
-    client = Client(_shared_transport(), concurrency=job.concurrency, timeout=job.timeout, retries=job.retries)
+    client = Client(
+        _shared_transport(job.transport), concurrency=job.concurrency, timeout=job.timeout, retries=job.retries
+    )
     lease = _host_lease(urlsplit(job.source).netloc, job.host_leases)
     if lease is None:
         await _remote(client, job, result, counts)
@@ -170,18 +173,18 @@ def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
         yield local_shard(path, job.project, version, sha256, counts)
 
 
-_transports: dict[asyncio.AbstractEventLoop, Transport] = {}
+_transports: dict[tuple[asyncio.AbstractEventLoop, str | None], Transport] = {}
 _leases: dict[str, Any] = {}
 #: Connections one worker process keeps open (all its tasks share them).
 POOL = 64
 
 
-def _shared_transport() -> Transport:
+def _shared_transport(kind: str | None) -> Transport:
     """This event loop's transport: one connection pool per worker process, reused by every task."""
-    loop = asyncio.get_running_loop()
-    if loop not in _transports:
-        _transports[loop] = default_transport(POOL)
-    return _transports[loop]
+    key = (asyncio.get_running_loop(), kind)
+    if key not in _transports:
+        _transports[key] = default_transport(POOL) if kind is None else default_transport(POOL, kind)
+    return _transports[key]
 
 
 def _worker_address() -> str:

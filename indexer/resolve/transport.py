@@ -334,7 +334,9 @@ class AsyncioTransport:
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-        if headers.get("transfer-encoding", "").lower() == "chunked":
+        if status in (204, 304) or 100 <= status < 200:
+            body = b""  # no body, whatever the headers say (RFC 9112 §6.3)
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
             chunks: list[bytes] = []
             size = 0
             while True:

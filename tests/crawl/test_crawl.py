@@ -143,3 +143,13 @@ def test_bad_sources_are_one_line_errors(tmp_path: Path) -> None:
         )  # fmt: skip
         assert proc.returncode == 2
         assert proc.stderr.startswith("indexer crawl: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_projects_limits_the_crawl_to_the_named_projects(index: Index, cluster: Any, tmp_path: Path) -> None:
+    summary = crawl(index.server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address,
+                    projects=["Alpha", "zope.x"])  # fmt: skip
+    assert summary.projects == 2
+    assert sorted(shards_by_filename(tmp_path / "out")) == [
+        "alpha-1.0-py3-none-any.whl", "alpha-2.0-py3-none-any.whl", "zope_x-1.0-py3-none-any.whl"
+    ]  # fmt: skip
+    assert not index.server.requests_for("/simple/")  # the root listing is not needed
