@@ -6,8 +6,9 @@ versions per project, HALF of the wheels without a PEP 658 ``.metadata`` file. I
 ``indexer serve-index`` in its own process with ``--latency-ms 50`` and Range support.
 
 Measured in one run, against the same server: wall time and requests for a cold crawl with 1 and 2 worker
-processes; bytes fetched (pages + .metadata + ranges) as a percentage of the wheels' total size (the baseline:
-downloading every wheel); a re-run (every page revalidated, nothing else); a re-run after deleting 20 shards.
+processes (the lean asyncio transport; and 2 workers with the project's default transport, httpx); bytes
+fetched (pages + .metadata + ranges) as a percentage of the wheels' total size (the baseline: downloading
+every wheel); a re-run (every page revalidated, nothing else); a re-run after deleting 20 shards.
 
 Reproduce:  .venv/bin/python bench/crawl_bench.py --generated 1850 --latency 0.05 --threads 8
 """
@@ -162,25 +163,29 @@ def main() -> None:
             time.sleep(2.0)
             url = f"http://127.0.0.1:{port}/simple/"
             rows = []
-            for workers in (1, 2):
-                out = tmp / f"out{workers}"
+            for workers, transport in ((1, "asyncio"), (2, "asyncio"), (2, None)):
+                out = tmp / f"out{workers}-{transport}"
                 start = time.perf_counter()
-                summary = crawl(url, out, workers=workers, threads=args.threads)
-                rows.append(_row(f"cold, {workers} worker(s)", time.perf_counter() - start, summary, total))
+                summary = crawl(url, out, workers=workers, threads=args.threads, transport=transport)
+                label = f"cold, {workers} worker(s), {transport or 'default'} transport"
+                rows.append(_row(label, time.perf_counter() - start, summary, total))
+            out = tmp / "out2-asyncio"
             start = time.perf_counter()
-            summary = crawl(url, tmp / "out2", workers=2, threads=args.threads)
+            summary = crawl(url, out, workers=2, threads=args.threads, transport="asyncio")
             rows.append(_row("re-run, 2 workers", time.perf_counter() - start, summary, total))
-            for shard in sorted((tmp / "out2" / "shards").glob("*.json"))[:20]:
+            for shard in sorted((out / "shards").glob("*.json"))[:20]:
                 shard.unlink()
             start = time.perf_counter()
-            summary = crawl(url, tmp / "out2", workers=2, threads=args.threads)
+            summary = crawl(url, out, workers=2, threads=args.threads, transport="asyncio")
             rows.append(_row("re-run, 20 shards deleted", time.perf_counter() - start, summary, total))
         finally:
             server.terminate()
             server.wait(10)
-        same = (tmp / "out1" / "imports.json").read_bytes() == (tmp / "out2" / "imports.json").read_bytes()
+        maps = {(p / "imports.json").read_bytes() for p in tmp.glob("out*")}
         print(json.dumps(rows, indent=1))
-        print(f"1 vs 2 workers: x{rows[0]['wall_s'] / rows[1]['wall_s']:.2f}; identical imports.json: {same}")
+        load = os.getloadavg()[0]
+        speedup = rows[0]["wall_s"] / rows[1]["wall_s"]
+        print(f"load average {load:.1f}; 1 vs 2 workers: x{speedup:.2f}; same map every run: {len(maps) == 1}")
         per_wheel = rows[1]["requests"] / len(sizes), rows[1]["bytes"] / len(sizes)
         print(f"per wheel: {per_wheel[0]:.2f} requests, {per_wheel[1] / 1024:.1f} KB")
 
