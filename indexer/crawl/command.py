@@ -119,13 +119,12 @@ def _jobs(
     source: str,
     out_dir: Path,
     projects: Sequence[str] | None,
-    done: frozenset[str],
+    done: dict[str, frozenset[str]],
     per_host: int,
     options: dict[str, Any],
     summary: CrawlSummary,
 ) -> list[ProjectJob]:
     common: dict[str, Any] = {
-        "done": done,
         "host_leases": max(1, per_host // PER_TASK_CONCURRENCY),
         "concurrency": PER_TASK_CONCURRENCY,
         **options,
@@ -134,7 +133,10 @@ def _jobs(
     if is_url(source):
         index = normalize_index_url(source)
         names = wanted if wanted is not None else _list_projects(index, out_dir, options["timeout"], summary)
-        return [ProjectJob(index, name, page=read_page(out_dir, name), **common) for name in names]
+        return [
+            ProjectJob(index, name, page=read_page(out_dir, name), done=done.get(name, frozenset()), **common)
+            for name in names
+        ]
     folder = Path(source)
     if not folder.is_dir():
         raise CrawlError(f"{source}: neither an http(s) index URL nor a directory of wheels")
@@ -147,7 +149,10 @@ def _jobs(
             summary.problems.append(f"{path.name}: not a valid wheel file name, skipped")
         elif wanted is None or name in wanted:
             grouped.setdefault(name, []).append(str(path.resolve()))
-    return [ProjectJob(str(folder.resolve()), n, local_files=tuple(f), **common) for n, f in sorted(grouped.items())]
+    return [
+        ProjectJob(str(folder.resolve()), n, local_files=tuple(f), done=done.get(n, frozenset()), **common)
+        for n, f in sorted(grouped.items())
+    ]
 
 
 class _Anchors(HTMLParser):

@@ -35,17 +35,20 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def done_shards(out_dir: Path) -> frozenset[str]:
-    """sha256 of wheels whose shard need not be redone (a shard marked ``retry`` failed transiently)."""
-    done = set()
+def done_shards(out_dir: Path) -> dict[str, frozenset[str]]:
+    """project -> sha256 of its wheels whose shard need not be redone (a shard marked ``retry`` failed transiently).
+
+    Grouped by project so each task carries only its own project's hashes, not the whole registry's.
+    """
+    done: dict[str, set[str]] = {}
     for path in (out_dir / "shards").glob("*.json"):
         digest = path.name[:-5]
         if not _SHA256.match(digest):
             continue
         data = _read_json(path)
         if isinstance(data, dict) and not data.get("retry"):
-            done.add(digest)
-    return frozenset(done)
+            done.setdefault(str(data.get("project", "")), set()).add(digest)
+    return {project: frozenset(hashes) for project, hashes in done.items()}
 
 
 def write_shard(out_dir: Path, shard: dict[str, Any]) -> None:
