@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.freeze.core import freeze, inspect_paths  # noqa: E402
 from indexer.index.build import build_index  # noqa: E402
+from indexer.resolve.transport import TRANSPORTS  # noqa: E402
 from tests.support.wheels import build_wheel  # noqa: E402
 
 UV = Path(sys.executable).with_name("uv")
@@ -147,7 +148,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every response")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--verify-record", action="store_true", help="also time --verify record")
-    parser.add_argument("--transport", nargs="+", default=["httpx", "asyncio"], choices=["httpx", "asyncio"])
+    parser.add_argument("--transport", nargs="+", default=list(TRANSPORTS), choices=TRANSPORTS)
     args = parser.parse_args()
     print(f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, Python {sys.version.split()[0]}")
     for n in args.n:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
-from indexer.freeze.pip_config import pip_index_urls
+from indexer.freeze.pip_config import default_index_urls, trust
 from indexer.fsutil import atomic_write
 from indexer.resolve.client import default_cache_dir
 from indexer.resolve.model import Resolution
-from indexer.resolve.transport import TRANSPORTS
+from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
 
 
@@ -54,13 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--target", choices=["pyodide", "host"], default="pyodide", help="marker environment")
     parser.add_argument(
-        "--concurrency", type=int, default=None, help="requests in flight (default: 16 with httpx, 64 with asyncio)"
+        "--concurrency", type=int, default=None, help="requests in flight (default: 16 with httpx, 64 otherwise)"
     )
     parser.add_argument(
         "--transport",
         choices=TRANSPORTS,
-        default="httpx",
-        help="CPython HTTP client: httpx, or a lean asyncio HTTP/1.1 client (faster with many requests in flight)",
+        default=DEFAULT_TRANSPORT,
+        help=f"CPython HTTP client (default {DEFAULT_TRANSPORT}; measured in bench/freeze_bench.py)",
     )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
     parser.add_argument("--cache-dir", type=Path, default=None, help="HTTP cache (default: ~/.cache/micropip-ext)")
@@ -77,26 +77,43 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
 
 
-async def _run(args: argparse.Namespace) -> int:
+def index_urls_for(args: argparse.Namespace) -> list[str]:
+    """``--index-url``, else the indexes pip would use here (its configuration, else its own default).
+
+    Says on stderr which indexes are asked and where they came from, or why there is none; checks the
+    TLS trust up front so a bad CA bundle is one line, not one failure per distribution.
+    """
     if args.index_url:
-        index_urls = list(args.index_url)
+        index_urls, where = list(args.index_url), "--index-url"
         for url in index_urls:
             if not url.startswith(("http://", "https://")):
                 raise FreezeError(f"index URL must be http(s): {redact(url)}")
     else:
         index_urls = []
-        for url in pip_index_urls():
+        configured, where = default_index_urls()
+        for url in configured:
             if url.startswith(("http://", "https://")):
                 index_urls.append(url)
             else:
                 # A lock must be fetchable from Pyodide: a local (file:) index cannot be named in it.
                 print(f"indexer freeze: warning: skipping pip's local index {redact(url)}", file=sys.stderr)
+        if index_urls:
+            print(f"indexer freeze: asking {', '.join(map(redact, index_urls))} ({where})", file=sys.stderr)
     if not index_urls:
         print(
-            "indexer freeze: warning: no index configured (pip has none and no --index-url):"
-            " only installer-recorded files can be locked",
+            f"indexer freeze: warning: no index to ask ({where}): only installer-recorded files can be locked",
             file=sys.stderr,
         )
+    if not args.offline and any(url.startswith("https://") for url in index_urls):
+        try:
+            trust()
+        except ValueError as exc:
+            raise FreezeError(str(exc)) from exc
+    return index_urls
+
+
+async def _run(args: argparse.Namespace) -> int:
+    index_urls = index_urls_for(args)
     base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
     base_lock_url = args.base_lock if args.base_lock and "://" in args.base_lock else None
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())

@@ -22,7 +22,7 @@ from indexer.installed.model import Distribution
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
 from indexer.resolve.model import Resolution
 from indexer.resolve.resolver import Resolver
-from indexer.resolve.transport import Transport
+from indexer.resolve.transport import DEFAULT_TRANSPORT, Transport
 from indexer.urls import redact
 
 Format = Literal["pyodide-lock", "pylock"]
@@ -146,7 +146,7 @@ async def freeze(
     timeout: float = 15.0,
     retries: int = 2,
     transport: Transport | None = None,
-    transport_kind: str = "httpx",
+    transport_kind: str = DEFAULT_TRANSPORT,
     on_resolved: Callable[[Resolution], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> FreezeResult:
