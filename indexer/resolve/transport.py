@@ -112,6 +112,7 @@ class BoundedBody:
             raise TransportError("other", f"unsupported content-encoding {encoding!r}", retry=False)
         self._zlib: Any = None
         self._deflate = bool(codings) and codings[0] == "deflate"
+        self._gzip = bool(codings) and not self._deflate
         if codings:
             # wbits 47 = 32 + 15: zlib or gzip header, detected; raw deflate is tried if "deflate" has none.
             self._zlib = zlib.decompressobj(47)
@@ -130,9 +131,13 @@ class BoundedBody:
                 self._deflate = False
                 if (data[0] & 0x0F) != 8 or (data[0] * 256 + data[1]) % 31:  # no zlib header: raw deflate
                     self._zlib = zlib.decompressobj(-15)
-            self._add(self._zlib.decompress(data, self.max_bytes - self._size + 1))
-            while self._zlib.unconsumed_tail:
-                self._add(self._zlib.decompress(self._zlib.unconsumed_tail, self.max_bytes - self._size + 1))
+            while data:
+                # Never more output than the room left under the cap (+1 to notice going over).
+                self._add(self._zlib.decompress(data, self.max_bytes - self._size + 1))
+                data = self._zlib.unconsumed_tail
+                if not data and self._zlib.eof and self._zlib.unused_data and self._gzip:
+                    data = self._zlib.unused_data  # the next member of a multi-member gzip body (RFC 1952)
+                    self._zlib = zlib.decompressobj(47)
         except zlib.error as exc:
             raise TransportError("other", f"body does not decode: {exc}", retry=False) from exc
 
@@ -156,7 +161,7 @@ def check_headers(headers: Mapping[str, str] | list[tuple[str, str]], count: int
         raise TransportError("other", f"response has more than {MAX_HEADERS} headers", retry=False)
     for name, value in items:
         if len(name) + len(value) + 2 > MAX_HEADER_LINE:
-            raise TransportError("other", f"response header {name[:40]!r} is over {MAX_HEADER_LINE} bytes", retry=False)
+            raise TransportError("other", f"a response header is over {MAX_HEADER_LINE} bytes", retry=False)
 
 
 def check_declared_length(headers: Mapping[str, str], max_bytes: int) -> None:
@@ -251,7 +256,9 @@ class AiohttpTransport:
         all_headers = request_headers(headers, range)
         try:
             async with asyncio.timeout(timeout):
-                async with self._session.get(url, headers=all_headers, max_redirects=MAX_REDIRECTS) as resp:
+                # aiohttp counts the redirect that is refused: +1 follows MAX_REDIRECTS, like the other clients.
+                request = self._session.get(url, headers=all_headers, max_redirects=MAX_REDIRECTS + 1)
+                async with request as resp:
                     resp_headers = {k.lower(): v for k, v in resp.headers.items()}
                     check_declared_length(resp_headers, max_bytes)
                     body = BoundedBody(resp_headers.get("content-encoding"), max_bytes)
@@ -270,7 +277,7 @@ class AiohttpTransport:
                 raise tls from exc
             raise TransportError("connect", f"cannot connect: {exc.os_error.strerror or exc}") from exc
         except aiohttp.ClientResponseError as exc:  # malformed or over-long status line / headers
-            raise TransportError("other", f"bad response: {exc.message}", retry=False) from exc
+            raise TransportError("other", _bad_response(exc), retry=False) from exc
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
             raise TransportError("reset", f"connection closed: {exc or type(exc).__name__}") from exc
         except aiohttp.InvalidURL as exc:
@@ -282,6 +289,18 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _bad_response(exc: BaseException) -> str:
+    """One line for aiohttp's parser errors, without echoing the server's bytes."""
+    from aiohttp.http_exceptions import LineTooLong
+
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, LineTooLong) or "8190 bytes" in str(exc):
+        return f"a response header is over {MAX_HEADER_LINE} bytes"
+    if "headers" in str(exc).lower():
+        return f"response has more than {MAX_HEADERS} headers"
+    return f"bad response ({type(cause or exc).__name__})"
 
 
 class HttpxTransport:
