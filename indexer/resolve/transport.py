@@ -227,9 +227,7 @@ class AiohttpTransport:
     def _open_session(self) -> Any:
         import aiohttp
 
-        if self._ssl is None:
-            self._ssl, self._trust_source = default_trust()
-        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl, ttl_dns_cache=300)
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
         return aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,
@@ -239,6 +237,15 @@ class AiohttpTransport:
             max_headers=MAX_HEADERS,
             headers={"User-Agent": "micropip-ext", "Accept-Encoding": ACCEPT_ENCODING},
         )
+
+    def _ssl_for(self, url: str) -> ssl.SSLContext | bool:
+        """The trust for an https URL, built on first use (reading a CA bundle costs ~30 ms: a plain-http run
+        never pays it). A plain-http URL that redirects to https gets aiohttp's default verification."""
+        if not url.startswith("https:"):
+            return True
+        if self._ssl is None:
+            self._ssl, self._trust_source = default_trust()
+        return self._ssl
 
     async def get(
         self,
@@ -257,7 +264,9 @@ class AiohttpTransport:
         try:
             async with asyncio.timeout(timeout):
                 # aiohttp counts the redirect that is refused: +1 follows MAX_REDIRECTS, like the other clients.
-                request = self._session.get(url, headers=all_headers, max_redirects=MAX_REDIRECTS + 1)
+                request = self._session.get(
+                    _exact_url(url), headers=all_headers, max_redirects=MAX_REDIRECTS + 1, ssl=self._ssl_for(url)
+                )
                 async with request as resp:
                     resp_headers = {k.lower(): v for k, v in resp.headers.items()}
                     check_declared_length(resp_headers, max_bytes)
@@ -289,6 +298,14 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _exact_url(url: str) -> Any:
+    """The URL as the index wrote it: yarl would otherwise re-quote it (``%2B`` in a local version's file name
+    becomes ``+``, which breaks signed URLs). Only URLs that are already plain ASCII are taken as encoded."""
+    import yarl
+
+    return yarl.URL(url, encoded=True) if url.isascii() and " " not in url else url
 
 
 def _bad_response(exc: BaseException) -> str:
