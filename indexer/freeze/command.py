@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
-from indexer.freeze.pip_config import default_index_urls, trust
 from indexer.fsutil import atomic_write
 from indexer.resolve.client import default_cache_dir
 from indexer.resolve.model import Resolution
@@ -89,6 +88,8 @@ def index_urls_for(args: argparse.Namespace) -> list[str]:
             if not url.startswith(("http://", "https://")):
                 raise FreezeError(f"index URL must be http(s): {redact(url)}")
     else:
+        from indexer.freeze.pip_config import default_index_urls  # configparser (and pip): only when needed
+
         index_urls = []
         configured, where = default_index_urls()
         for url in configured:
@@ -105,6 +106,8 @@ def index_urls_for(args: argparse.Namespace) -> list[str]:
             file=sys.stderr,
         )
     if not args.offline and any(url.startswith("https://") for url in index_urls):
+        from indexer.freeze.pip_config import trust
+
         try:
             trust()
         except ValueError as exc:

@@ -75,7 +75,7 @@ class Stats:
 
 
 class DiskCache:
-    """Responses on disk, one JSON header + one body file per request key (CPython only).
+    """Responses on disk, one file per request key (CPython only).
 
     Private to the user (folders 0700, files 0600) and free of secrets: keys and stored URLs are
     redacted (:func:`cache_key`), and any credential the request URL carried is replaced in the body by a
@@ -87,17 +87,19 @@ class DiskCache:
         self.root = root
         self._made: set[Path] = set()
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
+    def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        folder = self.root / digest[:2]
-        return folder / f"{digest}.json", folder / f"{digest}.body"
+        return self.root / digest[:2] / f"{digest}.entry"
 
     def load(self, key: str, url: str) -> Cached | None:
-        """The entry for ``key`` with the secrets of ``url`` (this request's) restored; None if absent or torn."""
-        head_path, body_path = self._paths(key)
+        """The entry for ``key`` with the secrets of ``url`` (this request's) restored; None if absent or torn.
+
+        One file per entry: a JSON header line, then the body (one open and one read per cache hit).
+        """
         try:
-            head = json.loads(head_path.read_text("utf-8"))
-            body = body_path.read_bytes()
+            with open(self._path(key), "rb") as f:
+                head = json.loads(f.readline())
+                body = f.read()
             if head.get("key") != key or hashlib.sha256(body).hexdigest() != head.get("sha256"):
                 return None
             headers = {str(k): str(v) for k, v in dict(head["headers"]).items()}
@@ -107,7 +109,7 @@ class DiskCache:
             return None
 
     def store(self, key: str, url: str, response: Response) -> None:
-        head_path, body_path = self._paths(key)
+        path = self._path(key)
         body = _hide(response.content, url_secrets(url))
         head = {
             "key": key,
@@ -118,12 +120,11 @@ class DiskCache:
             "stored": time.time(),
         }
         try:
-            if head_path.parent not in self._made:
+            if path.parent not in self._made:
                 private_dir(self.root)
-                private_dir(head_path.parent)
-                self._made.add(head_path.parent)
-            atomic_write(body_path, body, mode=0o600)
-            atomic_write(head_path, json.dumps(head).encode("utf-8"), mode=0o600)
+                private_dir(path.parent)
+                self._made.add(path.parent)
+            atomic_write(path, json.dumps(head).encode("utf-8") + b"\n" + body, mode=0o600)
         except OSError:
             pass  # a cache that cannot be written only costs a later --offline run
 
