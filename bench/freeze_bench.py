@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer.freeze.core import freeze, inspect_paths  # noqa: E402
+from indexer.freeze.options import VERIFY_MODES, FreezeOptions  # noqa: E402
 from indexer.index.build import build_index  # noqa: E402
 from indexer.resolve.transport import TRANSPORTS  # noqa: E402
 from tests.support.wheels import build_wheel  # noqa: E402
@@ -104,7 +105,7 @@ def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
     import httpx
     from packaging.utils import parse_wheel_filename
 
-    dists = inspect_paths([site], "pyodide")
+    dists, _target = inspect_paths([site], "pyodide")
     requests = size = locked = 0
     started = time.perf_counter()
     with httpx.Client(headers={"Accept": "application/vnd.pypi.simple.v1+json"}) as client:
@@ -129,18 +130,20 @@ def ours(
     concurrency: int,
     transport: str,
     offline: bool = False,
-    verify_record: bool = False,
+    verify: str = "auto",
 ) -> tuple[float, dict, int]:
     started, cpu_started = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
     result = asyncio.run(
         freeze(
             [site],
-            index_urls=[index_url],
-            cache_dir=cache,
-            offline=offline,
-            concurrency=concurrency,
-            transport_kind=transport,
-            verify_record=verify_record,
+            FreezeOptions(
+                index_urls=(index_url,),
+                cache_dir=cache,
+                offline=offline,
+                concurrency=concurrency,
+                transport=transport,
+                verify=verify,  # type: ignore[arg-type]
+            ),
         )
     )
     elapsed = time.perf_counter() - started
@@ -176,11 +179,15 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 500])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every response")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--verify", default="auto", choices=VERIFY_MODES, help="the proof policy measured")
     parser.add_argument("--verify-record", action="store_true", help="also time --verify record")
     parser.add_argument("--transport", nargs="+", default=list(TRANSPORTS), choices=TRANSPORTS)
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the fastest is shown")
     args = parser.parse_args()
-    print(f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, Python {sys.version.split()[0]}")
+    print(
+        f"freeze benchmark: latency {args.latency * 1000:.0f} ms per request, --verify {args.verify},"
+        f" Python {sys.version.split()[0]}"
+    )
     for n in args.n:
         with tempfile.TemporaryDirectory(prefix="freeze-bench-") as tmp_name:
             tmp = Path(tmp_name)
@@ -195,9 +202,13 @@ def main() -> int:
                 for transport, conc in [(t, c) for t in args.transport for c in args.concurrency]:
                     cache = tmp / f"cache-{transport}-{conc}"
                     site = tmp / "site"
-                    s, req, locked = best_of(args.repeat, site, index_url, None, conc, transport)
-                    ours(site, index_url, cache, conc, transport)  # fills the cache for the offline runs
-                    off_s, off_req, _ = best_of(args.repeat, site, index_url, cache, conc, transport, offline=True)
+                    s, req, locked = best_of(args.repeat, site, index_url, None, conc, transport, verify=args.verify)
+                    ours(
+                        site, index_url, cache, conc, transport, verify=args.verify
+                    )  # fills the cache for the offline runs
+                    off_s, off_req, _ = best_of(
+                        args.repeat, site, index_url, cache, conc, transport, offline=True, verify=args.verify
+                    )
                     assert off_req["requests"] == 0, "offline freeze touched the network"
                     print(
                         f"N={n}  ours ({transport:7s} concurrency {conc:3d}):         {s:7.2f} s  "
@@ -212,7 +223,7 @@ def main() -> int:
                     )
                     if args.verify_record:
                         v_s, v_req, v_locked = best_of(
-                            args.repeat, site, index_url, None, conc, transport, verify_record=True
+                            args.repeat, site, index_url, None, conc, transport, verify="record"
                         )
                         print(
                             f"N={n}    --verify record (remote RECORD by ranges):       {v_s:7.2f} s  "
