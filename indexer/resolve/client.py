@@ -11,13 +11,11 @@ import contextvars
 import hashlib
 import json
 import random
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from indexer.fsutil import atomic_write, cache_root, private_dir
 from indexer.resolve.transport import (
@@ -28,7 +26,7 @@ from indexer.resolve.transport import (
     default_transport,
     in_pyodide,
 )
-from indexer.urls import redact
+from indexer.urls import redact, redact_secrets, url_secrets
 
 #: Status codes worth another try: the server may recover (RFC 9110 §15.6).
 RETRY_STATUS = frozenset({500, 502, 503, 504, 429})
@@ -165,35 +163,7 @@ class Cached:
 
 
 _KEPT_HEADERS = ("content-type", "content-range", "content-length", "last-modified", "etag", "cache-control")
-#: Query parameters that carry secrets in index and signed-file URLs: never a cache key's or file's content.
-_SECRET_PARAMS = re.compile(r"(?i)(token|auth|key|secret|password|passwd|signature|sig|credential|session)")
 _PLACEHOLDER = "{{micropip-ext-secret-{}}}"
-
-
-def redact_secrets(url: str) -> str:
-    """``url`` without user:password and with secret-looking query values blanked (for keys and stored URLs)."""
-    url = redact(url)
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    cleaned = [(k, "" if _SECRET_PARAMS.search(k) else v) for k, v in pairs]
-    return urlunsplit(parts._replace(query=urlencode(cleaned))) if cleaned != pairs else url
-
-
-def url_secrets(url: str) -> list[str]:
-    """The credential strings ``url`` carries (password, token-like user names, secret query values)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
-    found: list[str] = []
-    if redact(url) != url:
-        userinfo = parts.netloc.rpartition("@")[0]
-        found += [userinfo, *userinfo.split(":", 1)]
-    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAMS.search(k)]
-    forms = {s for v in found if len(v) >= 4 for s in (v, unquote(v), quote(unquote(v), safe=""))}
-    return sorted(forms, key=len, reverse=True)  # longest first: a password inside user:password stays whole
 
 
 def _hide(body: bytes, secrets: list[str]) -> bytes:
