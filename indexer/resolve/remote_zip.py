@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.resolve.client import Client
@@ -88,9 +88,32 @@ def _entries(cd: bytes) -> list[_Entry]:
     return entries
 
 
-async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
-    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
-    tail = await _fetch(client, url, (-_TAIL, None))
+def record_tail(names: Iterable[str], record_size: int) -> int:
+    """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
+
+    Wheel builders write RECORD last, right before the central directory. The installed RECORD's paths and
+    size bound both from above (an installer only adds rows: INSTALLER, .pyc, scripts), so the estimate is
+    generous; if it falls short the reader simply asks for the rest. ``--verify`` then costs one request per
+    wheel of about the RECORD's size, instead of a fixed 8 KiB guess plus the RECORD.
+    """
+    central = sum(46 + len(name.encode("utf-8")) + 28 for name in names)  # +28: typical extra fields
+    local_record = 30 + 64 + 28 + record_size  # RECORD's local header and (at most) its uncompressed bytes
+    return central + local_record + 22 + 512  # + end-of-central-directory record, slack
+
+
+async def read_member(
+    client: Client, url: str, select: Callable[[str], bool], *, tail: int | None = None
+) -> tuple[str, bytes]:
+    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
+
+    ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
+    """
+    tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
+    return await _read_from(client, url, select, await _fetch(client, url, (-tail_size, None)))
+
+
+async def _read_from(client: Client, url: str, select: Callable[[str], bool], tail: _Body) -> tuple[str, bytes]:
+    """The member, from the tail already read plus whatever ranges are still missing."""
     cd_offset, cd_size = _central_directory(tail)
     if not tail.has(cd_offset, cd_offset + cd_size):
         tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1))
@@ -114,5 +137,17 @@ async def read_member(client: Client, url: str, select: Callable[[str], bool]) -
     if entry.method == 0:
         return entry.name, raw
     if entry.method == 8:
-        return entry.name, zlib.decompress(raw, -15)
+        return entry.name, _inflate(raw, client.max_bytes)
     raise RemoteZipError(f"unsupported compression method {entry.method}")
+
+
+def _inflate(raw: bytes, limit: int) -> bytes:
+    """Deflated member bytes, never more than ``limit`` of output (a zip bomb stops here, issue 9)."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise RemoteZipError(f"member does not inflate: {exc}") from exc
+    if len(data) > limit:
+        raise RemoteZipError(f"member inflates past the {limit}-byte cap")
+    return data
