@@ -120,6 +120,13 @@ def default_index_urls(environ: Mapping[str, str] | None = None) -> tuple[list[s
     return [default] + [u for u in urls if u != default], ", ".join(w for w in (default_where, where) if w)
 
 
+def pip_proxy(environ: Mapping[str, str] | None = None) -> str | None:
+    """pip's ``proxy`` setting (config files or ``PIP_PROXY``); None lets ``HTTP(S)_PROXY``/``NO_PROXY`` decide,
+    as pip does (its ``--proxy`` replaces the environment's proxies)."""
+    found = pip_settings(("proxy",), environ).get("proxy")
+    return found.value if found is not None and found.value else None
+
+
 @dataclass(frozen=True)
 class Trust:
     """The certificates TLS connections are verified against, and where that choice came from."""

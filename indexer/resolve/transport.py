@@ -211,6 +211,13 @@ def default_trust() -> tuple[ssl.SSLContext, str]:
     return chosen.context, chosen.source
 
 
+def default_proxy() -> str | None:
+    """pip's ``proxy`` setting, if any; otherwise the clients read ``HTTP(S)_PROXY``/``NO_PROXY`` themselves."""
+    from indexer.freeze.pip_config import pip_proxy
+
+    return pip_proxy()
+
+
 class AiohttpTransport:
     """CPython default: aiohttp's client (C-accelerated HTTP/1.1 parser, pooled keep-alive connections).
 
@@ -223,15 +230,17 @@ class AiohttpTransport:
         self._ssl = ssl_context
         self._trust_source = "the given SSL context" if ssl_context is not None else ""
         self._session: Any = None
+        self._proxy: str | None = None
 
     def _open_session(self) -> Any:
         import aiohttp
 
         connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
+        self._proxy = default_proxy()
         return aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,
-            trust_env=False,
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY and ~/.netrc, as pip (requests) honours them
             max_line_size=MAX_HEADER_LINE,
             max_field_size=MAX_HEADER_LINE,
             max_headers=MAX_HEADERS,
@@ -265,7 +274,11 @@ class AiohttpTransport:
             async with asyncio.timeout(timeout):
                 # aiohttp counts the redirect that is refused: +1 follows MAX_REDIRECTS, like the other clients.
                 request = self._session.get(
-                    _exact_url(url), headers=all_headers, max_redirects=MAX_REDIRECTS + 1, ssl=self._ssl_for(url)
+                    _exact_url(url),
+                    headers=all_headers,
+                    max_redirects=MAX_REDIRECTS + 1,
+                    ssl=self._ssl_for(url),
+                    proxy=self._proxy,
                 )
                 async with request as resp:
                     resp_headers = {k.lower(): v for k, v in resp.headers.items()}
@@ -342,7 +355,8 @@ class HttpxTransport:
             limits=limits,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            trust_env=False,
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY and ~/.netrc, as pip honours them (verify= wins for TLS)
+            proxy=default_proxy(),
             verify=ssl_context,
             http2=http2,
             headers={"User-Agent": "micropip-ext", "Accept-Encoding": ACCEPT_ENCODING},
@@ -503,7 +517,7 @@ class AsyncioTransport:
     """A lean HTTP/1.1 client on asyncio streams (CPython): keep-alive pool, Content-Length or chunked bodies.
 
     Opt-in (``--transport asyncio``): kept as the measured floor for the library clients in the bench.
-    Same bounds and TLS trust as the others.
+    Same bounds and TLS trust as the others; no proxy support (use aiohttp or httpx behind a proxy).
     """
 
     def __init__(self, max_redirects: int = MAX_REDIRECTS, ssl_context: ssl.SSLContext | None = None) -> None:
