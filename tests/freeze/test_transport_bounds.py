@@ -143,3 +143,19 @@ async def test_redirect_loop_stops_after_the_limit(kind: str, hostile: ScriptedS
     error, requests = await _refused(kind, hostile.url + "loop/")
     assert str(error) == f"more than {MAX_REDIRECTS} redirects" and requests == 1
     assert len(hostile.requests_for("/loop/")) == MAX_REDIRECTS + 1
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+async def test_credentials_never_follow_a_redirect_to_another_origin(
+    kind: str, hostile: ScriptedServer, tmp_path: Path
+) -> None:
+    (tmp_path / "other").mkdir()
+    with scripted_server(tmp_path / "other") as other:
+        other.scripts["/landing/"] = Scripted(b"{}", headers=[("Content-Type", "application/json")])
+        hostile.scripts["/moved/"] = Scripted(status=302, headers=[("Location", other.url + "landing/")])
+        with_credentials = hostile.url.replace("http://", "http://alice:s3cret@") + "moved/"
+        async with Client(transport_kind=kind) as client:
+            response = await client.get(with_credentials)
+        assert response.status == 200 and response.url == other.url + "landing/"
+        assert hostile.requests_for("/moved/")[-1].headers["Authorization"].startswith("Basic ")
+        assert "Authorization" not in other.requests_for("/landing/")[-1].headers
