@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from indexer.index.server import serve_in_thread
-from indexer.resolve.client import Client
+from indexer.resolve.client import Client, DiskCache
 from indexer.resolve.remote_zip import RemoteZipError, read_member, record_tail
 from tests.support.wheels import build_wheel
 
@@ -49,3 +51,19 @@ async def test_a_member_that_inflates_past_the_cap_is_refused(tmp_path: Path) ->
         async with Client(max_bytes=1 << 20) as client:
             with pytest.raises(RemoteZipError, match=r"^member inflates past the 1048576-byte cap$"):
                 await read_member(client, f"{server.url}files/{bomb.name}", _is_record)
+
+
+async def test_ranges_of_one_wheel_are_read_once_whatever_mirror_serves_it(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path / "files", "pkg", "1.0", {"pkg/__init__.py": "X = 1\n"})
+    (tmp_path / "mirror").mkdir()
+    shutil.copy(wheel, tmp_path / "mirror" / wheel.name)
+    content_id = "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
+    cache = DiskCache(tmp_path / "cache")
+    with serve_in_thread(tmp_path) as server:
+        results = []
+        for folder in ("files", "mirror", "files"):
+            async with Client(cache=cache) as client:
+                url = f"{server.url}{folder}/{wheel.name}"
+                results.append(await read_member(client, url, _is_record, content_id=content_id))
+        assert len(set(results)) == 1 and results[0][0] == "pkg-1.0.dist-info/RECORD"
+        assert [r.path for r in server.log] == [f"/files/{wheel.name}"]  # one range request in all
