@@ -32,8 +32,8 @@ from indexer.urls import redact, redact_secrets, url_secrets
 RETRY_STATUS = frozenset({500, 502, 503, 504, 429})
 DEFAULT_CONCURRENCY = 64
 #: Requests in flight per transport, measured in bench/freeze_bench.py: httpx's pool slows down past ~16
-#: connections; aiohttp and the lean asyncio client keep scaling to 64 and beyond.
-CONCURRENCY_BY_TRANSPORT = {"aiohttp": 64, "httpx": 16, "asyncio": 64}
+#: connections; aiohttp keeps scaling to 64 and beyond.
+CONCURRENCY_BY_TRANSPORT = {"aiohttp": 64, "httpx": 16}
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 

@@ -2,7 +2,7 @@
 
 Resolution logic never imports an HTTP library; it talks to a :class:`Transport`. On CPython the
 default is aiohttp's client (imported lazily, so the core still imports inside Pyodide; chosen by the
-figures in bench/freeze_bench.py); httpx and a lean hand-written asyncio client are the alternatives.
+figures in bench/freeze_bench.py); httpx is the alternative.
 Inside Pyodide it is ``pyodide.http.pyfetch``.
 
 Every transport keeps the same bounds (issue 9): the body cap holds on the DECODED bytes (a small gzip
@@ -221,8 +221,9 @@ def default_proxy() -> str | None:
 class AiohttpTransport:
     """CPython default: aiohttp's client (C-accelerated HTTP/1.1 parser, pooled keep-alive connections).
 
-    Measured in bench/freeze_bench.py against httpx and the hand-written asyncio client. Content is
-    decoded here, not by aiohttp, so the size cap holds after decoding.
+    Measured in bench/freeze_bench.py against httpx (and, until it was removed, a hand-written asyncio
+    client: aiohttp came within ~20% of its CPU time at the same wall time). Content is decoded here, not
+    by aiohttp, so the size cap holds after decoding.
     """
 
     def __init__(self, max_connections: int = 64, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -494,7 +495,7 @@ def in_pyodide() -> bool:
 
 
 #: CPython clients, the default first (bench/freeze_bench.py has the figures behind the choice).
-TRANSPORTS = ("aiohttp", "httpx", "asyncio")
+TRANSPORTS = ("aiohttp", "httpx")
 DEFAULT_TRANSPORT = "aiohttp"
 
 
@@ -506,200 +507,6 @@ def default_transport(
         return PyfetchTransport()
     if kind == "aiohttp":
         return AiohttpTransport(max_connections=max_connections, ssl_context=ssl_context)
-    if kind == "asyncio":
-        return AsyncioTransport(ssl_context=ssl_context)
     if kind == "httpx":
         return HttpxTransport(max_connections=max_connections, ssl_context=ssl_context)
     raise ValueError(f"unknown transport {kind!r} (choose from {', '.join(TRANSPORTS)})")
-
-
-class AsyncioTransport:
-    """A lean HTTP/1.1 client on asyncio streams (CPython): keep-alive pool, Content-Length or chunked bodies.
-
-    Opt-in (``--transport asyncio``): kept as the measured floor for the library clients in the bench.
-    Same bounds and TLS trust as the others; no proxy support (use aiohttp or httpx behind a proxy).
-    """
-
-    def __init__(self, max_redirects: int = MAX_REDIRECTS, ssl_context: ssl.SSLContext | None = None) -> None:
-        self._idle: dict[tuple[str, str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
-        self._max_redirects = max_redirects
-        self._ssl = ssl_context
-        self._trust_source = "the given SSL context" if ssl_context is not None else ""
-
-    async def get(
-        self,
-        url: str,
-        headers: Mapping[str, str],
-        *,
-        timeout: float,
-        max_bytes: int,
-        range: tuple[int, int | None] | None = None,
-    ) -> Response:
-        all_headers = request_headers(headers, range)
-        try:
-            async with asyncio.timeout(timeout):
-                redirects = 0
-                while True:
-                    response = await self._request(url, all_headers, max_bytes)
-                    location = response.headers.get("location")
-                    if response.status not in (301, 302, 303, 307, 308) or not location:
-                        return response
-                    redirects += 1
-                    if redirects > self._max_redirects:
-                        raise TransportError("other", f"more than {self._max_redirects} redirects", retry=False)
-                    url = _redirect_target(url, location, all_headers)
-        except TimeoutError as exc:
-            raise TransportError("timeout", f"no complete response within {timeout:g} s") from exc
-        except ConnectionRefusedError as exc:
-            raise TransportError("connect", f"cannot connect: {exc.strerror or exc}") from exc
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-            raise TransportError("reset", f"connection closed: {exc or type(exc).__name__}") from exc
-        except OSError as exc:
-            tls = tls_failure(exc, url, self._trust_source)
-            if tls is not None:
-                raise tls from exc
-            raise TransportError("connect", f"cannot connect: {exc.strerror or exc}") from exc
-
-    async def _request(self, url: str, headers: Mapping[str, str], max_bytes: int) -> Response:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise TransportError("other", f"unsupported URL scheme {parts.scheme!r}", retry=False)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        key = (parts.scheme, parts.hostname, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        lines = [f"GET {target} HTTP/1.1", f"Host: {host}", f"Accept-Encoding: {ACCEPT_ENCODING}"]
-        lines.append("User-Agent: micropip-ext")
-        _, auth = split_credentials(url)
-        if auth is not None:
-            # Credentials in the index URL become Basic auth, as pip and httpx do (RFC 7617).
-            lines.append(f"Authorization: {auth}")
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        while True:
-            reused = bool(self._idle.get(key))
-            reader, writer = self._idle[key].pop() if reused else await self._open(parts.scheme, parts.hostname, port)
-            try:
-                writer.write(request)
-                await writer.drain()
-                status_line = await reader.readline()
-                if not status_line:
-                    raise ConnectionResetError("server closed the connection")
-            except (ConnectionError, asyncio.IncompleteReadError):
-                writer.close()
-                if reused:
-                    continue  # a stale keep-alive connection: try a fresh one
-                raise
-            break
-        try:
-            response, keep = await self._read_response(status_line, reader, url, max_bytes)
-        except BaseException:
-            writer.close()
-            raise
-        if keep:
-            self._idle.setdefault(key, []).append((reader, writer))
-        else:
-            writer.close()
-        return response
-
-    async def _open(self, scheme: str, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        import socket
-
-        ssl: Any = None
-        if scheme == "https":
-            if self._ssl is None:
-                self._ssl, self._trust_source = default_trust()
-            ssl = self._ssl
-        reader, writer = await asyncio.open_connection(host, port, ssl=ssl, limit=MAX_HEADER_LINE + 2)
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return reader, writer
-
-    async def _read_response(
-        self, status_line: bytes, reader: asyncio.StreamReader, url: str, max_bytes: int
-    ) -> tuple[Response, bool]:
-        version, _, rest = status_line.decode("latin-1").strip().partition(" ")
-        try:
-            status = int(rest.split(" ", 1)[0])
-        except ValueError:
-            raise TransportError("other", f"bad status line {status_line[:80]!r}", retry=False) from None
-        headers = await _read_headers(reader)
-        keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-        body = BoundedBody(headers.get("content-encoding"), max_bytes)
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            await _read_chunked(reader, body)
-        elif "content-length" in headers:
-            check_declared_length(headers, max_bytes)
-            length = int(headers["content-length"]) if headers["content-length"].isdigit() else -1
-            if length < 0:
-                raise TransportError("other", "bad Content-Length", retry=False)
-            while length > 0:
-                data = await reader.read(min(length, 1 << 16))
-                if not data:
-                    raise asyncio.IncompleteReadError(b"", length)
-                body.feed(data)
-                length -= len(data)
-        else:
-            while data := await reader.read(1 << 16):
-                body.feed(data)
-            keep = False
-        return Response(status=status, url=url, headers=headers, content=body.finish()), keep
-
-    async def aclose(self) -> None:
-        for connections in self._idle.values():
-            for _, writer in connections:
-                writer.close()
-        self._idle.clear()
-
-
-async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
-    """Header lines up to the blank line; at most MAX_HEADERS lines of MAX_HEADER_LINE bytes (the stream's limit)."""
-    headers: dict[str, str] = {}
-    count = 0
-    while True:
-        try:
-            line = await reader.readline()
-        except ValueError as exc:  # the stream's line limit
-            raise TransportError("other", f"a response header is over {MAX_HEADER_LINE} bytes", retry=False) from exc
-        if line in (b"\r\n", b"\n", b""):
-            return headers
-        count += 1
-        if count > MAX_HEADERS:
-            raise TransportError("other", f"response has more than {MAX_HEADERS} headers", retry=False)
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-
-
-async def _read_chunked(reader: asyncio.StreamReader, body: BoundedBody) -> None:
-    while True:
-        size_line = (await reader.readline()).split(b";", 1)[0].strip() or b"0"
-        try:
-            chunk_size = int(size_line, 16)
-        except ValueError:
-            raise TransportError("other", f"bad chunk size {size_line[:20]!r}", retry=False) from None
-        if chunk_size == 0:
-            trailers = 0
-            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                trailers += 1
-                if trailers > MAX_HEADERS:
-                    raise TransportError("other", f"more than {MAX_HEADERS} trailers", retry=False)
-            return
-        if body.wire + chunk_size > body.max_bytes:
-            raise TransportError("too-large", f"body is over the {body.max_bytes}-byte cap")
-        body.feed(await reader.readexactly(chunk_size))
-        await reader.readexactly(2)
-
-
-def _redirect_target(url: str, location: str, headers: dict[str, str]) -> str:
-    """The next URL; credentials never follow a redirect to another origin (as browsers and httpx do)."""
-    from urllib.parse import urljoin, urlsplit
-
-    target = urljoin(url, location)
-    old, new = urlsplit(url), urlsplit(target)
-    if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
-        for name in [n for n in headers if n.lower() == "authorization"]:
-            del headers[name]
-    return target

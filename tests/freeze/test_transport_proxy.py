@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from indexer.resolve.client import Client
+from indexer.resolve.transport import TRANSPORTS
 from tests.support.scripted_server import Scripted, ScriptedServer, scripted_server
 
-PROXIED = ("aiohttp", "httpx")  # the hand-written asyncio client has no proxy support
+PROXIED = TRANSPORTS
 ORIGIN = "http://pkgs.example.invalid/simple/alpha/"
 
 
