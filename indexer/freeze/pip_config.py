@@ -25,17 +25,30 @@ if TYPE_CHECKING:
 _TRUE = ("1", "true", "yes", "on")
 
 
-def config_files(environ: Mapping[str, str]) -> list[Path]:
+def config_files(environ: Mapping[str, str], platform: str = sys.platform) -> list[Path]:
+    """pip's configuration files in the order it reads them (later ones win): site-wide, user, the
+    virtualenv's, then ``PIP_CONFIG_FILE`` -- with the folders pip uses on Linux, macOS and Windows."""
+    home = Path(environ.get("HOME") or environ.get("USERPROFILE") or os.path.expanduser("~"))
+    name = "pip.ini" if platform == "win32" else "pip.conf"
     files: list[Path] = []
-    xdg_dirs = environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
-    files += [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d]
-    files.append(Path("/etc/pip.conf"))
-    home = Path(environ.get("HOME", os.path.expanduser("~")))
-    files.append(home / ".pip" / "pip.conf")
-    files.append(Path(environ.get("XDG_CONFIG_HOME", str(home / ".config"))) / "pip" / "pip.conf")
+    if platform == "win32":
+        files.append(Path(environ.get("PROGRAMDATA", "C:\\ProgramData")) / "pip" / name)
+        files.append(home / "pip" / name)  # legacy per-user file
+        files.append(Path(environ.get("APPDATA", str(home / "AppData" / "Roaming"))) / "pip" / name)
+    elif platform == "darwin":
+        files.append(Path("/Library/Application Support/pip") / name)
+        files.append(home / ".pip" / name)
+        files.append(home / ".config" / "pip" / name)
+        files.append(home / "Library" / "Application Support" / "pip" / name)
+    else:
+        xdg_dirs = environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+        files += [Path(d) / "pip" / name for d in xdg_dirs if d]
+        files.append(Path("/etc") / name)
+        files.append(home / ".pip" / name)
+        files.append(Path(environ.get("XDG_CONFIG_HOME", str(home / ".config"))) / "pip" / name)
     venv = environ.get("VIRTUAL_ENV") or (sys.prefix if sys.prefix != sys.base_prefix else None)
     if venv:
-        files.append(Path(venv) / "pip.conf")
+        files.append(Path(venv) / name)
     if environ.get("PIP_CONFIG_FILE") and environ["PIP_CONFIG_FILE"] != os.devnull:
         files.append(Path(environ["PIP_CONFIG_FILE"]))
     return files

@@ -103,3 +103,23 @@ def test_cli_without_flags_asks_pips_default_index(tmp_path: Path, name_site: Pa
         f"indexer freeze: warning: no index to ask (pip is not installed in {sys.executable}, so its default"
         " index is unknown): only installer-recorded files can be locked"
     ) in none.stderr.splitlines()
+
+
+def test_config_files_follow_pips_folders_on_each_platform() -> None:
+    from indexer.freeze.pip_config import config_files
+
+    env = {"HOME": "/h", "APPDATA": "/h/roaming", "PROGRAMDATA": "/pd", "XDG_CONFIG_DIRS": "/x1:/x2"}
+    assert [str(p) for p in config_files(env, "linux")][:5] == [
+        "/x1/pip/pip.conf", "/x2/pip/pip.conf", "/etc/pip.conf", "/h/.pip/pip.conf", "/h/.config/pip/pip.conf",
+    ]  # fmt: skip
+    assert [str(p) for p in config_files(env, "darwin")][:4] == [
+        "/Library/Application Support/pip/pip.conf", "/h/.pip/pip.conf", "/h/.config/pip/pip.conf",
+        "/h/Library/Application Support/pip/pip.conf",
+    ]  # fmt: skip
+    assert [str(p) for p in config_files(env, "win32")][:3] == [
+        "/pd/pip/pip.ini",
+        "/h/pip/pip.ini",
+        "/h/roaming/pip/pip.ini",
+    ]
+    with_file = config_files({**env, "PIP_CONFIG_FILE": "/c/pip.conf"}, "linux")
+    assert with_file[-1] == Path("/c/pip.conf")  # read last: it wins
