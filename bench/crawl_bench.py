@@ -6,7 +6,7 @@ versions per project, HALF of the wheels without a PEP 658 ``.metadata`` file. I
 ``indexer serve-index`` in its own process with ``--latency-ms 50`` and Range support.
 
 Measured in one run, against the same server: wall time and requests for a cold crawl with 1 and 2 worker
-processes (the lean asyncio transport; and 2 workers with the project's default transport, httpx); bytes
+processes (the default transport, aiohttp; and 2 workers with httpx); bytes
 fetched (pages + .metadata + ranges) as a percentage of the wheels' total size (the baseline: downloading
 every wheel); a re-run (every page revalidated, nothing else); a re-run after deleting 20 shards.
 
@@ -163,20 +163,20 @@ def main() -> None:
             time.sleep(2.0)
             url = f"http://127.0.0.1:{port}/simple/"
             rows = []
-            for workers, transport in ((1, "asyncio"), (2, "asyncio"), (2, None)):
+            for workers, transport in ((1, None), (2, None), (2, "httpx")):
                 out = tmp / f"out{workers}-{transport}"
                 start = time.perf_counter()
                 summary = crawl(url, out, workers=workers, threads=args.threads, transport=transport)
-                label = f"cold, {workers} worker(s), {transport or 'default'} transport"
+                label = f"cold, {workers} worker(s), {transport or 'aiohttp (default)'}"
                 rows.append(_row(label, time.perf_counter() - start, summary, total))
-            out = tmp / "out2-asyncio"
+            out = tmp / "out2-None"
             start = time.perf_counter()
-            summary = crawl(url, out, workers=2, threads=args.threads, transport="asyncio")
+            summary = crawl(url, out, workers=2, threads=args.threads)
             rows.append(_row("re-run, 2 workers", time.perf_counter() - start, summary, total))
             for shard in sorted((out / "shards").glob("*.json"))[:20]:
                 shard.unlink()
             start = time.perf_counter()
-            summary = crawl(url, out, workers=2, threads=args.threads, transport="asyncio")
+            summary = crawl(url, out, workers=2, threads=args.threads)
             rows.append(_row("re-run, 20 shards deleted", time.perf_counter() - start, summary, total))
         finally:
             server.terminate()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.resolve.client import Client
@@ -29,7 +29,7 @@ class RemoteZipError(Exception):
 
 
 @dataclass(frozen=True)
-class ZipEntry:
+class _Entry:
     name: str
     method: int
     compressed_size: int
@@ -51,8 +51,8 @@ class _Body:
         return self.data[start - self.offset : end - self.offset]
 
 
-async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body:
-    response = await client.get(url, range=rng, immutable=True)
+async def _fetch(client: Client, url: str, rng: tuple[int, int | None], content_id: str | None = None) -> _Body:
+    response = await client.get(url, range=rng, immutable=True, content_id=content_id)
     if response.status == 206:
         content_range = response.headers.get("content-range", "")
         # "bytes START-END/TOTAL" (RFC 9110 §14.4)
@@ -78,8 +78,8 @@ def _central_directory(tail: _Body) -> tuple[int, int]:
     return cd_offset, cd_size
 
 
-def _entries(cd: bytes) -> list[ZipEntry]:
-    entries: list[ZipEntry] = []
+def _entries(cd: bytes) -> list[_Entry]:
+    entries: list[_Entry] = []
     pos = 0
     while pos + 46 <= len(cd) and cd[pos : pos + 4] == _CDIR_SIG:
         (method,) = struct.unpack("<H", cd[pos + 10 : pos + 12])
@@ -87,45 +87,95 @@ def _entries(cd: bytes) -> list[ZipEntry]:
         name_len, extra_len, comment_len = struct.unpack("<HHH", cd[pos + 28 : pos + 34])
         (offset,) = struct.unpack("<I", cd[pos + 42 : pos + 46])
         name = cd[pos + 46 : pos + 46 + name_len].decode("utf-8", errors="replace")
-        entries.append(ZipEntry(name, method, csize, offset, usize))
+        entries.append(_Entry(name, method, csize, offset, usize))
         pos += 46 + name_len + extra_len + comment_len
     return entries
+
+
+def record_tail(names: Iterable[str], record_size: int) -> int:
+    """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
+
+    Wheel builders write RECORD last, right before the central directory. The installed RECORD's paths and
+    size bound both from above (an installer only adds rows: INSTALLER, .pyc, scripts), so the estimate is
+    generous; if it falls short the reader simply asks for the rest. ``--verify`` then costs one request per
+    wheel of about the RECORD's size, instead of a fixed 8 KiB guess plus the RECORD.
+    """
+    central = sum(46 + len(name.encode("utf-8")) + 28 for name in names)  # +28: typical extra fields
+    local_record = 30 + 64 + 28 + record_size  # RECORD's local header and (at most) its uncompressed bytes
+    return central + local_record + 22 + 512  # + end-of-central-directory record, slack
 
 
 @dataclass(frozen=True)
 class RemoteDirectory:
     """A remote wheel's member list and the bytes already fetched (a later member read may need no request)."""
 
-    entries: list[ZipEntry]
+    entries: list[_Entry]
     body: _Body
     downloaded: bool  # the server ignored Range and sent the whole file
     requests: int
 
 
-async def read_directory(client: Client, url: str, tail: int = _TAIL) -> RemoteDirectory:
+async def read_directory(
+    client: Client, url: str, tail: int = _TAIL, *, content_id: str | None = None
+) -> RemoteDirectory:
     """The central directory: one suffix range of ``tail`` bytes, one more only if the directory is larger."""
-    body = await _fetch(client, url, (-tail, None))
+    body = await _fetch(client, url, (-tail, None), content_id)
     requests = 1
-    downloaded = not body.partial
     cd_offset, cd_size = _central_directory(body)
     if not body.has(cd_offset, cd_offset + cd_size):
         end = body.offset - 1 if body.offset > cd_offset else cd_offset + cd_size - 1
-        head = await _fetch(client, url, (cd_offset, end))
+        head = await _fetch(client, url, (cd_offset, end), content_id)
         requests += 1
         if head.offset + len(head.data) == body.offset:
             body = _Body(head.data + body.data, head.offset, body.total)
         else:
             body = head
-    return RemoteDirectory(_entries(body.slice(cd_offset, cd_offset + cd_size)), body, downloaded, requests)
+    entries = _entries(body.slice(cd_offset, cd_offset + cd_size))
+    return RemoteDirectory(entries, body, not body.partial, requests)
 
 
-async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry: ZipEntry) -> bytes:
+async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry: _Entry) -> bytes:
     """One member's bytes, from what ``directory`` holds when it covers the member, else by range."""
-    body = directory.body
+    return (await _member(client, url, directory.body, entry, None))[1]
+
+
+async def read_member(
+    client: Client,
+    url: str,
+    select: Callable[[str], bool],
+    *,
+    tail: int | None = None,
+    content_id: str | None = None,
+) -> tuple[str, bytes]:
+    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
+
+    ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
+    ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
+    content, so the same wheel on a mirror is never read again.
+    """
+    tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
+    first = await _fetch(client, url, (-tail_size, None), content_id)
+    return await _read_from(client, url, select, first, content_id)
+
+
+async def _read_from(
+    client: Client, url: str, select: Callable[[str], bool], tail: _Body, content_id: str | None
+) -> tuple[str, bytes]:
+    """The member, from the tail already read plus whatever ranges are still missing."""
+    cd_offset, cd_size = _central_directory(tail)
+    if not tail.has(cd_offset, cd_offset + cd_size):
+        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1), content_id)
+    entry = next((e for e in _entries(tail.slice(cd_offset, cd_offset + cd_size)) if select(e.name)), None)
+    if entry is None:
+        raise RemoteZipError("no such member in the remote wheel")
+    return await _member(client, url, tail, entry, content_id)
+
+
+async def _member(client: Client, url: str, body: _Body, entry: _Entry, content_id: str | None) -> tuple[str, bytes]:
     # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
     if not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
-        body = await _fetch(client, url, (entry.local_offset, want_end - 1))
+        body = await _fetch(client, url, (entry.local_offset, want_end - 1), content_id)
     header = body.slice(entry.local_offset, entry.local_offset + 30)
     if header[:4] != _LOCAL_SIG:
         raise RemoteZipError("bad local file header")
@@ -133,19 +183,22 @@ async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry
     start = entry.local_offset + 30 + name_len + extra_len
     end = start + entry.compressed_size
     if not body.has(start, end):
-        body = await _fetch(client, url, (start, end - 1))
+        body = await _fetch(client, url, (start, end - 1), content_id)
     raw = body.slice(start, end)
     if entry.method == 0:
-        return raw
+        return entry.name, raw
     if entry.method == 8:
-        return zlib.decompress(raw, -15)
+        return entry.name, _inflate(raw, client.max_bytes)
     raise RemoteZipError(f"unsupported compression method {entry.method}")
 
 
-async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
-    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
-    directory = await read_directory(client, url)
-    entry = next((e for e in directory.entries if select(e.name)), None)
-    if entry is None:
-        raise RemoteZipError("no such member in the remote wheel")
-    return entry.name, await read_entry(client, url, directory, entry)
+def _inflate(raw: bytes, limit: int) -> bytes:
+    """Deflated member bytes, never more than ``limit`` of output (a zip bomb stops here, issue 9)."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise RemoteZipError(f"member does not inflate: {exc}") from exc
+    if len(data) > limit:
+        raise RemoteZipError(f"member inflates past the {limit}-byte cap")
+    return data
