@@ -89,25 +89,31 @@ def describe(name: str, found: list[dict[str, Any]]) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="an import name (bs4, sklearn, google.protobuf)")
-    parser.add_argument("--map", help="imports.json file or URL (default: the map published by pip's index)")
+    parser.add_argument("--map", help="imports.json file or URL (default: the map published beside pip's index)")
     parser.add_argument("--json", action="store_true", help="print the providers as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     from indexer.cli import UsageError
 
-    where = args.map
-    if where is None:
-        from indexer.freeze.pip_config import pip_index_urls
+    if args.map is not None:
+        candidates = [args.map]
+    else:
+        from indexer.freeze.pip_config import default_index_urls
 
-        urls = [u for u in (map_url_for_index(i) for i in pip_index_urls()) if u]
-        if not urls:
-            raise UsageError("no --map given and pip's configuration names no index")
-        where = urls[0]
-    try:
-        mapping = asyncio.run(load_map(where))
-    except MapError as exc:
-        raise UsageError(str(exc)) from exc
+        indexes, where = default_index_urls()
+        candidates = [u for u in map(map_url_for_index, indexes) if u]
+        if not candidates:
+            raise UsageError(f"no --map given and no index to look beside ({where or 'pip names none'})")
+    mapping, problems = None, []
+    for where in candidates:
+        try:
+            mapping = asyncio.run(load_map(where))
+            break
+        except MapError as exc:
+            problems.append(str(exc))
+    if mapping is None:
+        raise UsageError("; ".join(problems))
     found = lookup(mapping, args.name)
     print(json.dumps(found, indent=1) if args.json else describe(args.name, found))
     return 0 if found else 1
