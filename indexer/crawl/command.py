@@ -58,8 +58,9 @@ class CrawlSummary:
                 target[key] = target.get(key, 0) + value
         self.problems.extend(result.problems)
         self.problems.extend(p for s in result.shards for p in s.get("problems", []))
-        self.tasks_by_worker[result.worker] = self.tasks_by_worker.get(result.worker, 0) + 1
-        self.worker_pids.add(result.pid)
+        if result.pid:  # 0: the task never returned (its failure is in problems)
+            self.tasks_by_worker[result.worker] = self.tasks_by_worker.get(result.worker, 0) + 1
+            self.worker_pids.add(result.pid)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -255,13 +256,17 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
 
     first = [submit(job) for _, job in zip(range(window), pending, strict=False)]
     # with_results: results are gathered in the background as tasks finish, not one round trip per result.
-    queue = as_completed(first, with_results=True)
+    queue = as_completed(first, with_results=True, raise_errors=False)
     for future, result in queue:
+        project = str(future.key).removeprefix("crawl-").removesuffix(f"-{token}")
         future.release()
         job = next(pending, None)
         if job is not None:
             queue.add(submit(job))
-        yield result
+        if isinstance(result, BaseException):  # the task itself failed after its retries (e.g. a worker died)
+            yield ProjectResult(project, problems=[f"{project}: task failed: {type(result).__name__}: {result}"])
+        else:
+            yield result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

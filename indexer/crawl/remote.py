@@ -104,7 +104,7 @@ async def _metadata_declares(client: Client, f: IndexFile) -> tuple[list[str], l
         if response.status != 206:
             return None  # no metadata file after all (416: empty), the member list still answers
         head += response.content
-        end = head.find(b"\n\n")
+        end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=-1)
         total = response.headers.get("content-range", "").rpartition("/")[2]
         if end >= 0 or not response.content or (total.isdigit() and len(head) >= int(total)):
             return declared(head[: end + 1] if end >= 0 else head, f.filename)
