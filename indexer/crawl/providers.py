@@ -2,7 +2,8 @@
 
 Reads an ``imports.json`` written by ``crawl`` (a file, or a URL such as the one ``build-index --imports``
 publishes beside ``/simple/``). A dotted name is answered by its longest listed prefix (``google.protobuf.message``
--> whoever provides ``google.protobuf``). Runtime-neutral: ``micropip_ext.providers`` uses the same lookup.
+-> whoever provides ``google.protobuf``); a namespace (``google.api``) by every project providing a name below it.
+Runtime-neutral: ``micropip_ext.providers`` uses the same lookup.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def map_url_for_index(index_url: str) -> str | None:
 
 
 def lookup(mapping: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """Providers of ``name``: its own entry, else the longest dotted prefix that has one."""
+    """Providers of ``name``: its own entry, else the longest dotted prefix that has one, else (a namespace such
+    as ``google.api``) every project providing a name below it, with their versions merged."""
     imports = mapping.get("imports")
     if not isinstance(imports, dict):
         return []
@@ -43,7 +45,23 @@ def lookup(mapping: dict[str, Any], name: str) -> list[dict[str, Any]]:
         entry = imports.get(".".join(parts[:end]))
         if isinstance(entry, list):
             return [e for e in entry if isinstance(e, dict)]
-    return []
+    below = name.strip() + "."
+    merged: dict[str, set[str]] = {}
+    for key, entry in imports.items():
+        if key.startswith(below) and isinstance(entry, list):
+            for e in entry:
+                if isinstance(e, dict) and isinstance(e.get("versions"), list):
+                    merged.setdefault(str(e.get("project")), set()).update(map(str, e["versions"]))
+    return [{"project": p, "versions": sorted(v, key=_version_key)} for p, v in sorted(merged.items())]
+
+
+def _version_key(version: str) -> tuple[int, Any]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
 
 
 def parse_map(data: bytes, where: str) -> dict[str, Any]:

@@ -40,8 +40,10 @@ def test_build_index_publishes_the_map_and_providers_reads_it(tmp_path: Path) ->
         env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": server.index_url}
         default = indexer("providers", "zope.x", env=env)  # no --map: the map beside pip's index
         assert (default.returncode, default.stdout) == (0, "zope.x: zope-x (1.0)\n")
-    unknown = indexer("providers", "zope", "--map", str(site / "imports.json"))  # a namespace is nobody's
-    assert (unknown.returncode, unknown.stdout) == (1, "zope: no known distribution provides it\n")
+    namespace = indexer("providers", "zope", "--map", str(site / "imports.json"))  # who provides names below it
+    assert (namespace.returncode, namespace.stdout) == (0, "zope: zope-x (1.0)\n")
+    unknown = indexer("providers", "zope_not", "--map", str(site / "imports.json"))
+    assert (unknown.returncode, unknown.stdout) == (1, "zope_not: no known distribution provides it\n")
 
 
 def test_bad_maps_are_one_line_errors(tmp_path: Path) -> None:
