@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from indexer.index.server import CORS_HEADERS, IndexServer, run_in_thread
+from indexer.index.server import CORS_HEADERS, SERVER_LOG, IndexServer, run_in_thread
 
 #: the page's sources, next to this package in a checkout
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -110,5 +110,7 @@ def run(args: argparse.Namespace) -> int:
     server.url = f"http://{args.host}:{args.port}/"
     where = f"; index: {server.url}index/simple/" if args.index else ""
     print(f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops", flush=True)
-    web.run_app(server.make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    web.run_app(
+        server.make_app(), host=args.host, port=args.port, access_log=None, print=None, backlog=1024, logger=SERVER_LOG
+    )
     return 0

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from indexer.index.build import IndexBuildError, build_index
-from indexer.index.server import JSON_V1, negotiate, parse_range, serve_in_thread
+from indexer.index.server import JSON_V1, negotiate, serve_in_thread
 from tests.support.wheels import build_wheel
 
 ACCEPT_MICROPIP = "application/vnd.pypi.simple.v1+json, */*;q=0.01"
@@ -89,15 +89,6 @@ def test_base_url_makes_file_urls_absolute(index: Path, tmp_path: Path) -> None:
 )
 def test_negotiation(accept: str | None, fmt: str | None, expected: str) -> None:
     assert negotiate(accept, fmt, have_json=True, have_html=True) == expected
-
-
-def test_parse_range() -> None:
-    assert parse_range("bytes=0-9", 100) == (0, 9)
-    assert parse_range("bytes=90-", 100) == (90, 99)
-    assert parse_range("bytes=-10", 100) == (90, 99)
-    assert parse_range("bytes=95-200", 100) == (95, 99)
-    assert parse_range("bytes=100-", 100) is None
-    assert parse_range("bytes=0-1,5-6", 100) is None
 
 
 def test_server_negotiates_and_resolves_relative_urls(index: Path) -> None:
