@@ -1,20 +1,20 @@
 // @ts-check
-// The page: boot the runtime, then wire each form/button to one Runtime call. Every failure is shown in the
+// The page: boot the runtime (Pyodide in a worker, see client.mjs), then wire each form/button to one call. Every failure is shown in the
 // page (view.showError), never only in the console. The status line (#status, data-state) says when an action
 // is busy, done or failed: that is what users, assistive technology and the tests read.
 
 import { resolveConfig } from "./config.mjs";
-import { Runtime } from "./runtime.mjs";
+import { RuntimeClient } from "./client.mjs";
 import {
   byId, renderEnvironment, renderFreeze, renderInstall, renderProgress, renderSymbols, setStatus, showError,
 } from "./view.mjs";
 
 const BUTTONS = ["apply-settings", "install-button", "env-refresh", "freeze-button", "symbols-button"];
 
-/** @type {Runtime | null} */
+/** @type {RuntimeClient | null} */
 let runtime = null;
 
-/** @returns {Runtime} */
+/** @returns {RuntimeClient} */
 function booted() {
   if (!runtime) throw new Error("Pyodide has not started");
   return runtime;
@@ -58,7 +58,7 @@ async function action(label, work) {
 }
 
 async function refreshEnvironment() {
-  renderEnvironment(booted().environment());
+  renderEnvironment(await booted().environment());
 }
 
 function wire() {
@@ -67,7 +67,7 @@ function wire() {
     action("Setting index URLs", async () => {
       const urls = field("index-urls").value.split("\n").map((u) => u.trim()).filter(Boolean)
         .map((u) => new URL(u, location.href).href);
-      field("index-urls").value = booted().setIndexURLs(urls).join("\n");
+      field("index-urls").value = (await booted().setIndexURLs(urls)).join("\n");
     });
   });
 
@@ -105,8 +105,8 @@ async function main() {
     const config = await resolveConfig(location.href);
     byId("pyodide-base").textContent = config.pyodideBaseURL;
     byId("lockfile-url").textContent = config.lockFileURL ?? "the Pyodide distribution's pyodide-lock.json";
-    runtime = await Runtime.boot(config, (text) => setStatus(text, "loading"));
-    const about = runtime.about();
+    runtime = await RuntimeClient.boot(config, (text) => setStatus(text, "loading"));
+    const about = await runtime.about();
     field("index-urls").value = about.index_urls.join("\n");
     byId("ext-version").textContent = `${about.micropip_ext} (micropip ${about.micropip})`;
   } catch (err) {

@@ -1,8 +1,15 @@
 // @ts-check
-// Boot Pyodide, micropip and micropip-ext, load web/py/webglue.py, and expose its functions as promises of
-// plain JSON data (no Python proxies escape this module).
+// Boot Pyodide, micropip and micropip-ext, load web/py/webglue.py, and expose its functions as (promises of)
+// plain JSON data (no Python proxies escape this module). It runs in the page's worker (worker.mjs).
 
 /** @typedef {import("./config.mjs").PageConfig} PageConfig */
+
+/**
+ * @typedef {object} About
+ * @property {string | null} micropip_ext
+ * @property {string | null} micropip
+ * @property {string[]} index_urls
+ */
 
 /**
  * The part of Pyodide's API the page uses (Pyodide's own types describe a newer, wider interface).
@@ -90,13 +97,6 @@ export class Runtime {
     }
     return new Runtime(glue);
   }
-
-  /**
-   * @typedef {object} About
-   * @property {string | null} micropip_ext
-   * @property {string | null} micropip
-   * @property {string[]} index_urls
-   */
 
   /** @returns {About} */
   about() { return JSON.parse(this.glue.about()); }

@@ -206,6 +206,8 @@ def test_page_boots_from_the_served_copy_and_stays_on_loopback(
     assert app.page.inner_text("#ext-version").startswith(f"{version} (micropip ")
     # The served config pointed micropip at the local index.
     assert app.page.input_value("#index-urls") == site.url + "index/simple"
+    # Every request is seen, the worker's too (Pyodide runs there), and none leaves the site.
+    assert {site.url + "pyodide/pyodide.asm.wasm", site.url + "worker.mjs"} <= set(app.requests)
     outside = [u for u in app.requests if not u.startswith((site.url, "blob:", "data:"))]
     assert outside == []
     assert app.page_errors == []
@@ -489,7 +491,8 @@ def test_an_unlockable_distribution_is_shown_with_its_reason_and_the_rest_still_
     wheel = build_wheel(local_dir, "handmade-thing", "1.0", {"handmade_thing/__init__.py": "VALUE = 1\n"})
     app = open_app(console=True)
     app.install("six")
-    app.page.evaluate(
+    (worker,) = app.page.workers  # Pyodide runs in the page's worker: the console is there
+    worker.evaluate(
         """async (url) => {
             const py = globalThis.pyodideConsole;
             const data = new Uint8Array(await (await fetch(url)).arrayBuffer());
