@@ -130,28 +130,14 @@ def environment() -> str:
 
 
 async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
-    """Freeze the environment: pyodide-lock.json, pylock.toml and the report.
+    """Freeze the environment once: pyodide-lock.json, pylock.toml and the report, from one run.
 
-    ``on_progress(done, total)`` counts distributions resolved. Interim: until micropip_ext.freeze returns both
-    lockfiles from one run (issue 10), pylock.toml takes a second run.
+    ``on_progress(done, total)`` counts distributions resolved (``micropip_ext.freeze`` calls it).
     """
     global _last_report
     import micropip_ext
 
-    done = {"n": 0, "total": 0}
-
-    def on_start(total: int) -> None:
-        done["n"], done["total"] = 0, total
-        if on_progress is not None:
-            on_progress(0, total)
-
-    def on_resolved(_resolution: object) -> None:
-        done["n"] += 1
-        if on_progress is not None:
-            on_progress(done["n"], done["total"])
-
-    result = await micropip_ext.freeze(return_result=True, on_start=on_start, on_resolved=on_resolved)
-    pylock = await micropip_ext.freeze(return_result=True, format="pylock")
+    result = await micropip_ext.freeze(on_progress=on_progress)
     report: dict[str, Any] = result.report
     _last_report = report
     return json.dumps(
@@ -160,8 +146,8 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
             "bytes": report["requests"]["bytes"],
             "locked": report["summary"]["locked"],
             "unlockable": report["summary"]["unlockable"],
-            "pyodide_lock": result.text,
-            "pylock": pylock.text,
+            "pyodide_lock": result.lock,
+            "pylock": result.pylock,
             "report": json.dumps(report, indent=2),
         }
     )
