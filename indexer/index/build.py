@@ -308,10 +308,13 @@ def build_index(wheels_dir: Path, out_dir: Path, base_url: str | None = None) ->
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from indexer import args as checked
+
     parser.add_argument("wheels_dir", type=Path, help="folder holding .whl (and sdist) files")
-    parser.add_argument("out_dir", type=Path, help="where to write simple/ and files/")
+    parser.add_argument("out_dir", type=checked.output_dir, help="where to write simple/ and files/")
     parser.add_argument(
         "--base-url",
+        type=checked.http_url,
         help="URL the index will be served from (makes file URLs absolute, e.g. for a static JupyterLite site)",
     )
 

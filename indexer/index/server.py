@@ -21,6 +21,7 @@ import fnmatch
 import io
 import json
 import logging
+import math
 import mimetypes
 import re
 import stat
@@ -552,11 +553,33 @@ def _parse_fault(spec: str) -> tuple[str, list[FaultAction]]:
     return glob, parsed
 
 
+def _latency_ms(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of milliseconds >= 0, not {text!r}")
+    return value
+
+
+def listen(app: web.Application, host: str, port: int) -> None:
+    """Serve ``app`` until interrupted; an address that cannot be bound is one line (UsageError), not a traceback."""
+    from indexer.cli import UsageError
+
+    try:
+        web.run_app(app, host=host, port=port, access_log=None, print=None, backlog=1024, logger=SERVER_LOG)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from indexer import args as checked
+
     parser.add_argument("directory", type=Path, help="folder to serve (e.g. the OUT_DIR of build-index)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=checked.port, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every response (benchmarks)")
+    parser.add_argument("--latency-ms", type=_latency_ms, default=0.0, help="delay every response (benchmarks)")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="GLOB=ACTION,...",
         help="inject faults: e.g. '/simple/six/*=500,500' or '/files/*.whl=reset' or '*=slow:5'",
@@ -584,7 +607,5 @@ def run(args: argparse.Namespace) -> int:
         server.inject(glob, *actions)
     server.url = f"http://{args.host}:{args.port}/"
     print(f"serving {args.directory} at {server.url} (simple index: {server.index_url}); Ctrl-C stops", flush=True)
-    web.run_app(
-        server.make_app(), host=args.host, port=args.port, access_log=None, print=None, backlog=1024, logger=SERVER_LOG
-    )
+    listen(server.make_app(), args.host, args.port)
     return 0

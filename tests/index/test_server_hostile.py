@@ -241,3 +241,24 @@ def test_cli_server_logs_no_traceback_for_hostile_requests(big_site: tuple[str, 
         sock.recv(1000)
     assert httpx.get(url + "small.txt").text == "small"
     assert proc.poll() is None  # the fixture asserts stderr holds no traceback
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["serve-index", "{site}", "--port", "99999"], "port must be 0-65535"),
+        (["serve-index", "{site}", "--latency-ms", "nan"], "finite number of milliseconds"),
+        (["serve-index", "{site}", "--host", "no-such-host.invalid", "--port", "0"], "cannot listen on no-such-host"),
+        (["serve", "--port", "-1"], "port must be 0-65535"),
+        (["build-index", "{site}", "{site}/out", "--base-url", "http://[::1"], "not a valid URL"),
+        (["build-index", "{site}", "{site}/files/demo-1.0-py3-none-any.whl"], "exists and is not a directory"),
+    ],
+)
+def test_cli_input_is_checked_up_front(site: Path, argv: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", *(a.format(site=site) for a in argv)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    err = done.stderr.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
