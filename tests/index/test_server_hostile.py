@@ -97,6 +97,9 @@ def test_write_methods_are_405_and_write_nothing(server: IndexServer, site: Path
         b"GARBAGE\r\n\r\n",
         b"GET /files/x HTTP/9.9\r\nHost: x\r\n\r\n",
         b"GET /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        get(b"/files/x", *(b"X-%d: y" % i for i in range(5000))),  # endless headers
+        get(b"/files/x", b"X: " + b"a" * 100_000),  # one enormous header
+        get(b"/" + b"a" * 100_000),  # an enormous request line
     ],
 )
 def test_malformed_requests_are_400(server: IndexServer, request_bytes: bytes) -> None:
