@@ -441,15 +441,21 @@ class IndexServer:
         if request.method == "HEAD":
             headers["Content-Length"] = str(length)
             return web.Response(status=status, headers=headers)
+        try:  # opened before any header is sent, so an unreadable file is still an honest status
+            fh = body.open()
+        except PermissionError:
+            return self._plain(record, 403, "forbidden\n")
+        except OSError:
+            return self._plain(record, 404, "not found\n")
         response = web.StreamResponse(status=status, headers=headers)
         response.content_length = length
-        try:
-            await response.prepare(request)
-            with body.open() as fh:
+        with fh:
+            try:
+                await response.prepare(request)
                 await _copy(fh, start, length, response, record, slow)
-            await response.write_eof()
-        except ConnectionError:  # the client went away mid-body: nothing more to send, nothing to report
-            pass
+                await response.write_eof()
+            except ConnectionError:  # the client went away mid-body: nothing more to send, nothing to report
+                pass
         return response
 
     def make_app(self) -> web.Application:
