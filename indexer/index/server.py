@@ -449,6 +449,8 @@ class IndexServer:
             return self._plain(record, 404, "not found\n")
         response = web.StreamResponse(status=status, headers=headers)
         response.content_length = length
+        # Recorded before the body goes out: a client that has every byte may look at the log at once.
+        record.status, record.content_type = status, body.content_type
         with fh:
             try:
                 await response.prepare(request)
@@ -478,9 +480,9 @@ async def _copy(
         chunk = await asyncio.to_thread(fh.read, min(first, CHUNK_SIZE, remaining))
         if not chunk:  # the file shrank while being sent: the client sees a short body and a closed connection
             break
+        record.bytes_sent += len(chunk)
         await response.write(chunk)
         remaining -= len(chunk)
-        record.bytes_sent += len(chunk)
         if slow is not None:
             await asyncio.sleep(slow)
             slow, first = None, CHUNK_SIZE
