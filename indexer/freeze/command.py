@@ -15,6 +15,7 @@ from typing import Any
 
 from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
 from indexer.freeze.pip_config import pip_index_urls
+from indexer.freeze.running import running_pyodide
 from indexer.fsutil import atomic_write
 from indexer.resolve.client import default_cache_dir
 from indexer.resolve.model import Resolution
@@ -99,6 +100,9 @@ async def _run(args: argparse.Namespace) -> int:
         )
     base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
     base_lock_url = args.base_lock if args.base_lock and "://" in args.base_lock else None
+    running = running_pyodide()  # inside Pyodide (a pyodide venv): its lockfile is the base, its info the lock's
+    if running is not None and base_lock is None:
+        base_lock, base_lock_url = running.lock, running.base_url
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     if args.offline and cache_dir is None:
         raise FreezeError("--offline reads the cache: drop --no-cache")
@@ -123,6 +127,7 @@ async def _run(args: argparse.Namespace) -> int:
             index_urls=index_urls,
             base_lock=base_lock,
             base_lock_url=base_lock_url,
+            info=running.info if running is not None else None,
             format=args.format,
             only_installed=args.only_installed,
             offline=args.offline,
@@ -132,7 +137,7 @@ async def _run(args: argparse.Namespace) -> int:
             target=args.target,
             concurrency=args.concurrency,
             timeout=args.timeout,
-            transport_kind=args.transport,
+            transport_kind="pyfetch" if running is not None else args.transport,
             on_start=on_start,
             on_resolved=on_resolved,
         )
