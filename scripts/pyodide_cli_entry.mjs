@@ -1,7 +1,7 @@
 // Node entry point of a pyodide venv's `python` (installed as dist/python_cli_entry.mjs by make_pyodide_venv.sh).
 // Runs Pyodide as a command-line CPython: argv, exit status, stdio and the host file system behave as on a host
 // python. Usage: node python_cli_entry.mjs --this-program=/abs/venv/bin/python [python args...]
-import { readdirSync } from "node:fs";
+import { readdirSync, writeSync } from "node:fs";
 import { loadPyodide } from "./pyodide.mjs";
 
 const FLAG = "--this-program=";
@@ -20,6 +20,23 @@ function mountHost(FS) {
     FS.mkdirTree("/" + name);
     FS.mount(FS.filesystems.NODEFS, { root: "/" + name }, "/" + name);
   }
+}
+
+// Raw byte writes to the process's fd: Pyodide's default stdout splits long lines (a lock on stdout would break).
+function rawWriter(fd) {
+  return {
+    write(buf) {
+      let done = 0;
+      while (done < buf.length) {
+        try {
+          done += writeSync(fd, buf, done);
+        } catch (e) {
+          if (e.code !== "EAGAIN") throw e; // a non-blocking pipe that is full: try again
+        }
+      }
+      return buf.length;
+    },
+  };
 }
 
 const SETUP = `
@@ -58,8 +75,8 @@ async function main() {
     if (e?.constructor?.name === "ExitStatus") process.exit(e.status); // --help, --version, bad arguments
     throw e;
   }
-  py.setStdout();
-  py.setStderr();
+  py.setStdout(rawWriter(1));
+  py.setStderr(rawWriter(2));
   const scope = py.runPython("{}");
   scope.set("finish", (code) => {
     let status = code ?? 0;
