@@ -23,8 +23,8 @@ from indexer.index.server import IndexServer, serve_in_thread
 ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = ROOT / "build" / "pyodide-venv"
 SETUP_STEP = "run `scripts/make_pyodide_venv.sh` (the step_pyodide_venv step of `make setup`)"
-#: Our own dependencies, served by the test index next to the sample set (pip installs micropip-ext by name).
-OWN_DEPS = ("packaging-26.3-py3-none-any.whl", "tomli_w-1.2.0-py3-none-any.whl")
+#: Our own dependencies and micropip, served by the test index next to the sample set (pip installs by name).
+OWN_DEPS = ("packaging-26.3-py3-none-any.whl", "tomli_w-1.2.0-py3-none-any.whl", "micropip-0.11.1-py3-none-any.whl")
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,22 @@ def test_inspect_which_and_symbols_run_inside_the_venv(frozen: Frozen) -> None:
     venv.run("python", "-m", "indexer", "symbols", "-o", "symbols.json")
     text = (venv.workdir / "symbols.json").read_text()
     assert '"attr.define"' in text or '"define"' in text
+
+
+PATCHED = """
+import json, micropip, micropip_ext
+from pyodide.ffi import can_run_sync
+micropip_ext.patch(index_urls=[{index!r}])
+text = micropip.freeze()
+print(json.dumps({{"jspi": can_run_sync(), "type": type(text).__name__, "lock": json.loads(text)}}))
+"""
+
+
+def test_patched_micropip_freeze_locks_pip_installs_through_the_network_with_jspi(frozen: Frozen) -> None:
+    # The venv's python runs main under JSPI, so the synchronous micropip.freeze() can wait for pyfetch.
+    frozen.venv.pip_install(frozen.index.index_url, "micropip==0.11.1")
+    out = json.loads(frozen.venv.run("python", "-c", PATCHED.format(index=frozen.index.index_url)).stdout)
+    assert out["jspi"] is True and out["type"] == "str"
+    attrs = out["lock"]["packages"]["attrs"]  # pip-installed: provable only from the index
+    assert attrs["file_name"] == f"{frozen.index.url}files/attrs-26.1.0-py3-none-any.whl"
+    assert attrs["sha256"] == sha256(frozen.index.root.parent / "wheels" / "attrs-26.1.0-py3-none-any.whl")
