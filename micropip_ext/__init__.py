@@ -16,6 +16,7 @@ from __future__ import annotations
 from micropip_ext._freeze import freeze
 from micropip_ext._inspect import inspect, inspect_json, site_dirs
 from micropip_ext._install import install
+from micropip_ext._magic import load_ipython_extension
 from micropip_ext._patch import patch, unpatch
 from micropip_ext._symbols import symbol_index, which
 
@@ -26,6 +27,7 @@ __all__ = [
     "inspect",
     "inspect_json",
     "install",
+    "load_ipython_extension",
     "patch",
     "site_dirs",
     "symbol_index",
