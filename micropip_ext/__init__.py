@@ -14,6 +14,7 @@ directories, micropip's configured index URLs, the running lockfile, ``pyodide.h
 from __future__ import annotations
 
 from micropip_ext._freeze import freeze
+from micropip_ext._graph import dependency_graph
 from micropip_ext._inspect import inspect, inspect_json, site_dirs
 from micropip_ext._install import install
 from micropip_ext._magic import load_ipython_extension
@@ -23,6 +24,7 @@ from micropip_ext._symbols import symbol_index, which
 __version__ = "0.1.0"
 
 __all__ = [
+    "dependency_graph",
     "freeze",
     "inspect",
     "inspect_json",

@@ -67,6 +67,11 @@ step_pyodide_venv() {
   scripts/make_pyodide_venv.sh
 }
 
+step_vendor_viz() {
+  # Viz.js (Graphviz in wasm), pinned npm tarball -> build/vendor/viz/: draws the dependency graph offline.
+  scripts/vendor_viz.sh
+}
+
 step_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then say "chromium present"; return; fi
   say "apt: chromium chromium-driver"
@@ -81,5 +86,6 @@ step_npm
 step_downloads
 step_dist
 step_pyodide_venv
+step_vendor_viz
 step_chromium
 say "set-up done in $(( $(date +%s) - start )) s"

@@ -117,3 +117,20 @@ def test_inspect_and_freeze_results_render_as_html_tables(
     assert 'class="mpx-unlockable"' in row and 'class="mpx-reason"' in row and "not on" in row
     one = next(r for r in freeze_html.split("<tr") if "<td>mg-one</td>" in r)
     assert "mpx-unlockable" not in one and "mg_one-1.0-py3-none-any.whl" in one
+
+
+def test_the_dependency_graph_renders_to_inline_svg_inside_pyodide(shell: PyodideNode) -> None:
+    viz = Path(__file__).resolve().parents[2] / "build" / "vendor" / "viz" / "viz.js"
+    if not viz.is_file():
+        pytest.fail(f"{viz} missing: run `scripts/vendor_viz.sh` (step_vendor_viz of `make setup`)", pytrace=False)
+    graph, svg = shell.run_async(
+        "import micropip_ext\nfrom micropip_ext._graph import render_svg\n"
+        "graph = micropip_ext.dependency_graph()\n"
+        f"[graph, await render_svg(graph, {viz.as_uri()!r})]"
+    )
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    assert {"mg-one", "mg-two", "mg-local", "micropip"} <= set(nodes)
+    assert [e["target"] for e in graph["edges"] if e["source"] == "mg-one"] == ["mg-two"]
+    assert svg.startswith("<?xml") or svg.lstrip().startswith("<svg")
+    assert svg.count('class="node"') == len(nodes)
+    assert "<title>mg&#45;one</title>" in svg or "<title>mg-one</title>" in svg
