@@ -111,6 +111,6 @@ def run(args: argparse.Namespace) -> int:
     server = WebServer(args.web, args.dist, args.index)
     server.url = f"http://{args.host}:{args.port}/"
     where = f"; index: {server.url}index/simple/" if args.index else ""
-    print(f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops", flush=True)
-    listen(server.make_app(), args.host, args.port)
+    banner = f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops"
+    listen(server.make_app(), args.host, args.port, banner)
     return 0

@@ -580,12 +580,16 @@ def _latency_ms(text: str) -> float:
     return value
 
 
-def listen(app: web.Application, host: str, port: int) -> None:
-    """Serve ``app`` until interrupted; an address that cannot be bound is one line (UsageError), not a traceback."""
+def listen(app: web.Application, host: str, port: int, banner: str) -> None:
+    """Serve ``app`` until interrupted, printing ``banner`` once it listens; an address that cannot be bound is
+    one line (UsageError), not a traceback."""
     from indexer.cli import UsageError
 
+    def announce(_aiohttp_banner: str) -> None:
+        print(banner, flush=True)
+
     try:
-        web.run_app(app, host=host, port=port, access_log=None, print=None, backlog=1024, logger=SERVER_LOG)
+        web.run_app(app, host=host, port=port, access_log=None, print=announce, backlog=1024, logger=SERVER_LOG)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
@@ -623,6 +627,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         server.inject(glob, *actions)
     server.url = f"http://{args.host}:{args.port}/"
-    print(f"serving {args.directory} at {server.url} (simple index: {server.index_url}); Ctrl-C stops", flush=True)
-    listen(server.make_app(), args.host, args.port)
+    banner = f"serving {args.directory} at {server.url} (simple index: {server.index_url}); Ctrl-C stops"
+    listen(server.make_app(), args.host, args.port, banner)
     return 0

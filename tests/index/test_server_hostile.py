@@ -265,3 +265,4 @@ def test_cli_input_is_checked_up_front(site: Path, argv: list[str], message: str
     assert done.returncode == 2
     err = done.stderr.strip()
     assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
+    assert done.stdout == ""  # no "serving ..." banner for a server that never listened
