@@ -24,7 +24,14 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from indexer.crawl.outputs import done_shards, read_page, write_map, write_page, write_shard
-from indexer.crawl.project import ProjectJob, ProjectResult, crawl_local_project, crawl_project, project_of
+from indexer.crawl.project import (
+    ProjectJob,
+    ProjectResult,
+    close_transports,
+    crawl_local_project,
+    crawl_project,
+    project_of,
+)
 from indexer.resolve.client import Client
 from indexer.resolve.simple_api import ACCEPT, HTML_TYPES, JSON_TYPES
 from indexer.resolve.transport import TRANSPORTS, Response, TransportError
@@ -103,15 +110,18 @@ def crawl(
     summary.projects = len(jobs)
     if jobs:
         with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
-            for result in _run(dask, jobs, retries):
-                summary.add(result)
-                if result.page is not None:
-                    write_page(out_dir, result.project, result.page)
-                for shard in result.shards:
-                    write_shard(out_dir, shard)
-                    summary.shards_written += 1
-                if progress is not None:
-                    progress(result)
+            try:
+                for result in _run(dask, jobs, retries):
+                    summary.add(result)
+                    if result.page is not None:
+                        write_page(out_dir, result.project, result.page)
+                    for shard in result.shards:
+                        write_shard(out_dir, shard)
+                        summary.shards_written += 1
+                    if progress is not None:
+                        progress(result)
+            finally:
+                dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
     write_map(out_dir)
     return summary
 

@@ -187,6 +187,13 @@ def _shared_transport(kind: str | None) -> Transport:
     return _transports[key]
 
 
+async def close_transports() -> None:
+    """Close this worker's connection pools (run on every worker by the client when a crawl ends)."""
+    while _transports:
+        _, transport = _transports.popitem()
+        await transport.aclose()
+
+
 def _worker_address() -> str:
     try:
         from distributed import get_worker

@@ -75,13 +75,11 @@ def drop_metadata(index_dir: Path, filenames: set[str]) -> None:
 class NoRangeServer(IndexServer):
     """A static host that ignores ``Range`` (answers 200 with the whole file), as some CDNs and proxies do."""
 
-    async def _send(
-        self, request: web.Request, record: RequestRecord, body: bytes, content_type: str, slow: float | None
-    ) -> web.StreamResponse:
+    async def _send(self, request: web.Request, record: RequestRecord, body: Any, slow: float | None) -> Any:
         if "Range" in request.headers:
             headers = {k: v for k, v in request.headers.items() if k.lower() != "range"}
             request = request.clone(headers=headers)
-        return await super()._send(request, record, body, content_type, slow)
+        return await super()._send(request, record, body, slow)
 
 
 @dataclass
