@@ -61,7 +61,7 @@ def test_a_module_not_found_in_a_notebook_cell_gets_a_one_line_suggestion(py: Py
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "import asyncio, micropip_ext._suggest as s\n"
         "shell = InteractiveShell.instance()\n"
-        "s.register(shell)\n"
+        "shell.run_line_magic('load_ext', 'micropip_ext')\n"  # as a notebook user does: %load_ext micropip_ext
         "for _ in range(100):\n"
         "    if s._State.mapping is not None: break\n"
         "    await asyncio.sleep(0.05)\n",
