@@ -21,7 +21,6 @@ import hashlib
 import html
 import json
 import shutil
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -35,6 +34,8 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+
+from indexer.wheelfile import WheelError, wheel_metadata
 
 API_VERSION = "1.1"
 SDIST_SUFFIXES = (".tar.gz", ".zip")
@@ -66,15 +67,11 @@ def _sha256_file(path: Path) -> str:
 
 
 def _wheel_metadata(path: Path) -> bytes:
-    """The ``*.dist-info/METADATA`` member of a wheel (the one in the top-level dist-info directory)."""
+    """The ``*.dist-info/METADATA`` member of a wheel (the one wheel reader: size caps, zip64, no bombs)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise IndexBuildError(f"{path.name}: expected one .dist-info/METADATA, found {len(names)}")
-            return zf.read(names[0])
-    except zipfile.BadZipFile as exc:
-        raise IndexBuildError(f"{path.name}: not a zip archive ({exc})") from exc
+        return wheel_metadata(path)
+    except WheelError as exc:
+        raise IndexBuildError(f"{path.name}: {exc}") from exc
 
 
 def _upload_time(path: Path) -> str:

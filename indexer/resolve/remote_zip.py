@@ -7,31 +7,18 @@ requests read ``RECORD`` or ``METADATA`` without downloading the wheel. A server
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from indexer import wheelfile
 from indexer.resolve.client import Client
 from indexer.urls import redact
+from indexer.wheelfile import WheelError
 
-_EOCD_SIG = b"PK\x05\x06"
-_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
-_CDIR_SIG = b"PK\x01\x02"
-_LOCAL_SIG = b"PK\x03\x04"
 _TAIL = 8 * 1024  # enough for the central directory of a small wheel; larger ones take one more range
 
 
 class RemoteZipError(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    method: int
-    compressed_size: int
-    local_offset: int
 
 
 class _Body:
@@ -63,56 +50,37 @@ async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body
     raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}")
 
 
-def _central_directory(tail: _Body) -> tuple[int, int]:
-    data = tail.data
-    pos = data.rfind(_EOCD_SIG)
-    if pos < 0 or len(data) - pos < 22:
-        raise RemoteZipError("no end-of-central-directory record at the end of the file")
-    _, _, _, _, _, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", data[pos : pos + 22])
-    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-        raise RemoteZipError("zip64 wheels are not supported by range reading")
-    return cd_offset, cd_size
+async def read_member(
+    client: Client, url: str, select: Callable[[str], bool], limit: int | None = None
+) -> tuple[str, bytes]:
+    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
+
+    Parsing, caps and checks are :mod:`indexer.wheelfile`'s (the one wheel reader); ``limit`` caps the
+    member's uncompressed size (default: the cap for its dist-info file name). Failures are RemoteZipError.
+    """
+    try:
+        return await _read_member(client, url, select, limit)
+    except WheelError as exc:
+        raise RemoteZipError(str(exc)) from None
 
 
-def _entries(cd: bytes) -> list[_Entry]:
-    entries: list[_Entry] = []
-    pos = 0
-    while pos + 46 <= len(cd) and cd[pos : pos + 4] == _CDIR_SIG:
-        (method,) = struct.unpack("<H", cd[pos + 10 : pos + 12])
-        (csize,) = struct.unpack("<I", cd[pos + 20 : pos + 24])
-        name_len, extra_len, comment_len = struct.unpack("<HHH", cd[pos + 28 : pos + 34])
-        (offset,) = struct.unpack("<I", cd[pos + 42 : pos + 46])
-        name = cd[pos + 46 : pos + 46 + name_len].decode("utf-8", errors="replace")
-        entries.append(_Entry(name, method, csize, offset))
-        pos += 46 + name_len + extra_len + comment_len
-    return entries
-
-
-async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
-    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
+async def _read_member(client: Client, url: str, select: Callable[[str], bool], limit: int | None) -> tuple[str, bytes]:
     tail = await _fetch(client, url, (-_TAIL, None))
-    cd_offset, cd_size = _central_directory(tail)
-    if not tail.has(cd_offset, cd_offset + cd_size):
-        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1))
-    entry = next((e for e in _entries(tail.slice(cd_offset, cd_offset + cd_size)) if select(e.name)), None)
+    where = wheelfile.find_central_directory(tail.data, tail.offset)
+    if not tail.has(where.offset, where.offset + where.size):
+        tail = await _fetch(client, url, (where.offset, where.offset + where.size - 1))
+    members = wheelfile.parse_central_directory(tail.slice(where.offset, where.offset + where.size))
+    entry = next((m for m in members if select(m.name)), None)
     if entry is None:
         raise RemoteZipError("no such member in the remote wheel")
+    cap = wheelfile.limit_for(entry.name) if limit is None else limit
+    wheelfile.check_member(entry, cap)
     # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
     body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
     if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
         body = await _fetch(client, url, (entry.local_offset, want_end - 1))
-    header = body.slice(entry.local_offset, entry.local_offset + 30)
-    if header[:4] != _LOCAL_SIG:
-        raise RemoteZipError("bad local file header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    start = entry.local_offset + 30 + name_len + extra_len
-    end = start + entry.compressed_size
+    start, end = wheelfile.data_span(entry, body.slice(entry.local_offset, entry.local_offset + 30))
     if not body.has(start, end):
         body = await _fetch(client, url, (start, end - 1))
-    raw = body.slice(start, end)
-    if entry.method == 0:
-        return entry.name, raw
-    if entry.method == 8:
-        return entry.name, zlib.decompress(raw, -15)
-    raise RemoteZipError(f"unsupported compression method {entry.method}")
+    return entry.name, wheelfile.inflate(entry, body.slice(start, end), cap)
