@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from packaging.metadata import Metadata
 
 SourceKind = Literal["index", "url", "vcs", "directory", "editable", "distribution", "unknown"]
-ImportEvidence = Literal["import-name", "record", "files-on-disk", "top-level-txt", "none"]
+ImportEvidence = Literal["import-name", "record", "editable", "files-on-disk", "top-level-txt", "none"]
 Target = Literal["host", "pyodide"]
 
 

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 from indexer.installed.attribution import attribute, read_installer_files, read_small_text
 from indexer.installed.binary import read_binary
 from indexer.installed.classify import classify, extension_name, is_identifier
+from indexer.installed.editable import editable_imports
 from indexer.installed.imports import declared_imports, infer_imports
 from indexer.installed.metadata import parse_metadata
 from indexer.installed.model import Distribution, FileKind, InstalledFile, Problem
@@ -192,7 +193,27 @@ def _read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
     dist.installer_files.metadata_actual_sha256 = actual_sha256
     dist.pth_files = [f.path for f in dist.files if f.kind is FileKind.DATA and f.path.endswith(".pth")]
 
-    # --- import names: PEP 794, else RECORD, else the disk ---
+    # --- import names: PEP 794, else RECORD (or an editable install's finder), else the disk ---
+    _import_names(dist, raw, record, dir_name, label, problems)
+    if dist.import_evidence != "import-name":
+        editable = editable_imports(dist, label, problems)
+        if editable is not None:
+            dist.imports, dist.namespaces = editable
+            dist.import_evidence = "editable"
+    dist.problems = problems
+    return dist
+
+
+def _import_names(
+    dist: Distribution,
+    raw: dict[str, object],
+    record: Record | None,
+    dir_name: str,
+    label: str,
+    problems: list[Problem],
+) -> None:
+    """Fill ``imports`` / ``namespaces`` / ``import_evidence`` (and ``files`` when there is no RECORD)."""
+    dist_dir, site_dir, is_egg = dist.path, dist.site_dir, dist.format == "egg-info"
     declared = declared_imports(raw, label)
     if declared is not None:
         dist.imports, dist.private_imports, dist.namespaces, name_problems = declared
@@ -223,8 +244,6 @@ def _read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
                     + (", ".join(dist.imports) or "none found"),
                 )
             )
-    dist.problems = problems
-    return dist
 
 
 def _undelivered_names(dist: Distribution, label: str) -> list[Problem]:
