@@ -42,12 +42,15 @@ def read_small_text(dist_dir: Path, name: str, label: str, problems: list[Proble
 
 def _read_json(dist_dir: Path, name: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
     data = read_reported(dist_dir / name, JSON_LIMIT, label, problems)
-    if data is None:
-        return None
+    return None if data is None else parse_url_json(data, name, label, problems)
+
+
+def parse_url_json(data: bytes, name: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """A PEP 610 / PEP 710 JSON object with a string ``url``, or None with one ``json-invalid`` problem."""
     try:
         value = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        problems.append(Problem("json-invalid", f"{label}: {name} is not valid JSON: {exc}"))
+        problems.append(Problem("json-invalid", f"{label}: {name} is not valid JSON: {str(exc)[:200]}"))
         return None
     except RecursionError:  # the size cap bounds the bytes; nesting depth is bounded by the parser's stack
         problems.append(Problem("json-invalid", f"{label}: {name} is nested too deeply"))

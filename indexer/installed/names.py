@@ -28,6 +28,20 @@ def parse_dist_info_name(dir_name: str) -> tuple[str, str] | None:
     return None
 
 
+def parse_wheel_name(filename: str) -> tuple[str, str, frozenset[str]] | None:
+    """``(canonical name, version, tags)`` of a wheel file name (binary distribution format), or None."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from packaging.version import InvalidVersion
+
+    if len(filename) > 1024:
+        return None
+    try:
+        name, version, _build, tags = parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidVersion, ValueError):
+        return None
+    return str(name), str(version), frozenset(str(t) for t in tags)
+
+
 def is_dist_dir_name(dir_name: str) -> bool:
     """True for a name ending in ``.dist-info`` or ``.egg-info`` (whether or not it parses)."""
     return dir_name.endswith((DIST_INFO, EGG_INFO))

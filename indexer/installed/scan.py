@@ -263,17 +263,31 @@ def _wheel_tags(dist_dir: Path, label: str, problems: list[Problem]) -> list[str
     except (TooLarge, OSError) as exc:
         problems.append(Problem("wheel-file-unreadable", f"{label}: WHEEL: {exc}"))
         return []
-    if data is None:
-        return []
+    return [] if data is None else parse_wheel_tags(data, label, problems)
+
+
+_MAX_TAGS = 1024  # expanded tags per WHEEL file: compressed tag sets multiply out (PEP 425)
+
+
+def parse_wheel_tags(data: bytes, label: str, problems: list[Problem]) -> list[str]:
+    """Tags from WHEEL ``Tag:`` lines, compressed tag sets expanded (PEP 425), at most ``_MAX_TAGS``."""
     tags: list[str] = []
     for line in data.decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() != "tag":
             continue
+        value = value.strip()
+        parts = value.split("-")
+        expanded = 1
+        for part in parts:
+            expanded *= part.count(".") + 1
+        if len(tags) + expanded > _MAX_TAGS:
+            problems.append(Problem("wheel-tag-invalid", f"{label}: WHEEL lists more than {_MAX_TAGS} tags"))
+            break
         try:
-            tags.extend(str(t) for t in parse_tag(value.strip()))
+            tags.extend(str(t) for t in parse_tag(value))
         except ValueError:
-            problems.append(Problem("wheel-tag-invalid", f"{label}: WHEEL tag {value.strip()!r}"))
+            problems.append(Problem("wheel-tag-invalid", f"{label}: WHEEL tag {value[:100]!r}"))
     return list(dict.fromkeys(tags))
 
 
