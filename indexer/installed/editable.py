@@ -50,6 +50,8 @@ def editable_imports(dist: Distribution, label: str, problems: list[Problem]) ->
         found, spaces = _from_finder(f.location, dist.site_dir, label, problems)
         names += found
         namespaces += spaces
+    if not dist.source.editable and not names and not namespaces:
+        return None  # a wheel that merely ships a file with such a name (direct_url.json says not editable)
     if not names:
         for pth in [f for f in dist.files if f.location is not None and f.path.endswith(".pth") and "/" not in f.path]:
             assert pth.location is not None

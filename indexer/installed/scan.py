@@ -40,17 +40,39 @@ _DIST_LIMIT = 100_000  # distributions read from one site dir
 
 
 def default_site_dirs() -> list[Path]:
-    """Directories on the running interpreter's ``sys.path`` (where importlib.metadata looks too)."""
-    seen: set[str] = set()
+    """Where installers put distributions in the running interpreter, plus every other ``sys.path`` directory
+    that holds one (where importlib.metadata looks too). The one site-dir discovery: CLI, symbols, micropip_ext.
+
+    ``""`` on sys.path is the working directory (in Pyodide ``/home/pyodide``, where ``pyodide.unpackArchive``
+    extracts by default). Directories are taken once each (by real path), in sys.path order.
+    """
+    import site
+    import sysconfig
+
+    purelib = sysconfig.get_path("purelib")
+    getsitepackages = getattr(site, "getsitepackages", None)  # absent in some virtualenv-patched site modules
+    extra = getsitepackages() if getsitepackages is not None else []
+    candidates = [purelib, *extra, *(p or os.getcwd() for p in sys.path)]
     out: list[Path] = []
-    for entry in sys.path:
+    seen: set[str] = set()
+    for entry in candidates:
         if not entry or not os.path.isdir(entry):
             continue
-        key = os.path.realpath(entry)
-        if key not in seen:
-            seen.add(key)
-            out.append(Path(entry))
+        real = os.path.realpath(entry)
+        if real in seen:
+            continue
+        seen.add(real)
+        if real == os.path.realpath(purelib) or _holds_distributions(entry):
+            out.append(Path(os.path.normpath("/" + entry.lstrip("/")) if entry.startswith("//") else entry))
     return out
+
+
+def _holds_distributions(directory: str) -> bool:
+    try:
+        with os.scandir(directory) as it:
+            return any(is_dist_dir_name(entry.name) for entry in it)
+    except OSError:
+        return False
 
 
 def find_dist_dirs(site_dir: Path, problems: list[Problem] | None = None) -> list[Path]:
