@@ -131,7 +131,8 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
     """
     try:
         if os.path.isdir(dist_dir):
-            os.listdir(dist_dir)  # a directory we may not open fails here, before any half-read
+            with os.scandir(dist_dir):  # a directory we may not open fails here, before any half-read
+                pass
         return _read_distribution(dist_dir, site_dir)
     except OSError as exc:
         return _unreadable(dist_dir, site_dir, exc.strerror or str(exc))
