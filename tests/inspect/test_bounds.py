@@ -62,3 +62,21 @@ def test_deeply_nested_direct_url_json_is_one_problem(tmp_path: Path) -> None:
     ]
     assert victim.imports == ["victim"] and bystander.imports == ["bystander"]
     assert json.dumps(env.to_json())
+
+
+def test_metadata_with_endless_requirements_reads_the_first_ones(tmp_path: Path) -> None:
+    from indexer.installed.metadata import MAX_FIELD_VALUES
+
+    wheels = tmp_path / "wheels"
+    site = tmp_path / "site"
+    uv_install(site, str(build_wheel(wheels, "victim", "1.0", {"victim.py": ""})))
+    dist_info = next(site.glob("victim-*.dist-info"))
+    lines = "".join(f"Requires-Dist: dep{i}>=1; python_version > '3'\n" for i in range(50_000))
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: victim\nVersion: 1.0\n" + lines)
+    (victim,) = inspect([site]).distributions
+    assert [p.code for p in victim.problems if p.code.startswith("metadata")] == [
+        "metadata-too-large",
+        "metadata-modified",
+    ]
+    assert len(victim.requires) == MAX_FIELD_VALUES
+    assert victim.requires[-1].name == f"dep{MAX_FIELD_VALUES - 1}"
