@@ -136,6 +136,8 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
         return _read_distribution(dist_dir, site_dir)
     except OSError as exc:
         return _unreadable(dist_dir, site_dir, exc.strerror or str(exc))
+    except (ValueError, RecursionError) as exc:  # a reader's bound not yet written as a problem of its own
+        return _unreadable(dist_dir, site_dir, f"{type(exc).__name__}: {shown(str(exc))[:200]}")
 
 
 def _unreadable(dist_dir: Path, site_dir: Path, why: str) -> Distribution:

@@ -179,3 +179,14 @@ def _site(factory: Any) -> Path:
         uv_install(root / "site", str(build_wheel(wheels, "bystander", "1.0", {"bystander.py": ""})))
         _SITES["site"] = root / "site"
     return _SITES["site"]
+
+
+@FUZZ
+@given(st.sampled_from([b"\x00asm", b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b""]), st.binary(max_size=4000))
+def test_binary_tables(tmp_path_factory: Any, magic: bytes, body: bytes) -> None:
+    from indexer.installed.binary import read_binary
+
+    path = tmp_path_factory.getbasetemp() / "fuzz.so"
+    path.write_bytes(magic + body)
+    info = read_binary(path)
+    assert info.format in ("wasm", "elf", "pe", "macho", "unknown")
