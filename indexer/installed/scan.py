@@ -7,6 +7,7 @@ inside the site directory (RECORD paths that leave it are recorded, never follow
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import stat
@@ -328,7 +329,16 @@ def _read_record(dist_dir: Path, site_dir: Path, label: str, problems: list[Prob
     except UnicodeDecodeError:
         problems.append(Problem("record-bad-csv", f"{label}: RECORD is not UTF-8"))
         text = data.decode("utf-8", "replace")
-    return parse_record(text, label, prefix_depth(site_dir))
+    return parse_record(text, label, _prefix_levels(site_dir))
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_levels(site_dir: Path) -> int:
+    """:func:`prefix_depth`, or 2 for a ``pip install --target`` directory: pip installs into a home scheme
+    (``<home>/lib/python``, ``<home>/bin``), writes RECORD relative to it (``../../bin/tool``), then moves
+    ``bin/`` into the target, so a ``bin`` beside the packages marks that layout."""
+    depth = prefix_depth(site_dir)
+    return depth if depth else (2 if os.path.isdir(site_dir / "bin") else 0)
 
 
 def _read_egg_files(dist_dir: Path, site_dir: Path) -> Record | None:
