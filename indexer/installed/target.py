@@ -1,84 +1,72 @@
-"""Which platform an environment was installed for: Pyodide (emscripten/wasm32) or the host, with the evidence.
+"""Which platform an environment was installed for: Pyodide (emscripten/wasm32) or the host.
 
-Freeze defaults its target to what the site says (issue 14): a lock for Pyodide written over a CPython
-venv claims emscripten while listing manylinux wheels. The evidence, strongest first:
-- the running interpreter is Pyodide's (``sys.platform == "emscripten"``);
-- installed wheels' WHEEL tags name an emscripten platform (``pyemscripten_*``, ``pyodide_*``, ``emscripten_*``);
-- micropip's ``PYODIDE_*`` files or ``INSTALLER`` of ``micropip`` / ``pyodide.loadPackage``.
-Anything else (pure wheels only, or host platform tags) is the host.
+A lock's marker environment and wheel tags must agree with what is installed, so the default target is read
+from the environment itself: the installed wheels' platform tags (PEP 425 / PEP 783 ``pyemscripten_*``, the
+older ``pyodide_*`` and ``emscripten_*``), micropip's and loadPackage's ``PYODIDE_*`` records, and the running
+interpreter when it is Pyodide.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Literal
 
-from indexer.installed.model import Distribution, Environment, Problem, Target
+from indexer.installed.model import Distribution
 
-_PYODIDE_INSTALLERS = {"micropip", "pyodide.loadPackage"}
+TargetName = Literal["pyodide", "host"]
 
-
-class DetectedTarget(NamedTuple):
-    target: Target
-    evidence: list[str]  # one line each, e.g. "numpy 2.2.0: WHEEL tag cp314-cp314-pyemscripten_2026_0_wasm32"
+_PYODIDE_PLATFORMS = ("pyemscripten_", "pyodide_", "emscripten_")
 
 
-def is_pyodide_platform(tag: str) -> bool:
-    """True for a tag (``py-abi-platform``) or platform naming emscripten / Pyodide."""
+def is_pyodide_tag(tag: str) -> bool:
+    """``tag`` is a full wheel tag (``cp314-cp314-pyemscripten_2026_0_wasm32``) of a Pyodide platform."""
     platform = tag.rsplit("-", 1)[-1]
-    return platform.startswith(("emscripten_", "pyodide_", "pyemscripten_"))
+    return platform.startswith(_PYODIDE_PLATFORMS)
 
 
-def _platform_tags(dist: Distribution) -> list[str]:
-    return [t for t in dist.wheel_tags if not t.endswith("-any")]
+def is_platform_specific(tag: str) -> bool:
+    return tag.rsplit("-", 1)[-1] != "any"
 
 
-def _pyodide_evidence(dist: Distribution) -> str | None:
-    label = f"{dist.name} {dist.version}"
-    tag = next((t for t in dist.wheel_tags if is_pyodide_platform(t)), None)
-    if tag is not None:
-        return f"{label}: WHEEL tag {tag}"
-    files = dist.installer_files
-    if files.pyodide_source or files.pyodide_url or files.pyodide_sha256:
-        return f"{label}: micropip's PYODIDE_* files"
-    if dist.installer in _PYODIDE_INSTALLERS:
-        return f"{label}: INSTALLER {dist.installer}"
+def pyodide_evidence(dist: Distribution) -> str | None:
+    """Why ``dist`` looks installed for Pyodide, or None."""
+    tags = [t for t in dist.wheel_tags if is_pyodide_tag(t)]
+    if tags:
+        return f"WHEEL tag {tags[0]}"
+    files = dist.installer_files  # read even when direct_url.json decided the source kind
+    if any(e.startswith("PYODIDE_") for e in dist.source.evidence) or files.pyodide_source or files.pyodide_url:
+        return "PYODIDE_* installer record"
+    if (dist.installer or "") in ("micropip", "pyodide.loadPackage"):
+        return f"INSTALLER {dist.installer}"
     return None
 
 
-def detect_target(env: Environment) -> DetectedTarget:
-    """``("pyodide", evidence)`` when anything says the site is Pyodide's, else ``("host", evidence)``."""
-    if sys.platform == "emscripten":
-        return DetectedTarget("pyodide", ["the running interpreter is Pyodide's (sys.platform is emscripten)"])
-    pyodide = [line for d in env.distributions if (line := _pyodide_evidence(d)) is not None]
-    if pyodide:
-        return DetectedTarget("pyodide", pyodide)
-    host = [f"{d.name} {d.version}: WHEEL tag {_platform_tags(d)[0]}" for d in env.distributions if _platform_tags(d)]
-    return DetectedTarget("host", host or ["no installed wheel names an emscripten platform"])
+def host_evidence(dist: Distribution) -> str | None:
+    """Why ``dist`` looks installed for a non-Pyodide platform (a platform-specific non-emscripten tag)."""
+    tags = [t for t in dist.wheel_tags if is_platform_specific(t) and not is_pyodide_tag(t)]
+    return f"WHEEL tag {tags[0]}" if tags else None
 
 
-def contradicting_wheels(env: Environment, target: Target) -> list[Problem]:
-    """One ``wheel-contradicts-target`` problem per installed platform wheel that cannot run on ``target``.
+def detect_target(dists: Iterable[Distribution]) -> TargetName:
+    """``pyodide`` inside Pyodide or when any installed dist shows a Pyodide platform; else ``host``.
 
-    Pure wheels (``*-any``) run anywhere. For ``"pyodide"`` a wheel whose every platform tag is another
-    platform's (manylinux, macosx, win...) contradicts; for ``"host"`` an emscripten-only wheel does.
+    Pure-Python wheels (``py3-none-any``) say nothing; an environment of only those is judged by the
+    interpreter running this code.
     """
-    problems = []
-    for dist in env.distributions:
-        tags = dist.wheel_tags
-        if not tags or any(t.endswith("-any") for t in tags):
-            continue
-        fits = any(is_pyodide_platform(t) for t in tags)
-        if target == "host":
-            fits = not all(is_pyodide_platform(t) for t in tags)
-        if not fits:
-            problems.append(
-                Problem(
-                    "wheel-contradicts-target",
-                    f"{dist.name} {dist.version}: installed wheel is {', '.join(tags[:3])}, not for {target}",
-                )
-            )
-    return problems
+    if sys.platform == "emscripten":
+        return "pyodide"
+    dists = list(dists)
+    if any(pyodide_evidence(d) for d in dists):
+        return "pyodide"
+    return "host"
 
 
-__all__ = ["DetectedTarget", "contradicting_wheels", "detect_target", "is_pyodide_platform"]
+def contradicting(dists: Sequence[Distribution], target: TargetName) -> list[tuple[Distribution, str]]:
+    """Dists whose installed wheel tags contradict ``target``, each with the evidence (for a one-line error)."""
+    out: list[tuple[Distribution, str]] = []
+    for d in dists:
+        evidence = host_evidence(d) if target == "pyodide" else pyodide_evidence(d)
+        if evidence and (target == "pyodide" or evidence.startswith("WHEEL")):
+            out.append((d, evidence))
+    return out

@@ -7,7 +7,7 @@ requests read ``RECORD`` or ``METADATA`` without downloading the wheel. A server
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from indexer import wheelfile
 from indexer.resolve.client import Client
@@ -34,8 +34,8 @@ class _Body:
         return self.data[start - self.offset : end - self.offset]
 
 
-async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body:
-    response = await client.get(url, range=rng, immutable=True)
+async def _fetch(client: Client, url: str, rng: tuple[int, int | None], content_id: str | None = None) -> _Body:
+    response = await client.get(url, range=rng, immutable=True, content_id=content_id)
     if response.status == 206:
         content_range = response.headers.get("content-range", "")
         # "bytes START-END/TOTAL" (RFC 9110 §14.4)
@@ -50,25 +50,57 @@ async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body
     raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}")
 
 
+def record_tail(names: Iterable[str], record_size: int) -> int:
+    """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
+
+    Wheel builders write RECORD last, right before the central directory. The installed RECORD's paths and
+    size bound both from above (an installer only adds rows: INSTALLER, .pyc, scripts), so the estimate is
+    generous; if it falls short the reader simply asks for the rest. ``--verify`` then costs one request per
+    wheel of about the RECORD's size, instead of a fixed 8 KiB guess plus the RECORD.
+    """
+    central = sum(46 + len(name.encode("utf-8")) + 28 for name in names)  # +28: typical extra fields
+    local_record = 30 + 64 + 28 + record_size  # RECORD's local header and (at most) its uncompressed bytes
+    return central + local_record + 22 + 512  # + end-of-central-directory record, slack
+
+
 async def read_member(
-    client: Client, url: str, select: Callable[[str], bool], limit: int | None = None
+    client: Client,
+    url: str,
+    select: Callable[[str], bool],
+    *,
+    tail: int | None = None,
+    content_id: str | None = None,
+    limit: int | None = None,
 ) -> tuple[str, bytes]:
     """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
 
     Parsing, caps and checks are :mod:`indexer.wheelfile`'s (the one wheel reader); ``limit`` caps the
     member's uncompressed size (default: the cap for its dist-info file name). Failures are RemoteZipError.
+
+    ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
+    ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
+    content, so the same wheel on a mirror is never read again.
     """
+    tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
+    first = await _fetch(client, url, (-tail_size, None), content_id)
     try:
-        return await _read_member(client, url, select, limit)
+        return await _read_from(client, url, select, first, content_id, limit)
     except WheelError as exc:
         raise RemoteZipError(str(exc)) from None
 
 
-async def _read_member(client: Client, url: str, select: Callable[[str], bool], limit: int | None) -> tuple[str, bytes]:
-    tail = await _fetch(client, url, (-_TAIL, None))
+async def _read_from(
+    client: Client,
+    url: str,
+    select: Callable[[str], bool],
+    tail: _Body,
+    content_id: str | None,
+    limit: int | None,
+) -> tuple[str, bytes]:
+    """The member, from the tail already read plus whatever ranges are still missing."""
     where = wheelfile.find_central_directory(tail.data, tail.offset)
     if not tail.has(where.offset, where.offset + where.size):
-        tail = await _fetch(client, url, (where.offset, where.offset + where.size - 1))
+        tail = await _fetch(client, url, (where.offset, where.offset + where.size - 1), content_id)
     members = wheelfile.parse_central_directory(tail.slice(where.offset, where.offset + where.size))
     entry = next((m for m in members if select(m.name)), None)
     if entry is None:
@@ -79,8 +111,8 @@ async def _read_member(client: Client, url: str, select: Callable[[str], bool], 
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
     body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
     if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
-        body = await _fetch(client, url, (entry.local_offset, want_end - 1))
+        body = await _fetch(client, url, (entry.local_offset, want_end - 1), content_id)
     start, end = wheelfile.data_span(entry, body.slice(entry.local_offset, entry.local_offset + 30))
     if not body.has(start, end):
-        body = await _fetch(client, url, (start, end - 1))
+        body = await _fetch(client, url, (start, end - 1), content_id)
     return entry.name, wheelfile.inflate(entry, body.slice(start, end), cap)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from indexer.freeze.core import FreezeResult, freeze
+from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
 from tests.freeze.conftest import IndexEnv, copy_site, unpack, uv_install
 from tests.support.wheels import build_wheel
@@ -20,7 +21,7 @@ from tests.support.wheels import build_wheel
 TRANSPORT = {"kind": "httpx"}
 
 
-@pytest.fixture(autouse=True, params=["httpx", "asyncio"])
+@pytest.fixture(autouse=True, params=["aiohttp", "httpx"])
 def transport_kind(request: pytest.FixtureRequest) -> Iterator[str]:
     TRANSPORT["kind"] = request.param
     yield request.param
@@ -28,10 +29,10 @@ def transport_kind(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 async def run_freeze(site: Path, index_url: str, **kw: Any) -> FreezeResult:
-    kw.setdefault("transport_kind", TRANSPORT["kind"])
+    kw.setdefault("transport", TRANSPORT["kind"])
     kw.setdefault("retries", 2)
     kw.setdefault("timeout", 5.0)
-    return await freeze([site], index_urls=[index_url], target="host", **kw)
+    return await freeze([site], FreezeOptions(index_urls=(index_url,), target="host", **kw))
 
 
 def by_name(result: FreezeResult) -> dict[str, Any]:
@@ -52,7 +53,7 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     assert res["beta"].filename == "beta-2.0-py3-none-any.whl"
     assert res["beta"].sha256 == sha256_file(index_env.wheels / "beta-2.0-py3-none-any.whl")
     assert res["alpha"].proof == "core-metadata sha256 from the index page"
-    lock = json.loads(result.text)
+    lock = json.loads(result.lock)
     alpha = lock["packages"]["alpha"]
     assert alpha["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
     assert alpha["depends"] == ["beta"] and alpha["imports"] == ["alpha"]
@@ -71,7 +72,7 @@ async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, 
     res = by_name(result)["omega"]
     assert not res.locked and res.reason_code == "not-on-index"
     assert "omega is not on" in (res.reason or "")
-    assert "omega" not in json.loads(result.text)["packages"]
+    assert "omega" not in json.loads(result.lock)["packages"]
 
 
 async def test_500_then_success_is_retried(name_site: Path, server: IndexServer) -> None:
@@ -164,7 +165,7 @@ async def test_relative_urls_resolve_against_the_page(
         f["url"] = "../../files/" + f["filename"]
     server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
     result = await run_freeze(name_site, server.index_url)
-    entry = json.loads(result.text)["packages"]["alpha"]
+    entry = json.loads(result.lock)["packages"]["alpha"]
     assert entry["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
 
 
@@ -184,8 +185,7 @@ async def test_credentials_never_reach_any_output(name_site: Path, server: Index
     # The credentials were really used on the wire ...
     assert any(r.headers.get("Authorization", "").startswith("Basic ") for r in server.log)
     # ... and appear in no output.
-    pylock = await run_freeze(name_site, secret_url, format="pylock")
-    for text in (result.text, json.dumps(result.report), pylock.text, json.dumps(pylock.report)):
+    for text in (result.lock, json.dumps(result.report), result.pylock):
         assert "s3cret" not in text and "alice" not in text
 
 
@@ -202,7 +202,7 @@ async def test_local_build_with_same_name_and_version_is_unlockable(
     res = by_name(result)["delta"]
     assert not res.locked and res.reason_code == "local-build"
     assert "1.0 is on" in (res.reason or "")
-    assert "delta" not in json.loads(result.text)["packages"]
+    assert "delta" not in json.loads(result.lock)["packages"]
 
 
 async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
@@ -219,7 +219,7 @@ async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
     res = by_name(result)["delta"]
     assert not res.locked and res.reason_code == "local-build"
     mapped = await run_freeze(site, server.index_url, base_urls=[f"{tmp_path}/local/=https://example.invalid/w/"])
-    entry = json.loads(mapped.text)["packages"]["delta"]
+    entry = json.loads(mapped.lock)["packages"]["delta"]
     assert entry["file_name"] == "https://example.invalid/w/delta-1.0-py3-none-any.whl"
     assert entry["sha256"] == sha256_file(local)
 
@@ -235,7 +235,7 @@ async def test_verify_record_catches_same_metadata_different_files(
     plain = await run_freeze(site, server.index_url)
     assert by_name(plain)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
     server.clear_log()
-    verified = await run_freeze(site, server.index_url, verify_record=True)
+    verified = await run_freeze(site, server.index_url, verify="record")
     res = by_name(verified)["delta"]
     assert not res.locked and res.reason_code == "record-mismatch" and "delta/__init__.py" in (res.reason or "")
     wheel_size = (index_env.wheels / "delta-1.0-py3-none-any.whl").stat().st_size
@@ -245,7 +245,7 @@ async def test_verify_record_catches_same_metadata_different_files(
 
 
 async def test_verify_record_passes_for_the_real_file(name_site: Path, server: IndexServer) -> None:
-    result = await run_freeze(name_site, server.index_url, verify_record=True)
+    result = await run_freeze(name_site, server.index_url, verify="record")
     for name in ("alpha", "beta"):
         res = by_name(result)[name]
         assert res.locked and res.record_verified is True
@@ -269,7 +269,9 @@ async def test_installer_records_lock_without_network(tmp_path: Path, index_env:
     (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
     result = await run_freeze(site, server.index_url)
     res = by_name(result)["beta"]
-    assert res.locked and res.method == "pyodide-url" and server.log == []
+    assert res.locked and res.method == "pyodide-url"
+    # The record proves the file; the one request only names its index for pylock.toml (PEP 751 `index`).
+    assert [r.path for r in server.log] == ["/simple/beta/"] and res.index == server.index_url
 
 
 async def test_directory_install_is_local_path(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
@@ -289,7 +291,7 @@ async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, serv
     online = await run_freeze(name_site, server.index_url, cache_dir=cache)
     server.clear_log()
     offline = await run_freeze(name_site, server.index_url, cache_dir=cache, offline=True)
-    assert offline.text == online.text
+    assert offline.lock == online.lock
     assert server.log == [] and offline.report["requests"]["requests"] == 0
     assert offline.report["requests"]["cache_hits"] == 2
     # Without a cache entry, --offline says so rather than guessing.
@@ -313,10 +315,10 @@ async def test_only_installed_and_base_lock(name_site: Path, server: IndexServer
             },
         },
     }
-    kept = json.loads((await run_freeze(name_site, server.index_url, base_lock=base)).text)
+    kept = json.loads((await run_freeze(name_site, server.index_url, base_lock=base)).lock)
     assert set(kept["packages"]) == {"alpha", "beta", "six"}
     assert kept["packages"]["six"]["depends"] == []  # no dangling depends
-    only = json.loads((await run_freeze(name_site, server.index_url, base_lock=base, only_installed=True)).text)
+    only = json.loads((await run_freeze(name_site, server.index_url, base_lock=base, only_installed=True)).lock)
     assert set(only["packages"]) == {"alpha", "beta"}
     assert only["info"] == base["info"]
 
@@ -332,7 +334,7 @@ async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, c
         responses = await asyncio.gather(*(client.get(url) for _ in range(10)))
         assert (
             type(client.transport).__name__
-            == {"httpx": "HttpxTransport", "asyncio": "AsyncioTransport"}[TRANSPORT["kind"]]
+            == {"aiohttp": "AiohttpTransport", "httpx": "HttpxTransport"}[TRANSPORT["kind"]]
         )
     assert {r.status for r in responses} == {200}
     assert len(server.requests_for("/simple/alpha/*")) == 1
@@ -346,10 +348,8 @@ async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/simple/"
-    result = await freeze(
-        [name_site], index_urls=[dead, server.index_url], target="host", retries=1,
-        transport_kind=TRANSPORT["kind"],
-    )  # fmt: skip
+    options = FreezeOptions(index_urls=(dead, server.index_url), target="host", retries=1, transport=TRANSPORT["kind"])
+    result = await freeze([name_site], options)
     res = by_name(result)
     assert res["alpha"].locked and res["beta"].locked
     assert res["alpha"].index == server.index_url
@@ -412,7 +412,7 @@ async def test_pylock_names_the_index_of_installer_recorded_files(
     di = site / "beta-2.0.dist-info"
     (di / "PYODIDE_URL").write_text(f"{server.url}files/{wheel.name}")
     (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
-    lock = tomllib.loads((await run_freeze(site, server.index_url, format="pylock")).text)
+    lock = tomllib.loads((await run_freeze(site, server.index_url)).pylock)
     assert lock["packages"][0]["index"] == server.index_url
     assert lock["packages"][0]["wheels"][0]["hashes"] == {"sha256": sha256_file(wheel)}
 

@@ -6,7 +6,7 @@ import platform
 from pathlib import Path
 
 from indexer.installed import inspect
-from indexer.installed.target import contradicting_wheels, detect_target
+from indexer.installed.target import contradicting, detect_target, pyodide_evidence
 from tests.inspect.binaries import wasm_module
 from tests.inspect.installs import pip_install, pip_install_pyodide
 from tests.support.wheels import build_wheel
@@ -22,13 +22,11 @@ def test_pip_installed_pyodide_wheels_make_a_pyodide_site(tmp_path: Path) -> Non
     build_wheel(wheels, "pure", "1.0", {"pure.py": ""})
     site = tmp_path / "site"
     pip_install_pyodide(site, wheels, "wasmy", "pure")
-    env = inspect([site])
-    assert detect_target(env) == ("pyodide", [f"wasmy 2.0: WHEEL tag {PYODIDE_TAG}"])
-    assert contradicting_wheels(env, "pyodide") == []
-    problems = contradicting_wheels(env, "host")
-    assert [(p.code, p.message) for p in problems] == [
-        ("wheel-contradicts-target", f"wasmy 2.0: installed wheel is {PYODIDE_TAG}, not for host")
-    ]
+    dists = inspect([site]).distributions
+    assert detect_target(dists) == "pyodide"
+    assert [(d.name, pyodide_evidence(d)) for d in dists] == [("pure", None), ("wasmy", f"WHEEL tag {PYODIDE_TAG}")]
+    assert contradicting(dists, "pyodide") == []
+    assert [(d.name, why) for d, why in contradicting(dists, "host")] == [("wasmy", f"WHEEL tag {PYODIDE_TAG}")]
 
 
 def test_a_host_venv_is_host_and_contradicts_pyodide(tmp_path: Path) -> None:
@@ -37,12 +35,10 @@ def test_a_host_venv_is_host_and_contradicts_pyodide(tmp_path: Path) -> None:
     pure = build_wheel(wheels, "pure", "1.0", {"pure.py": ""})
     site = tmp_path / "site"
     pip_install(site, "--no-index", str(native), str(pure))
-    env = inspect([site])
-    assert detect_target(env) == ("host", [f"native 1.0: WHEEL tag {HOST_TAG}"])
-    assert contradicting_wheels(env, "host") == []
-    assert [p.message for p in contradicting_wheels(env, "pyodide")] == [
-        f"native 1.0: installed wheel is {HOST_TAG}, not for pyodide"
-    ]
+    dists = inspect([site]).distributions
+    assert detect_target(dists) == "host"
+    assert contradicting(dists, "host") == []
+    assert [(d.name, why) for d, why in contradicting(dists, "pyodide")] == [("native", f"WHEEL tag {HOST_TAG}")]
 
 
 def test_micropip_records_alone_say_pyodide(tmp_path: Path) -> None:
@@ -52,6 +48,7 @@ def test_micropip_records_alone_say_pyodide(tmp_path: Path) -> None:
     dist_info = next(site.glob("pure-*.dist-info"))
     (dist_info / "INSTALLER").write_text("micropip\n")
     (dist_info / "PYODIDE_SOURCE").write_text("pypi\n")
-    env = inspect([site])
-    assert detect_target(env) == ("pyodide", ["pure 1.0: micropip's PYODIDE_* files"])
-    assert contradicting_wheels(env, "host") == []  # a pure wheel fits anywhere
+    dists = inspect([site]).distributions
+    assert detect_target(dists) == "pyodide"
+    assert [pyodide_evidence(d) for d in dists] == ["PYODIDE_* installer record"]
+    assert contradicting(dists, "host") == []  # a pure wheel fits anywhere: records alone are not a contradiction
