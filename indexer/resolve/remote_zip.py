@@ -75,7 +75,8 @@ async def read_member(
     """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
 
     Parsing, caps and checks are :mod:`indexer.wheelfile`'s (the one wheel reader); ``limit`` caps the
-    member's uncompressed size (default: the cap for its dist-info file name). Failures are RemoteZipError.
+    member's uncompressed size (default: the cap for its dist-info file name, at most the client's body cap).
+    Failures are RemoteZipError.
 
     ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
     ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
@@ -105,7 +106,7 @@ async def _read_from(
     entry = next((m for m in members if select(m.name)), None)
     if entry is None:
         raise RemoteZipError("no such member in the remote wheel")
-    cap = wheelfile.limit_for(entry.name) if limit is None else limit
+    cap = min(wheelfile.limit_for(entry.name), client.max_bytes) if limit is None else limit
     wheelfile.check_member(entry, cap)
     # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
