@@ -304,8 +304,8 @@ class Resolver:
     async def _download_sha256(self, url: str, dist: Distribution) -> tuple[str | None, str]:
         """sha256 of the whole file at ``url`` if its METADATA is the installed one; else (None, why)."""
         import hashlib
-        import io
-        import zipfile
+
+        from indexer.wheelfile import WheelError, read_wheel_bytes
 
         try:
             response = await self.client.get(url, immutable=True)
@@ -314,15 +314,9 @@ class Resolver:
         if response.status != 200:
             return None, f"downloading it gave HTTP {response.status}"
         try:
-            with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
-                name = next(
-                    (n for n in zf.namelist() if n.count("/") == 1 and n.split("/")[0].endswith(".dist-info")
-                     and n.endswith("/METADATA")),
-                    None,
-                )  # fmt: skip
-                metadata = zf.read(name) if name else None
-        except zipfile.BadZipFile:
-            return None, "the download is not a wheel"
+            metadata: bytes | None = read_wheel_bytes(response.content)["METADATA"]
+        except WheelError as exc:
+            return None, f"the download is not a readable wheel: {exc}"
         if metadata is None or hashlib.sha256(metadata).hexdigest() != dist.metadata_sha256:
             return None, "the downloaded file's METADATA is not the installed one"
         return hashlib.sha256(response.content).hexdigest(), ""
@@ -414,17 +408,13 @@ def _filename(url: str) -> str:
 def _wheel_metadata_sha256(path: Path) -> str | None:
     """sha256 of ``*.dist-info/METADATA`` inside a local wheel, or None if it cannot be read."""
     import hashlib
-    import zipfile
+
+    from indexer.wheelfile import WheelError, wheel_metadata
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                top, _, rest = name.partition("/")
-                if top.endswith(".dist-info") and rest == "METADATA":
-                    return hashlib.sha256(zf.read(name)).hexdigest()
-    except (OSError, zipfile.BadZipFile):
+        return hashlib.sha256(wheel_metadata(path)).hexdigest()
+    except WheelError:
         return None
-    return None
 
 
 def _local_path(url: str) -> Path | None:
