@@ -40,10 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-installed", action="store_true", help="drop base-lock entries not installed")
     parser.add_argument(
         "--verify",
-        choices=["record"],
-        action="append",
-        default=[],
-        help="record: compare every installed file with the remote wheel's RECORD (HTTP Range requests)",
+        choices=["auto", "metadata", "record"],
+        default="auto",
+        help="auto (default): a file no installer recorded with its hash is locked only if its RECORD (read by "
+        "HTTP Range requests) lists the installed files; metadata: the index's METADATA hash and WHEEL tags "
+        "suffice (faster, trusts that nothing was rebuilt); record: also hash every installed file",
     )
     parser.add_argument(
         "--base-url",
@@ -127,7 +128,7 @@ async def _run(args: argparse.Namespace) -> int:
             only_installed=args.only_installed,
             offline=args.offline,
             cache_dir=cache_dir,
-            verify_record="record" in args.verify,
+            verify=args.verify,
             base_urls=args.base_url,
             target=args.target,
             concurrency=args.concurrency,

@@ -20,7 +20,7 @@ from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report, scrub
 from indexer.installed.model import Distribution
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import Resolution, Verify
 from indexer.resolve.resolver import Resolver
 from indexer.resolve.transport import Transport
 from indexer.urls import redact
@@ -95,7 +95,7 @@ def apply_locations(resolutions: Sequence[Resolution], mapping: LocationMap) -> 
             continue
         mapped = mapping.rewrite(res.url)
         if mapped is None:
-            differs = any("not these bytes" in n for n in res.notes)
+            differs = res.index_has_other_bytes
             res.unlockable(
                 "local-build" if differs else "local-file",
                 f"installed from the local file {redact(res.url)}"
@@ -140,6 +140,7 @@ async def freeze(
     offline: bool = False,
     cache_dir: Path | None = None,
     verify_record: bool = False,
+    verify: Verify | None = None,
     base_urls: Sequence[str] = (),
     target: str = "pyodide",
     concurrency: int | None = None,
@@ -156,6 +157,7 @@ async def freeze(
     started = time.perf_counter()
     if concurrency is None:
         concurrency = CONCURRENCY_BY_TRANSPORT.get(transport_kind, DEFAULT_CONCURRENCY)
+    policy: Verify = verify or ("record" if verify_record else "auto")
     dists = list(distributions) if distributions is not None else inspect_paths(paths, target)
     base_packages: dict[str, Any] = dict((base_lock or {}).get("packages") or {})
     lock_info = info or (base_lock or {}).get("info")
@@ -178,7 +180,8 @@ async def freeze(
             client,
             index_urls,
             base_lock=base_packages,
-            verify_record=verify_record,
+            base_lock_url=base_lock_url,
+            verify=policy,
             find_index=format == "pylock",  # PEP 751: `index` SHOULD be given
         )
         resolutions = await resolver.resolve_all(dists, on_done=on_resolved)
@@ -210,7 +213,7 @@ async def freeze(
             "format": format,
             "only_installed": only_installed,
             "offline": offline,
-            "verify_record": verify_record,
+            "verify": policy,
             "concurrency": concurrency,
             "transport": type(transport).__name__ if transport is not None else transport_kind,
             "base_lock": redact(base_lock_url) if base_lock_url else (None if base_lock is None else "(given)"),

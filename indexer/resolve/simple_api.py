@@ -6,6 +6,7 @@ ignore the Accept header (PEP 691, "Content negotiation").
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class IndexFile:
     yanked: bool | str = False
     size: int | None = None
     upload_time: str | None = None
+    problem: str | None = None  # why this entry cannot be believed (bad hash or URL); never locked then
 
     @property
     def metadata_sha256(self) -> str | None:
@@ -79,10 +81,34 @@ def _check_api_version(version: str) -> None:
         raise PageError(f"unsupported simple API version {version} (this client speaks 1.x)")
 
 
-def _hash_map(value: Any) -> dict[str, str]:
+def _hash_map(value: Any) -> tuple[dict[str, str], str | None]:
+    """Hex digests of the algorithms this client knows, each checked for syntax; unknown algorithms are
+    ignored (PEP 503/691 let indexes add any). Returns the digests and what was malformed, if anything."""
     if not isinstance(value, Mapping):
-        return {}
-    return {str(k).lower(): str(v).lower() for k, v in value.items() if isinstance(v, str)}
+        return {}, None
+    out: dict[str, str] = {}
+    for key, digest in value.items():
+        algo = str(key).lower()
+        if algo not in hashlib.algorithms_guaranteed or algo.startswith("shake_"):
+            continue
+        text = digest.lower() if isinstance(digest, str) else ""
+        if len(text) != 2 * hashlib.new(algo).digest_size or any(c not in "0123456789abcdef" for c in text):
+            return {}, f"malformed {algo} {str(digest)[:80]!r}"
+        out[algo] = text
+    return out, None
+
+
+def _check_url(url: str) -> str | None:
+    """Files are fetched and locked by URL: only http(s) is believed (never javascript:, data:, file:)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return None
+    return f"URL scheme {scheme + ':' if scheme else '(none)'} is not http(s)"
+
+
+def _size(value: Any) -> int | None:
+    """PEP 700 ``size``: a non-negative integer, else not believed."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _parse_json(content: bytes, page_url: str) -> ProjectPage:
@@ -105,7 +131,11 @@ def _parse_json(content: bytes, page_url: str) -> ProjectPage:
             filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         # PEP 714: "core-metadata" is the key; "dist-info-metadata" is the older alias.
         core = entry.get("core-metadata", entry.get("dist-info-metadata", False))
-        core_metadata: bool | Mapping[str, str] = _hash_map(core) if isinstance(core, dict) else bool(core)
+        hashes, bad_hash = _hash_map(entry.get("hashes"))
+        core_metadata: bool | Mapping[str, str] = bool(core)
+        if isinstance(core, dict):
+            core_metadata, bad_core = _hash_map(core)
+            bad_hash = bad_hash or (f"core-metadata: {bad_core}" if bad_core else None)
         yanked = entry.get("yanked", False)
         size = entry.get("size")
         upload = entry.get("upload-time")
@@ -114,12 +144,13 @@ def _parse_json(content: bytes, page_url: str) -> ProjectPage:
             IndexFile(
                 filename=filename,
                 url=url,
-                hashes=_hash_map(entry.get("hashes")),
+                hashes=hashes,
                 requires_python=requires_python if isinstance(requires_python, str) else None,
                 core_metadata=core_metadata,
                 yanked=yanked if isinstance(yanked, str) and yanked else bool(yanked),
-                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                size=_size(size),
                 upload_time=upload if isinstance(upload, str) else None,
+                problem=_check_url(url) or bad_hash,
             )
         )
     return ProjectPage(str(data.get("name", "")), page_url, tuple(files), version, "json")
@@ -153,12 +184,12 @@ class _AnchorParser(HTMLParser):
             self._current = None
 
 
-def _hash_fragment(value: str | None) -> dict[str, str]:
-    """``sha256=<hex>`` (PEP 503 fragment and PEP 658 attribute value) -> ``{"sha256": hex}``."""
+def _hash_fragment(value: str | None) -> tuple[dict[str, str], str | None]:
+    """``sha256=<hex>`` (PEP 503 fragment and PEP 658 attribute value) -> ``{"sha256": hex}``, checked."""
     if not value or "=" not in value:
-        return {}
+        return {}, None
     algo, _, digest = value.partition("=")
-    return {algo.lower(): digest.lower()}
+    return _hash_map({algo: digest})
 
 
 def _parse_html(content: bytes, page_url: str) -> ProjectPage:
@@ -177,21 +208,25 @@ def _parse_html(content: bytes, page_url: str) -> ProjectPage:
         # PEP 714: data-core-metadata, else the legacy data-dist-info-metadata alias.
         raw = attrs["data-core-metadata"] if "data-core-metadata" in attrs else attrs.get("data-dist-info-metadata")
         core_metadata: bool | Mapping[str, str]
+        hashes, bad_hash = _hash_fragment(fragment)
         if raw is None:
             core_metadata = False
         elif raw.lower() == "true" or raw == "":
             core_metadata = True
         else:
-            core_metadata = _hash_fragment(raw) or True
+            core_hashes, bad_core = _hash_fragment(raw)
+            core_metadata = core_hashes or True
+            bad_hash = bad_hash or (f"data-core-metadata: {bad_core}" if bad_core else None)
         yanked_raw = attrs.get("data-yanked")
         files.append(
             IndexFile(
                 filename=filename,
                 url=url,
-                hashes=_hash_fragment(fragment),
+                hashes=hashes,
                 requires_python=attrs.get("data-requires-python"),
                 core_metadata=core_metadata,
                 yanked=(yanked_raw or True) if "data-yanked" in attrs else False,
+                problem=_check_url(url) or bad_hash,
             )
         )
     name = urlsplit(page_url).path.rstrip("/").rsplit("/", 1)[-1]

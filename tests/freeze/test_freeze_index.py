@@ -56,11 +56,26 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     alpha = lock["packages"]["alpha"]
     assert alpha["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
     assert alpha["depends"] == ["beta"] and alpha["imports"] == ["alpha"]
-    # One project page per distribution, nothing else: no wheel and no .metadata download.
+    # Proof by default: one project page and one Range read of the wheel's RECORD per distribution.
+    assert res["alpha"].record_verified is True and res["beta"].record_verified is True
     paths = sorted(r.path for r in server.log)
-    assert paths == ["/simple/alpha/", "/simple/beta/"]
-    assert result.report["requests"]["requests"] == 2
-    assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200"]  # per distribution, in the report
+    assert paths == [
+        "/files/alpha-1.0-py3-none-any.whl", "/files/beta-2.0-py3-none-any.whl", "/simple/alpha/", "/simple/beta/"
+    ]  # fmt: skip
+    assert all(r.status == 206 for r in server.log if r.path.startswith("/files/"))
+    assert result.report["requests"]["requests"] == 4
+    # per distribution, in the report
+    wheel = f"{server.url}files/alpha-1.0-py3-none-any.whl"
+    assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200", f"GET {wheel} (range) -> 206"]
+
+
+async def test_verify_metadata_is_one_page_per_distribution(name_site: Path, server: IndexServer) -> None:
+    result = await run_freeze(name_site, server.index_url, verify="metadata")
+    res = by_name(result)
+    assert res["alpha"].locked and res["beta"].locked and res["alpha"].record_verified is None
+    # The fast path the user opted into: no wheel and no .metadata download.
+    assert sorted(r.path for r in server.log) == ["/simple/alpha/", "/simple/beta/"]
+    assert result.report["options"]["verify"] == "metadata"
 
 
 async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
@@ -79,7 +94,7 @@ async def test_500_then_success_is_retried(name_site: Path, server: IndexServer)
     result = await run_freeze(name_site, server.index_url)
     assert by_name(result)["alpha"].locked
     assert [r.status for r in server.requests_for("/simple/alpha/*")] == [500, 503, 200]
-    assert [r.rsplit(" ", 1)[-1] for r in by_name(result)["alpha"].requests] == ["500", "503", "200"]
+    assert [r.rsplit(" ", 1)[-1] for r in by_name(result)["alpha"].requests] == ["500", "503", "200", "206"]
     assert result.report["requests"]["retries"] == 2
 
 
@@ -224,7 +239,7 @@ async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
     assert entry["sha256"] == sha256_file(local)
 
 
-async def test_verify_record_catches_same_metadata_different_files(
+async def test_default_proof_catches_same_metadata_different_files(
     tmp_path: Path, index_env: IndexEnv, server: IndexServer
 ) -> None:
     local = build_wheel(
@@ -232,12 +247,13 @@ async def test_verify_record_catches_same_metadata_different_files(
     )
     site = tmp_path / "site"
     unpack(local, site)  # nothing recorded: only the files can tell
-    plain = await run_freeze(site, server.index_url)
-    assert by_name(plain)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
+    fast = await run_freeze(site, server.index_url, verify="metadata")
+    assert by_name(fast)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
     server.clear_log()
-    verified = await run_freeze(site, server.index_url, verify_record=True)
+    verified = await run_freeze(site, server.index_url)  # the default: auto
     res = by_name(verified)["delta"]
-    assert not res.locked and res.reason_code == "record-mismatch" and "delta/__init__.py" in (res.reason or "")
+    assert not res.locked and res.reason_code == "local-build" and "differ: delta/__init__.py" in (res.reason or "")
+    assert res.record_verified is False and "delta" not in json.loads(verified.text)["packages"]
     wheel_size = (index_env.wheels / "delta-1.0-py3-none-any.whl").stat().st_size
     fetched = sum(r.bytes_sent for r in server.log if r.path.endswith(".whl"))
     assert all(r.status == 206 for r in server.log if r.path.endswith(".whl"))
@@ -245,7 +261,7 @@ async def test_verify_record_catches_same_metadata_different_files(
 
 
 async def test_verify_record_passes_for_the_real_file(name_site: Path, server: IndexServer) -> None:
-    result = await run_freeze(name_site, server.index_url, verify_record=True)
+    result = await run_freeze(name_site, server.index_url, verify="record")
     for name in ("alpha", "beta"):
         res = by_name(result)[name]
         assert res.locked and res.record_verified is True
@@ -281,7 +297,11 @@ async def test_directory_install_is_local_path(tmp_path: Path, index_env: IndexE
     )
     result = await run_freeze(site, server.index_url)
     res = by_name(result)["beta"]
-    assert res.reason_code == "local-path" and "editable" in (res.reason or "")
+    assert res.reason_code == "editable" and "file:///home/me/src/beta" in (res.reason or "")
+    (site / "beta-2.0.dist-info" / "direct_url.json").write_text(
+        json.dumps({"url": "file:///home/me/src/beta", "dir_info": {}})
+    )
+    assert by_name(await run_freeze(site, server.index_url))["beta"].reason_code == "local-path"
 
 
 async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
@@ -291,7 +311,7 @@ async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, serv
     offline = await run_freeze(name_site, server.index_url, cache_dir=cache, offline=True)
     assert offline.text == online.text
     assert server.log == [] and offline.report["requests"]["requests"] == 0
-    assert offline.report["requests"]["cache_hits"] == 2
+    assert offline.report["requests"]["cache_hits"] == 4  # two pages, two RECORD ranges
     # Without a cache entry, --offline says so rather than guessing.
     empty = await run_freeze(name_site, server.index_url, cache_dir=tmp_path / "empty", offline=True)
     assert {r.reason_code for r in empty.resolutions} == {"index-unreachable"}
@@ -355,7 +375,8 @@ async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
     assert res["alpha"].index == server.index_url
     assert any("skipped unreadable index" in n and "cannot connect" in n for n in res["alpha"].notes)
     # The dead index was tried once (plus its one retry), not once per distribution.
-    assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 4
+    # Each dist: its page and its RECORD range.
+    assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 6
 
 
 async def test_response_size_cap_is_not_retried(server: IndexServer) -> None:

@@ -49,15 +49,17 @@ def test_json_major_version_2_hard_fails() -> None:
 
 def test_html_page_anchors() -> None:
     html = b"""<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1"></head><body>
-    <a href="/files/demo-1.0-py3-none-any.whl#sha256=ef01" data-requires-python="&gt;=3.9"
-       data-dist-info-metadata="sha256=abcd">demo-1.0-py3-none-any.whl</a>
+    <a href="/files/demo-1.0-py3-none-any.whl#sha256=EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01EF01"
+       data-requires-python="&gt;=3.9"
+       data-dist-info-metadata="sha256=abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd"
+       >demo-1.0-py3-none-any.whl</a>
     <a href="demo-0.9-py3-none-any.whl" data-yanked="">demo-0.9-py3-none-any.whl</a>
     <a href="demo-0.8-py3-none-any.whl" data-core-metadata="true">demo-0.8-py3-none-any.whl</a>
     </body></html>"""
     parsed = parse_project_page(html, "text/html", PAGE)
     new, yanked, old = parsed.files
-    assert new.url == "https://idx.test/files/demo-1.0-py3-none-any.whl" and new.sha256 == "ef01"
-    assert new.requires_python == ">=3.9" and new.metadata_sha256 == "abcd"
+    assert new.url == "https://idx.test/files/demo-1.0-py3-none-any.whl" and new.sha256 == "ef01" * 16
+    assert new.requires_python == ">=3.9" and new.metadata_sha256 == "abcd" * 16 and new.problem is None
     assert yanked.url == PAGE + "demo-0.9-py3-none-any.whl" and yanked.yanked is True
     assert old.core_metadata is True and old.metadata_sha256 is None
     assert parsed.format == "html"
