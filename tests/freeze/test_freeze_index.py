@@ -481,3 +481,126 @@ async def test_direct_url_without_hash_is_hashed_by_download(
     (site / "beta-2.0.dist-info" / "direct_url.json").write_text(json.dumps({"url": other, "archive_info": {}}))
     bad = by_name(await run_freeze(site, server.index_url))["beta"]
     assert bad.reason_code == "no-hash" and "not the installed one" in (bad.reason or "")
+
+
+def _inject_page(server: IndexServer, project: str, page: dict[str, Any]) -> None:
+    server.inject(f"/simple/{project}/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+
+
+def _version_entry(page: dict[str, Any], version: str) -> dict[str, Any]:
+    return next(f for f in page["files"] if f"-{version}-" in f["filename"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("hashes", {"sha256": "not-a-hash"}, "malformed sha256 'not-a-hash'"),
+        ("hashes", {"sha256": "ab" * 31}, "malformed sha256"),  # hex, but 62 digits
+        ("core-metadata", {"sha256": "zz" * 32}, "core-metadata: malformed sha256"),
+        ("url", "javascript:alert(1)//alpha-1.0-py3-none-any.whl", "URL scheme javascript: is not http(s)"),
+        ("url", "data:application/zip;base64,UEsFBg==", "URL scheme data: is not http(s)"),
+        ("url", "file:///etc/alpha-1.0-py3-none-any.whl", "URL scheme file: is not http(s)"),
+    ],
+)
+async def test_invalid_index_entries_are_not_believed(
+    name_site: Path, server: IndexServer, field: str, value: Any, said: str
+) -> None:
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")[field] = value
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)["alpha"]
+    assert not res.locked and res.reason_code == "index-data"
+    assert f"alpha-1.0-py3-none-any.whl: {said}" in (res.reason or "")
+    assert "alpha" not in json.loads(result.text)["packages"]
+    assert by_name(result)["beta"].locked  # the bad entry costs only itself
+
+
+async def test_unknown_hash_algorithms_are_ignored(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")["hashes"]["blake9"] = "whatever, not checked"
+    _inject_page(server, "alpha", page)
+    assert by_name(await run_freeze(name_site, server.index_url))["alpha"].locked
+
+
+async def test_another_projects_wheel_on_the_page_is_rejected(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    page = _page(server, "alpha")
+    delta = _page(server, "delta")["files"][0]
+    alpha = _version_entry(page, "1.0")
+    # delta's wheel listed under alpha, even claiming alpha's METADATA hash: never alpha's file.
+    page["files"] = [dict(delta, **{"core-metadata": alpha["core-metadata"]})]
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert not res.locked and res.reason_code == "index-data"
+    assert "delta-1.0-py3-none-any.whl: a wheel of delta, not of alpha" in (res.reason or "")
+    # The right file name, but a URL naming delta's file.
+    page["files"] = [dict(alpha, url=delta["url"])]
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.reason_code == "index-data" and "its URL names another file (delta-1.0-py3-none-any.whl)" in (
+        res.reason or ""
+    )
+
+
+async def test_page_of_another_project_is_refused(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    page["name"] = "delta"
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.reason_code == "index-unreachable" and "the page of 'delta', not of 'alpha'" in (res.reason or "")
+
+
+@pytest.mark.parametrize("size", [-5, 1.5, "12", True])
+async def test_invalid_size_is_dropped_from_pylock(name_site: Path, server: IndexServer, size: Any) -> None:
+    import tomllib
+
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")["size"] = size
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url, format="pylock")
+    assert by_name(result)["alpha"].locked and by_name(result)["alpha"].size is None
+    wheel = next(p for p in tomllib.loads(result.text)["packages"] if p["name"] == "alpha")["wheels"][0]
+    assert "size" not in wheel
+
+
+async def test_thousands_of_listed_files_cost_no_request_each(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    real = _version_entry(page, "1.0")
+    # 3,000 files of other versions and platforms, none with a metadata hash, all pointing nowhere.
+    filler = [
+        {"filename": f"alpha-0.{i}-cp3{i % 10}-none-any.whl", "url": f"{server.url}nowhere/{i}.whl", "hashes": {}}
+        for i in range(3000)
+    ]
+    page["files"] = [*filler, real]
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url)
+    assert by_name(result)["alpha"].locked
+    assert [r.path for r in server.requests_for("*alpha*")] == ["/simple/alpha/", "/files/alpha-1.0-py3-none-any.whl"]
+
+
+async def test_candidates_without_page_hashes_are_fetched_concurrently(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    # Twelve builds of delta 1.0 with the same tags (build numbers 1..12); the page gives no metadata hashes,
+    # so each candidate's .metadata must be read: concurrently, not one after the other.
+    page = _page(server, "delta")
+    entry = page["files"][0]
+    builds = []
+    for n in range(1, 13):
+        name = f"delta-1.0-{n}-py3-none-any.whl"
+        builds.append(dict(entry, filename=name, url=entry["url"].replace("delta-1.0-py3", f"delta-1.0-{n}-py3")))
+        other = b"Metadata-Version: 2.1\nName: delta\nVersion: 1.0\n"
+        server.inject(f"*/{name}.metadata", ("body", other, "text/plain"))
+    page["files"] = [dict(b, **{"core-metadata": True}) for b in builds] + [dict(entry, **{"core-metadata": True})]
+    _inject_page(server, "delta", page)
+    site = tmp_path / "site"
+    unpack(index_env.wheels / "delta-1.0-py3-none-any.whl", site)
+    server.latency = 0.3
+    res = by_name(await run_freeze(site, server.index_url))["delta"]
+    assert res.locked and res.filename == "delta-1.0-py3-none-any.whl"
+    fetched = sorted(r.started for r in server.log if r.path.endswith(".metadata"))
+    assert len(fetched) == 13
+    # Sequential fetches would start >= 0.3 s apart (the server's latency); bounded concurrency starts 8 at once.
+    assert fetched[7] - fetched[0] < 0.3

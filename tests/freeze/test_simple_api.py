@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from indexer.resolve.simple_api import PageError, parse_project_page
+from indexer.resolve.simple_api import IndexFile, PageError, parse_project_page
 
 PAGE = "https://idx.test/simple/demo/"
 
@@ -71,3 +71,26 @@ def test_content_type_decides_not_the_request() -> None:
     assert parse_project_page(body, "text/html", PAGE).files == ()
     with pytest.raises(PageError, match="unexpected Content-Type 'application/octet-stream'"):
         parse_project_page(body, "application/octet-stream", PAGE)
+
+
+def _one(entry: dict[str, object]) -> IndexFile:
+    page = {"meta": {"api-version": "1.1"}, "name": "demo", "files": [entry]}
+    return parse_project_page(json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json", PAGE).files[0]
+
+
+def test_json_entries_are_checked_not_trusted() -> None:
+    good = {"filename": "demo-1.0-py3-none-any.whl", "url": "demo-1.0-py3-none-any.whl", "size": 10}
+    ok = _one(dict(good, hashes={"sha256": "AB" * 32, "md5": "cd" * 16, "future-algo": "x"}))
+    assert ok.problem is None and dict(ok.hashes) == {"sha256": "ab" * 32, "md5": "cd" * 16}
+    assert _one(dict(good, hashes={"sha256": "ab" * 33})).problem == f"malformed sha256 {'ab' * 33!r}"
+    assert _one(dict(good, hashes={"sha256": 5})).problem == "malformed sha256 '5'"
+    assert _one(dict(good, url="javascript:alert(1)")).problem == "URL scheme javascript: is not http(s)"
+    assert _one(dict(good, size=-5)).size is None and _one(good).size == 10
+
+
+def test_html_entries_are_checked_not_trusted() -> None:
+    html = b"""<a href="data:text/plain,x#sha256=00">demo-1.0-py3-none-any.whl</a>
+    <a href="/f/demo-0.9-py3-none-any.whl#sha256=xyz" data-core-metadata="sha256=12">demo-0.9-py3-none-any.whl</a>"""
+    bad_url, bad_hash = parse_project_page(html, "text/html", PAGE).files
+    assert bad_url.problem == "URL scheme data: is not http(s)"
+    assert bad_hash.problem == "malformed sha256 'xyz'" and bad_hash.sha256 is None
