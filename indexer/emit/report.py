@@ -28,7 +28,7 @@ def build_report(
             "distributions": len(resolutions),
             "locked": len(locked),
             "unlockable": len(unlockable),
-            "by_method": _count(r.method or "unlockable" for r in resolutions),
+            "by_method": _count((r.method or "unlockable") if r.locked else "unlockable" for r in resolutions),
             "by_reason": _count(r.reason_code for r in unlockable if r.reason_code),
             "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
         },
