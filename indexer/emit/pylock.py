@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
 from indexer.installed.model import Distribution
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import Resolution, is_sha256
 from indexer.urls import redact
 
 CREATED_BY = "micropip-ext"
@@ -92,7 +92,7 @@ def build_pylock(
         url = res.url
         if res.method == "base-lock" and base_url and res.filename:
             url = urljoin(base_url, res.filename)
-        if not url or not res.sha256 or not url.startswith(("http://", "https://")):
+        if not url or not is_sha256(res.sha256) or not url.startswith(("http://", "https://")):
             problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
             continue
         try:
@@ -110,9 +110,9 @@ def build_pylock(
                     PackageWheel(
                         name=_filename(url),
                         url=redact(url),
-                        size=res.size,
+                        size=res.size if isinstance(res.size, int) and res.size >= 0 else None,
                         upload_time=_upload_time(res.upload_time),
-                        hashes={"sha256": res.sha256},
+                        hashes={"sha256": str(res.sha256)},
                     )
                 ],
             )

@@ -25,6 +25,11 @@ Method = Literal[
 ]
 
 
+def is_sha256(value: object) -> bool:
+    """A lower-case hex sha256 digest (64 characters): the only hash a lock is written with."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 @dataclass
 class Resolution:
     name: str

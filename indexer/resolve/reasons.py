@@ -19,6 +19,7 @@ ReasonCode = Literal[
     "no-hash",  # nothing records a hash that could prove which file this is
     "not-on-index",  # the project or the installed version is on no configured index
     "index-data",  # the index lists this version, but its entries are invalid (bad hash, URL, file name)
+    "bad-record",  # an installer record is malformed (a hash that is no sha256 digest, a URL of no fetchable scheme)
     "index-unreachable",  # an index could not be read (after retries)
     "no-index",  # no index configured and no installer record of the file
     "egg-info",  # legacy install format without RECORD hashes or WHEEL tags

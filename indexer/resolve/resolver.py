@@ -22,7 +22,7 @@ from indexer.installed.model import Distribution
 from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, parse_record, read_records
 from indexer.resolve.match import files_of_version, match_installed
-from indexer.resolve.model import Resolution, Verify
+from indexer.resolve.model import Resolution, Verify, is_sha256
 from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, parse_project_page
@@ -124,12 +124,15 @@ class Resolver:
         if dist.format != "dist-info":
             res.unlockable("egg-info", "legacy .egg-info install: no RECORD hashes or WHEEL tags to prove a file")
             return
-        settled = next((p for p in dist.problems if p.code in FROM_INSPECT_PROBLEM), None)
-        if settled is not None:
-            res.unlockable(FROM_INSPECT_PROBLEM[settled.code], settled.message)
+        known = next((p for p in dist.problems if p.code in FROM_INSPECT_PROBLEM), None)
+        if known is not None:
+            res.unlockable(FROM_INSPECT_PROBLEM[known.code], known.message)
             return
         rec = read_records(dist)
-        if self._from_records(dist, rec, res):
+        settled = self._from_records(dist, rec, res)
+        if _bad_record(res):
+            return
+        if settled:
             if res.locked and self.find_index and res.index is None and res.method != "base-lock":
                 await self._name_index(dist, res)
         elif res.method is not None and res.sha256:
@@ -146,6 +149,9 @@ class Resolver:
     def _from_records(self, dist: Distribution, rec: Records, res: Resolution) -> bool:
         """Lock from what an installer recorded; True when that settled it (locked or not)."""
         if rec.pyodide_url and rec.pyodide_sha256:
+            if not is_sha256(rec.pyodide_sha256):
+                res.unlockable("bad-record", f"PYODIDE_SHA256 is {rec.pyodide_sha256[:80]!r}, not a sha256 hex digest")
+                return True
             res.method, res.url, res.sha256 = "pyodide-url", rec.pyodide_url, rec.pyodide_sha256
             res.filename = _filename(rec.pyodide_url)
             res.proof = "PYODIDE_URL and PYODIDE_SHA256 written by micropip"
@@ -217,6 +223,9 @@ class Resolver:
         sha = archive_sha256(rec.provenance.get("archive_info")) if rec.provenance else None
         if not isinstance(url, str) or not sha:
             return False
+        if not is_sha256(sha):
+            res.unlockable("bad-record", f"provenance_url.json gives {sha[:80]!r}, not a sha256 hex digest")
+            return True
         res.method, res.url, res.sha256 = "provenance", url, sha
         res.filename, res.index = _filename(url), rec.index
         res.proof = "provenance_url.json recorded at install"
@@ -246,6 +255,9 @@ class Resolver:
         sha = archive_sha256(direct.get("archive_info"))
         res.method, res.url, res.filename = "direct-url", url, _filename(url)
         local_path = _local_path(url)
+        if sha is not None and not is_sha256(sha):
+            res.unlockable("bad-record", f"direct_url.json gives {sha[:80]!r}, not a sha256 hex digest")
+            return True
         if sha is not None:
             res.sha256, res.proved_by_installer = sha, True
             res.proof = "direct_url.json archive hash (PEP 610)"
@@ -519,6 +531,25 @@ class _Misses:
 def _is_record_member(member: str) -> bool:
     top, _, rest = member.partition("/")
     return top.endswith(".dist-info") and rest == "RECORD"
+
+
+#: Where an installer may say a file came from: fetchable URLs, and this machine's files (file:, emfs:, paths).
+_RECORD_SCHEMES = frozenset({"http", "https", "file", "emfs", ""})
+
+
+def _bad_record(res: Resolution) -> bool:
+    """An installer-recorded URL of another scheme (javascript:, data:, ...) names no file: unlockable."""
+    if res.url is None or res.reason_code is not None:
+        return False
+    try:
+        scheme = urlsplit(res.url).scheme.lower()
+        if scheme in _RECORD_SCHEMES:
+            return False
+        why = f"a {scheme}: URL, which names no file to lock"
+    except ValueError:
+        why = f"an unreadable URL {redact(res.url)[:80]!r}"
+    res.unlockable("bad-record", f"the installer recorded {why}")
+    return True
 
 
 def _is_location(source: str) -> bool:

@@ -604,3 +604,32 @@ async def test_candidates_without_page_hashes_are_fetched_concurrently(
     assert len(fetched) == 13
     # Sequential fetches would start >= 0.3 s apart (the server's latency); bounded concurrency starts 8 at once.
     assert fetched[7] - fetched[0] < 0.3
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        ({"PYODIDE_URL": "{wheel_url}", "PYODIDE_SHA256": "xyz"}, "PYODIDE_SHA256 is 'xyz', not a sha256 hex digest"),
+        ({"PYODIDE_URL": "javascript:alert(1)", "PYODIDE_SHA256": "{sha}"}, "recorded a javascript: URL"),
+        (
+            {"direct_url.json": '{"url": "{wheel_url}", "archive_info": {"hash": "sha256=-5"}}'},
+            "gives '-5', not a sha256",
+        ),
+        ({"direct_url.json": '{"url": "data:,x.whl", "archive_info": {"hashes": {"sha256": "{sha}"}}}'}, "data: URL"),
+    ],
+)
+async def test_malformed_installer_records_are_not_believed(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer, files: dict[str, str], said: str
+) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    values = {"{wheel_url}": f"{server.url}files/{wheel.name}", "{sha}": sha256_file(wheel)}
+    for name, text in files.items():
+        for key, value in values.items():
+            text = text.replace(key, value)
+        (site / "beta-2.0.dist-info" / name).write_text(text)
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["beta"]
+    assert (res.locked, res.reason_code) == (False, "bad-record") and said in (res.reason or "")
+    assert "beta" not in json.loads(result.text)["packages"]
