@@ -8,8 +8,9 @@ the two RECORDs proves the installed files came from that wheel without hashing 
 
 What installers add or rewrite is excepted (PEP 376/627 and the installers' documented behaviour):
 ``.pyc``/``__pycache__``, INSTALLER, REQUESTED, direct_url.json, RECORD, console scripts generated
-outside the site dir, ``*.data/scripts`` (shebangs rewritten), micropip's ``PYODIDE_*`` files and our
-provenance record. ``*.data/`` files may be moved by the installer: they are matched by hash.
+outside the site dir (or in ``bin/`` of a ``--target`` dir), ``*.data/scripts`` (shebangs rewritten),
+micropip's ``PYODIDE_*`` files and our provenance record. ``*.data/`` files may be moved by the
+installer: they are matched by hash.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def is_installer_addition(path: str) -> bool:
         return True
     if pure.parts and pure.parts[0] == "..":
         return True  # console scripts and moved data files outside the site dir (../../bin/x)
+    if len(pure.parts) == 2 and pure.parts[0] in ("bin", "Scripts"):
+        return True  # the same scripts when installed with --target (pip, uv): <target>/bin/x
     if len(pure.parts) == 2 and pure.parts[0].endswith(".dist-info"):
         return pure.name in INSTALLER_FILES or pure.name.startswith("PYODIDE_")
     return False
