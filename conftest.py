@@ -8,8 +8,8 @@ Tiers (markers registered in pyproject.toml) are assigned here, so a test never 
   i.e. ``@run_in_pyodide``);
 * everything else is the CPython unit tier. ``make test-unit`` runs ``-m "not pyodide and not browser"``.
 
-Fixtures (all paths are real, made by ``make setup``; a test that needs one skips with a clear message only when
-set-up has not been run):
+Fixtures (all paths are real, made by ``make setup``; a test that needs one FAILS naming the set-up step when it
+is missing, so a bare ``pytest`` on a checkout without set-up never passes with little tested):
 
 * ``pyodide_dist_dir``: ``build/pyodide-dist`` (npm runtime + pinned wheels + this project's wheel);
 * ``sample_wheels_dir`` / ``sample_wheels``: the pinned sample set (``requirements/samples.txt``);
@@ -41,6 +41,11 @@ ROOT = Path(__file__).resolve().parent
 DIST_DIR = ROOT / "build" / "pyodide-dist"
 SAMPLE_WHEELS_DIR = ROOT / ".cache" / "wheels" / "samples"
 _SETUP_HINT = "run `make setup` first"
+
+
+def setup_missing(what: str, step: str = _SETUP_HINT) -> None:
+    """Fail (not skip) the test: ``what`` should have been made by set-up; ``step`` says how to make it."""
+    pytest.fail(f"{what}: {step}", pytrace=False)
 # Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the real binary (never `playwright install`).
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [
@@ -71,7 +76,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _require(path: Path, what: str) -> Path:
     if not path.exists():
-        pytest.skip(f"{what} missing at {path}: {_SETUP_HINT}")
+        setup_missing(f"{what} missing at {path}")
     return path
 
 
@@ -87,7 +92,7 @@ def sample_wheels_dir() -> Path:
     """Directory holding the pinned sample wheels (requirements/samples.txt)."""
     _require(SAMPLE_WHEELS_DIR, "the sample wheels")
     if not any(SAMPLE_WHEELS_DIR.glob("*.whl")):
-        pytest.skip(f"no sample wheels in {SAMPLE_WHEELS_DIR}: {_SETUP_HINT}")
+        setup_missing(f"no sample wheels in {SAMPLE_WHEELS_DIR}", "run `make setup` (step: pinned wheels)")
     return SAMPLE_WHEELS_DIR
 
 
@@ -158,7 +163,7 @@ def fresh_pyodide(pyodide_dist_dir: Path) -> Iterator[Callable[..., PyodideNode]
 def chromium_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A Playwright ``Browser`` on headless Debian Chromium, shared by the tests of one module."""
     if not CHROMIUM.exists() or shutil.which("chromedriver") is None:
-        pytest.skip(f"Debian chromium not installed ({CHROMIUM}): {_SETUP_HINT}")
+        setup_missing(f"Debian chromium not installed ({CHROMIUM})", "run `make setup` (step: apt chromium)")
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium")

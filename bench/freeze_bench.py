@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer.freeze.core import freeze, inspect_paths  # noqa: E402
+from indexer.freeze.options import FreezeOptions  # noqa: E402
 from indexer.index.build import build_index  # noqa: E402
 from tests.support.wheels import build_wheel  # noqa: E402
 
@@ -98,7 +99,7 @@ def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
     import httpx
     from packaging.utils import parse_wheel_filename
 
-    dists = inspect_paths([site], "pyodide")
+    dists, _target = inspect_paths([site], "pyodide")
     requests = size = locked = 0
     started = time.perf_counter()
     with httpx.Client(headers={"Accept": "application/vnd.pypi.simple.v1+json"}) as client:
@@ -129,12 +130,14 @@ def ours(
     result = asyncio.run(
         freeze(
             [site],
-            index_urls=[index_url],
-            cache_dir=cache,
-            offline=offline,
-            concurrency=concurrency,
-            transport_kind=transport,
-            verify_record=verify_record,
+            FreezeOptions(
+                index_urls=(index_url,),
+                cache_dir=cache,
+                offline=offline,
+                concurrency=concurrency,
+                transport=transport,
+                verify="record" if verify_record else "metadata",
+            ),
         )
     )
     elapsed = time.perf_counter() - started

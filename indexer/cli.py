@@ -1,8 +1,8 @@
 """`python -m indexer` / `indexer`: one subcommand per pipeline step.
 
 Each subcommand lives in the module that owns the step and exposes two functions,
-``add_arguments(parser)`` and ``run(args) -> int``. This file only wires them up, so a new
-command never means editing another command's code.
+``add_arguments(parser)`` and ``run(args) -> int``. This file only wires them up, and imports only the
+chosen command's module: ``--help`` and every other command work without an optional extra installed.
 """
 
 from __future__ import annotations
@@ -11,16 +11,29 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple, NoReturn
 
-#: subcommand -> (module that owns it, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "build-index": ("indexer.index.build", "write a static simple index (PEP 503/691/658) for a folder of wheels"),
-    "serve-index": ("indexer.index.server", "serve a folder (an index, a Pyodide distribution) on 127.0.0.1"),
-    "inspect": ("indexer.installed.command", "list installed distributions, their source and import names"),
-    "freeze": ("indexer.freeze.command", "lock what is installed (pyodide-lock.json or pylock.toml)"),
-    "symbols": ("indexer.symbols.command", "index the modules and public symbols of installed distributions"),
-    "which": ("indexer.symbols.which", "which distribution provides an import name or symbol"),
-    "serve": ("indexer.web_server", "serve the web page, a Pyodide distribution and an index from one origin"),
+
+class Command(NamedTuple):
+    module: str  # the module that owns the step
+    help: str  # one line for `indexer --help`
+    extra: str | None = None  # the optional dependency set it needs (pip install micropip-ext[EXTRA])
+
+
+COMMANDS: dict[str, Command] = {
+    "build-index": Command(
+        "indexer.index.build", "write a static simple index (PEP 503/691/658) for a folder of wheels"
+    ),
+    "serve-index": Command(
+        "indexer.index.server", "serve a folder (an index, a Pyodide distribution) on 127.0.0.1", "server"
+    ),
+    "inspect": Command("indexer.installed.command", "list installed distributions, their source and import names"),
+    "freeze": Command("indexer.freeze.command", "lock what is installed (pyodide-lock.json or pylock.toml)"),
+    "symbols": Command("indexer.symbols.command", "index the modules and public symbols of installed distributions"),
+    "which": Command("indexer.symbols.which", "which distribution provides an import name or symbol"),
+    "serve": Command(
+        "indexer.web_server", "serve the web page, a Pyodide distribution and an index from one origin", "server"
+    ),
 }
 
 
@@ -28,38 +41,50 @@ class UsageError(Exception):
     """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="indexer", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module_name, help_text) in COMMANDS.items():
-        if only is not None and name != only:
-            # Still list it in --help, without importing a module that may not exist yet.
-            sub.add_parser(name, help=help_text)
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (``indexer CMD: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        from indexer.console import printable
+
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``chosen``'s module is imported (the others are listed by their help line)."""
+    parser = _Parser(prog="indexer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=command.help)
             continue
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue  # step not built yet in this checkout
-            raise
-        command = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
-        module.add_arguments(command)
-        command.set_defaults(_run=module.run)
+            module = importlib.import_module(command.module)
+        except ImportError as exc:
+            missing = exc.name or "a dependency"
+            extra = f": pip install 'micropip-ext[{command.extra}]'" if command.extra else ""
+            raise UsageError(f"command {name!r} needs {missing}, which is not installed{extra}") from None
+        parser_ = sub.add_parser(name, help=command.help, description=(module.__doc__ or command.help).strip())
+        module.add_arguments(parser_)
+        parser_.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in args_list if not a.startswith("-")), None)
-    parser = build_parser(chosen if chosen in COMMANDS else None)
-    args = parser.parse_args(args_list)
-    run = getattr(args, "_run", None)
-    if run is None:
-        parser.error(f"command {args.command!r} is not available in this build")
     try:
-        return int(run(args) or 0)
+        parser = build_parser(chosen if chosen in COMMANDS else None)
     except UsageError as exc:
-        print(f"indexer {args.command}: error: {exc}", file=sys.stderr)
+        print(f"indexer {chosen}: error: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(args_list)
+    try:
+        return int(args._run(args) or 0)
+    except UsageError as exc:
+        from indexer.console import say
+
+        say(f"indexer {args.command}: error: {exc}")
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -50,3 +50,15 @@ def project_url(index_url: str, project: str) -> str:
     if "{package_name}" in index_url:
         return index_url.replace("{package_name}", name)
     return f"{normalize_index_url(index_url)}{name}/"
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s\"']+@")
+
+
+def scrub(text: str) -> str:
+    """Remove any ``user:password@`` left in a URL anywhere in ``text``: the last guard before output.
+
+    Every URL is already passed through :func:`redact` where it is built; this also catches one
+    quoted inside a library's error message.
+    """
+    return _USERINFO.sub(r"\1", text)

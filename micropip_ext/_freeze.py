@@ -1,6 +1,6 @@
-"""``await micropip_ext.freeze()``: a true lock of this Pyodide environment, as a pyodide-lock.json string.
+"""``await micropip_ext.freeze()``: a true lock of this Pyodide environment (pyodide-lock.json and pylock.toml).
 
-Same result shape as ``micropip.freeze()``, but it locks what pip, uv or a hand-unpacked wheel
+``result.lock`` has the shape ``micropip.freeze()`` returns, but it locks what pip, uv or a hand-unpacked wheel
 installed too, proving each file from the index's PEP 658 metadata hash, or says which cannot be
 locked and why. Defaults come from where it runs: micropip's configured index URLs and the running
 Pyodide's lockfile as the base.
@@ -8,13 +8,15 @@ Pyodide's lockfile as the base.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.freeze.core import Format, FreezeError, FreezeResult, load_base_lock
+from indexer.console import CallbackProgress
+from indexer.freeze.core import FreezeResult, load_base_lock
 from indexer.freeze.core import freeze as _freeze
-from indexer.resolve.model import Resolution
+from indexer.freeze.options import FreezeError, FreezeOptions, options_from_keywords
 
 _UNSET: Any = object()
 
@@ -48,65 +50,48 @@ def running_lock() -> tuple[dict[str, Any] | None, str | None]:
 
 async def freeze(
     *,
-    index_urls: Sequence[str] | None = None,
-    base_lock: Mapping[str, Any] | str | None = _UNSET,
-    base_lock_url: str | None = _UNSET,
-    format: Format = "pyodide-lock",
-    only_installed: bool = False,
-    verify_record: bool = False,
-    base_urls: Sequence[str] = (),
     paths: Sequence[str | Path] | None = None,
-    info: Mapping[str, Any] | None = None,
     strict: bool = False,
-    offline: bool = False,
-    cache_dir: str | Path | None = None,
-    concurrency: int | None = None,
-    timeout: float = 15.0,
-    return_result: bool = False,
-    on_start: Callable[[int], None] | None = None,
-    on_resolved: Callable[[Resolution], None] | None = None,
-) -> Any:
-    """Lock the environment; the lock text by default, the whole :class:`FreezeResult` with ``return_result``.
+    on_progress: Callable[[int, int], Any] | None = None,
+    **options: Any,
+) -> FreezeResult:
+    """Lock this environment: a :class:`FreezeResult` with ``.lock`` (pyodide-lock.json text), ``.pylock``
+    (pylock.toml text) and ``.report``, all from one run.
 
-    ``base_lock`` is a parsed lock, a file path or a URL (default: the lock this Pyodide booted with).
+    Keywords are :class:`~indexer.freeze.options.FreezeOptions` fields (``index_urls``, ``verify``, ``offline``, ...).
+    Defaults come from this runtime: micropip's index URLs, the lock this Pyodide booted with as ``base_lock``
+    (a parsed lock, a file path or a URL may be given instead) and its base URL, the target ``pyodide``.
     ``strict=True`` raises :class:`FreezeError` naming every distribution that cannot be locked.
-    ``base_lock_url`` makes the base lock's relative file names absolute; by default it is the running
-    lockfile's base URL when that is an http(s) URL (as ``micropip.freeze()`` does).
+    ``on_progress(done, total)`` is called as distributions are resolved.
     """
-    running, running_base = (None, None)
-    if base_lock is _UNSET or base_lock_url is _UNSET:
-        running, running_base = running_lock()
-    if base_lock is _UNSET:
-        base_lock = running
-    elif isinstance(base_lock, str):  # a path or URL, as the CLI's --base-lock
-        if base_lock_url is _UNSET:
-            base_lock_url = base_lock if base_lock.startswith(("http://", "https://")) else None
-        base_lock = await load_base_lock(base_lock, timeout=timeout)
-    if base_lock_url is _UNSET:
-        base_lock_url = running_base if running_base and running_base.startswith(("http://", "https://")) else None
+    opts = await pyodide_options(options)
     if not paths:
         from micropip_ext._inspect import site_dirs  # this runtime's site directories, as inspect() uses
 
         paths = site_dirs()
-    result: FreezeResult = await _freeze(
-        [Path(p) for p in paths],
-        index_urls=micropip_index_urls() if index_urls is None else list(index_urls),
-        base_lock=base_lock,
-        base_lock_url=base_lock_url,
-        info=info,
-        format=format,
-        only_installed=only_installed,
-        offline=offline,
-        cache_dir=Path(cache_dir) if cache_dir else None,
-        verify_record=verify_record,
-        base_urls=base_urls,
-        target="pyodide",
-        concurrency=concurrency,
-        timeout=timeout,
-        on_start=on_start,
-        on_resolved=on_resolved,
-    )
+    progress = CallbackProgress(on_progress) if on_progress is not None else None
+    result = await _freeze([Path(p) for p in paths], opts, progress=progress)
     if strict and result.unlockable:
         lines = [f"{r.name} {r.version}: {r.reason}" for r in result.unlockable]
         raise FreezeError(f"{len(lines)} distribution(s) cannot be locked:\n" + "\n".join(lines))
-    return result if return_result else result.text
+    return result
+
+
+async def pyodide_options(given: dict[str, Any]) -> FreezeOptions:
+    """:class:`FreezeOptions` from keywords, with this runtime's defaults for what was not given."""
+    kw = dict(given)
+    base_lock = kw.get("base_lock", _UNSET)
+    running, running_base = running_lock() if base_lock is _UNSET or "base_lock_url" not in kw else (None, None)
+    if base_lock is _UNSET:
+        kw["base_lock"] = running
+    elif isinstance(base_lock, str):  # a path or URL, as the CLI's --base-lock
+        kw.setdefault("base_lock_url", base_lock if base_lock.startswith(("http://", "https://")) else None)
+        kw["base_lock"] = await load_base_lock(base_lock, timeout=float(kw.get("timeout", 15.0)))
+    if "base_lock_url" not in kw:
+        kw["base_lock_url"] = (
+            running_base if running_base and running_base.startswith(("http://", "https://")) else None
+        )
+    if kw.get("index_urls") is None:
+        kw["index_urls"] = micropip_index_urls()
+    kw.setdefault("target", "pyodide" if sys.platform == "emscripten" else None)
+    return options_from_keywords(**kw)

@@ -90,8 +90,8 @@ def main() -> int:
                 report = py.run("import micropip_ext as m; m.inspect_json()")
                 frozen = py.run_async(
                     "import micropip_ext as m\n"
-                    f"r = await m.freeze(index_urls=[{index!r}], return_result=True)\n"
-                    "[r.text, [[u.name, u.version, u.reason] for u in r.unlockable]]"
+                    f"r = await m.freeze(index_urls=[{index!r}])\n"
+                    "[r.lock, [[u.name, u.version, u.reason] for u in r.unlockable]]"
                 )
                 print(f"   done ({time.perf_counter() - t:.1f} s)")
             fetched = sum(1 for r in server.log if r.status in (200, 206))

@@ -86,8 +86,7 @@ def build_pylock(
         dist = by_name.get(res.canonical_name)
         if dist is None:
             continue
-        if not res.locked:
-            problems.append(f"{dist.name} {dist.version}: not locked ({res.reason})")
+        if not res.locked:  # already reported with its reason by resolution; not a lockfile problem
             continue
         url = res.url
         if res.method == "base-lock" and base_url and res.filename:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from indexer.resolve.client import Stats
 from indexer.resolve.model import Resolution
-from indexer.urls import redact
+from indexer.urls import redact, scrub
 
 
 def build_report(
@@ -50,18 +49,6 @@ def _count(values: Any) -> dict[str, int]:
     for v in values:
         counts[v] = counts.get(v, 0) + 1
     return dict(sorted(counts.items()))
-
-
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s\"']+@")
-
-
-def scrub(text: str) -> str:
-    """Remove any ``user:password@`` left in a URL anywhere in ``text``: the last guard before output.
-
-    Every URL is already passed through ``indexer.urls.redact`` where it is built; this also catches one
-    quoted inside a library's error message.
-    """
-    return _USERINFO.sub(r"\1", text)
 
 
 def dumps(report: Mapping[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.freeze.core import FreezeError, FreezeResult, freeze
+from indexer.freeze.core import FreezeResult, freeze
+from indexer.freeze.options import FreezeError, FreezeOptions
 
-__all__ = ["FreezeError", "FreezeResult", "freeze"]
+__all__ = ["FreezeError", "FreezeOptions", "FreezeResult", "freeze"]

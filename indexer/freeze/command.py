@@ -2,7 +2,7 @@
 
 Index URLs default to pip's configuration (PIP_INDEX_URL / PIP_EXTRA_INDEX_URL and pip.conf files).
 Distributions that cannot be proved to come from a fetchable file are listed with the reason;
---strict makes that an error.
+--strict makes that an error (and then no output file is replaced).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from indexer.freeze.core import FORMATS, FreezeError, FreezeResult, freeze, load_base_lock
-from indexer.freeze.pip_config import pip_index_urls
-from indexer.fsutil import atomic_write
-from indexer.resolve.client import default_cache_dir
-from indexer.resolve.model import Resolution
+from indexer.args import finite_seconds, http_url, output_file, positive_int
+from indexer.console import say, terminal_progress
+from indexer.freeze.core import FORMATS, FreezeResult, freeze, load_base_lock
+from indexer.freeze.options import TARGETS, VERIFY_MODES, FreezeError, FreezeOptions
 from indexer.resolve.transport import TRANSPORTS
 from indexer.urls import redact
 
@@ -28,23 +28,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--index-url",
         action="append",
         default=None,
+        type=http_url,
         metavar="URL",
         help="simple-API index to ask, in order (repeatable; default: pip's configured index URLs)",
     )
     parser.add_argument("--base-lock", metavar="FILE|URL", help="pyodide-lock.json whose entries are kept")
     parser.add_argument("--format", choices=FORMATS, default="pyodide-lock")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the lock here (default: stdout)")
-    parser.add_argument("--report", metavar="FILE", help="write the JSON report here")
-    parser.add_argument("--strict", action="store_true", help="exit 1 if any distribution cannot be locked")
+    parser.add_argument(
+        "-o", "--output", type=output_file, metavar="FILE", help="write the lock here (default: stdout)"
+    )
+    parser.add_argument("--report", type=output_file, metavar="FILE", help="write the JSON report here")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1, writing nothing, if any distribution is unlockable"
+    )
     parser.add_argument("--offline", action="store_true", help="no network: answer from the cache of a previous run")
     parser.add_argument("--only-installed", action="store_true", help="drop base-lock entries not installed")
     parser.add_argument(
         "--verify",
-        choices=["auto", "metadata", "record"],
+        choices=VERIFY_MODES,
         default="auto",
-        help="auto (default): a file no installer recorded with its hash is locked only if its RECORD (read by "
-        "HTTP Range requests) lists the installed files; metadata: the index's METADATA hash and WHEEL tags "
-        "suffice (faster, trusts that nothing was rebuilt); record: also hash every installed file",
+        help="proof a lock needs: auto (an installer record of the file, else the index's METADATA hash and the remote"
+        " wheel's RECORD matching the installed files), metadata (METADATA hash only: faster, blind to rebuilt wheels),"
+        " record (check the remote RECORD for every distribution)",
     )
     parser.add_argument(
         "--base-url",
@@ -53,9 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[PREFIX=]URL",
         help="where local files (file:, emfs:) are published: PREFIX=URL replaces a prefix, URL serves by name",
     )
-    parser.add_argument("--target", choices=["pyodide", "host"], default="pyodide", help="marker environment")
     parser.add_argument(
-        "--concurrency", type=int, default=None, help="requests in flight (default: 16 with httpx, 64 with asyncio)"
+        "--target", choices=TARGETS, default=None, help="marker environment (default: what the installed wheels show)"
+    )
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=None, help="requests in flight (default: the transport's)"
     )
     parser.add_argument(
         "--transport",
@@ -63,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="httpx",
         help="CPython HTTP client: httpx, or a lean asyncio HTTP/1.1 client (faster with many requests in flight)",
     )
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
+    parser.add_argument("--timeout", type=finite_seconds, default=15.0, help="seconds per request")
     parser.add_argument("--cache-dir", type=Path, default=None, help="HTTP cache (default: ~/.cache/micropip-ext)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the HTTP cache")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -78,92 +85,113 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
 
 
-async def _run(args: argparse.Namespace) -> int:
+def index_urls_from(args: argparse.Namespace) -> list[str]:
+    """``--index-url`` as given, else pip's configuration; local ``file:`` indexes are skipped (not fetchable)."""
+    from indexer.freeze.pip_config import pip_index_urls
+
     if args.index_url:
-        index_urls = list(args.index_url)
-        for url in index_urls:
-            if not url.startswith(("http://", "https://")):
-                raise FreezeError(f"index URL must be http(s): {redact(url)}")
-    else:
-        index_urls = []
-        for url in pip_index_urls():
-            if url.startswith(("http://", "https://")):
-                index_urls.append(url)
-            else:
-                # A lock must be fetchable from Pyodide: a local (file:) index cannot be named in it.
-                print(f"indexer freeze: warning: skipping pip's local index {redact(url)}", file=sys.stderr)
-    if not index_urls:
-        print(
+        return list(args.index_url)
+    urls: list[str] = []
+    for url in pip_index_urls():
+        if url.startswith(("http://", "https://")):
+            urls.append(url)
+        else:
+            say(f"indexer freeze: warning: skipping pip's local index {redact(url)}")
+    if not urls:
+        say(
             "indexer freeze: warning: no index configured (pip has none and no --index-url):"
-            " only installer-recorded files can be locked",
-            file=sys.stderr,
+            " only installer-recorded files can be locked"
         )
-    base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
-    base_lock_url = args.base_lock if args.base_lock and "://" in args.base_lock else None
-    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    if args.offline and cache_dir is None:
+    return urls
+
+
+async def options_from(args: argparse.Namespace) -> FreezeOptions:
+    """The one options object for this run, from the command line (validated before any network work)."""
+    from indexer.resolve.client import default_cache_dir
+
+    if args.offline and args.no_cache:
         raise FreezeError("--offline reads the cache: drop --no-cache")
+    base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
+    return FreezeOptions(
+        index_urls=tuple(index_urls_from(args)),
+        base_lock=base_lock,
+        base_lock_url=args.base_lock if args.base_lock and "://" in args.base_lock else None,
+        only_installed=args.only_installed,
+        offline=args.offline,
+        cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
+        verify=args.verify,
+        base_urls=tuple(args.base_url),
+        target=args.target,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        transport=args.transport,
+    )
 
-    bar: Any = None
-    show_progress = not args.no_progress and sys.stderr.isatty()
 
-    def on_start(total: int) -> None:
-        nonlocal bar
-        if show_progress:
-            from tqdm import tqdm  # CPython-only nicety, imported only when shown
-
-            bar = tqdm(total=total, unit="dist", desc="freeze", file=sys.stderr, leave=False)
-
-    def on_resolved(res: Resolution) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    try:
-        result = await freeze(
-            args.paths or None,
-            index_urls=index_urls,
-            base_lock=base_lock,
-            base_lock_url=base_lock_url,
-            format=args.format,
-            only_installed=args.only_installed,
-            offline=args.offline,
-            cache_dir=cache_dir,
-            verify=args.verify,
-            base_urls=args.base_url,
-            target=args.target,
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            transport_kind=args.transport,
-            on_start=on_start,
-            on_resolved=on_resolved,
-        )
-    finally:
-        if bar is not None:
-            bar.close()
+async def _run(args: argparse.Namespace) -> int:
+    options = await options_from(args)
+    progress = terminal_progress("freeze", enabled=not args.no_progress)
+    result = await freeze(args.paths or None, options, progress=progress)
     return _finish(args, result)
 
 
 def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
-    from indexer.emit.report import dumps, scrub
+    from indexer.emit.report import dumps
+    from indexer.fsutil import atomic_write
 
-    if args.output:
-        atomic_write(Path(args.output), result.text)
-    else:
-        sys.stdout.write(result.text)
-    if args.report:
-        atomic_write(Path(args.report), dumps(result.report))
-    summary = result.report["summary"]
-    requests = result.report["requests"]
-    print(
-        f"indexer freeze: locked {summary['locked']} of {summary['distributions']} distributions"
-        f" ({requests['requests']} requests, {requests['bytes']} bytes, {requests['cache_hits']} from cache)",
-        file=sys.stderr,
-    )
+    report = result.report
     for res in sorted(result.unlockable, key=lambda r: r.canonical_name):
-        print(scrub(f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}"), file=sys.stderr)
-    for problem in result.problems:
-        print(scrub(f"indexer freeze: warning: {problem}"), file=sys.stderr)
-    if args.strict and result.unlockable:
-        print(f"indexer freeze: error: {len(result.unlockable)} distribution(s) cannot be locked", file=sys.stderr)
+        say(f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}")
+    for problem in result.problems(args.format):
+        say(f"indexer freeze: warning: {problem}")
+    say(f"indexer freeze: {summary_line(report)}")
+    unreachable = nothing_reached(result)
+    if unreachable:
+        say(f"indexer freeze: error: {unreachable}")
         return 1
+    if args.strict and result.unlockable:
+        say(f"indexer freeze: error: {len(result.unlockable)} distribution(s) cannot be locked; nothing written")
+        return 1
+    text = result.text(args.format)
+    if args.output:
+        atomic_write(args.output, text)
+    else:
+        sys.stdout.write(text)
+    if args.report:
+        atomic_write(args.report, dumps(report))
     return 0
+
+
+def summary_line(report: Mapping[str, Any]) -> str:
+    """locked / unlockable by reason / requests / bytes / time, on one line."""
+    summary, requests = report["summary"], report["requests"]
+    reasons = ", ".join(f"{n} {code}" for code, n in summary["by_reason"].items())
+    return (
+        f"locked {summary['locked']} of {summary['distributions']} distributions"
+        + (f"; unlockable: {reasons}" if reasons else "")
+        + f" ({requests['requests']} requests, {_size(requests['bytes'])}, {requests['cache_hits']} from cache,"
+        f" {summary['elapsed_seconds']:.1f} s)"
+    )
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+def nothing_reached(result: FreezeResult) -> str | None:
+    """A one-line reason when every index was unreachable (no HTTP answer at all), else None.
+
+    Such a run locks only installer-recorded files and would look like success; the cause (TLS trust, a proxy,
+    a typo in the URL) is in the resolutions' reasons.
+    """
+    report = result.report
+    if not report["indexes"] or report["requests"]["by_status"] or report["requests"]["cache_hits"]:
+        return None
+    down = [r for r in result.resolutions if r.reason_code == "index-unreachable"]
+    if not down:
+        return None
+    return f"no index could be reached: {down[0].reason}"

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from indexer.console import Progress
 from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report, scrub
+from indexer.freeze.options import FreezeError, FreezeOptions, TargetName
 from indexer.installed.model import Distribution
+from indexer.installed.target import contradicting, detect_target
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
-from indexer.resolve.model import Resolution, Verify
+from indexer.resolve.model import Resolution
 from indexer.resolve.resolver import Resolver
 from indexer.resolve.transport import Transport
 from indexer.urls import redact
@@ -29,21 +32,31 @@ Format = Literal["pyodide-lock", "pylock"]
 FORMATS: tuple[Format, ...] = ("pyodide-lock", "pylock")
 
 
-class FreezeError(Exception):
-    """Freeze could not start (bad option, unreadable base lock); one line for the user."""
-
-
 @dataclass
 class FreezeResult:
-    text: str  # the lockfile as written
-    format: Format
-    resolutions: list[Resolution]
+    """One freeze: both lockfiles and the report, from the same resolution."""
+
+    lock: str  # pyodide-lock.json text
+    pylock: str  # pylock.toml text (PEP 751)
     report: dict[str, Any]
-    problems: list[str] = field(default_factory=list)
+    resolutions: list[Resolution]
+    target: TargetName
+    lock_problems: list[str] = field(default_factory=list)  # what pyodide-lock.json could not hold
+    pylock_problems: list[str] = field(default_factory=list)  # what pylock.toml could not hold
 
     @property
     def unlockable(self) -> list[Resolution]:
         return [r for r in self.resolutions if not r.locked]
+
+    def text(self, format: Format = "pyodide-lock") -> str:
+        """The lockfile in ``format``."""
+        if format not in FORMATS:
+            raise FreezeError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+        return self.lock if format == "pyodide-lock" else self.pylock
+
+    def problems(self, format: Format = "pyodide-lock") -> list[str]:
+        """Warnings about the lockfile in ``format`` (entries it had to leave out, and why)."""
+        return self.lock_problems if format == "pyodide-lock" else self.pylock_problems
 
 
 @dataclass(frozen=True)
@@ -107,9 +120,10 @@ def apply_locations(resolutions: Sequence[Resolution], mapping: LocationMap) -> 
             res.url = mapped
 
 
-def inspect_paths(paths: Sequence[Path] | None, target: str) -> list[Distribution]:
-    """Distributions in ``paths`` (default: this interpreter's sys.path) via the inspect step.
+def inspect_paths(paths: Sequence[Path] | None, target: TargetName | None) -> tuple[list[Distribution], TargetName]:
+    """Distributions in ``paths`` (default: this interpreter's sys.path) via the inspect step, and the target.
 
+    ``target=None`` takes the one the installed wheels show (see :func:`indexer.installed.target.detect_target`).
     Only the first distribution of a name in path order is locked: it is the one imports see.
     """
     from indexer.installed import inspect
@@ -117,110 +131,102 @@ def inspect_paths(paths: Sequence[Path] | None, target: str) -> list[Distributio
     for path in paths or ():
         if not Path(path).is_dir():
             raise FreezeError(f"not a directory: {path}")
-    env = inspect(list(paths) if paths else None, target="pyodide" if target == "pyodide" else "host")
+    env = inspect(list(paths) if paths else None, target=target or "auto")
     seen: set[str] = set()
     dists: list[Distribution] = []
     for dist in env.distributions:
         if dist.canonical_name not in seen:
             seen.add(dist.canonical_name)
             dists.append(dist)
-    return dists
+    return dists, env.target
+
+
+def check_target(dists: Sequence[Distribution], target: TargetName) -> None:
+    """An explicit target that the installed wheels contradict is an error naming them (a lock must not lie)."""
+    wrong = contradicting(dists, target)
+    if wrong:
+        shown = ", ".join(f"{d.name} {d.version} ({why})" for d, why in wrong[:5])
+        more = f" and {len(wrong) - 5} more" if len(wrong) > 5 else ""
+        raise FreezeError(
+            f"target {target} contradicts the installed wheels: {shown}{more}; drop --target to detect it"
+        )
 
 
 async def freeze(
     paths: Sequence[Path] | None = None,
+    options: FreezeOptions | None = None,
     *,
     distributions: Sequence[Distribution] | None = None,
-    index_urls: Sequence[str] = (),
-    base_lock: Mapping[str, Any] | None = None,
-    base_lock_url: str | None = None,
-    info: Mapping[str, Any] | None = None,
-    format: Format = "pyodide-lock",
-    only_installed: bool = False,
-    offline: bool = False,
-    cache_dir: Path | None = None,
-    verify_record: bool = False,
-    verify: Verify | None = None,
-    base_urls: Sequence[str] = (),
-    target: str = "pyodide",
-    concurrency: int | None = None,
-    timeout: float = 15.0,
-    retries: int = 2,
     transport: Transport | None = None,
-    transport_kind: str = "httpx",
-    on_resolved: Callable[[Resolution], None] | None = None,
-    on_start: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> FreezeResult:
-    """Lock every installed distribution, or say which cannot be locked and why."""
-    if format not in FORMATS:
-        raise FreezeError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+    """Lock every installed distribution (both lockfile formats), or say which cannot be locked and why.
+
+    ``distributions`` skips the scan (the caller inspected already); ``transport`` replaces the HTTP client
+    (tests, Pyodide); ``progress`` is told the number of distributions, then advanced once per resolved one.
+    """
+    opts = options or FreezeOptions()
     started = time.perf_counter()
-    if concurrency is None:
-        concurrency = CONCURRENCY_BY_TRANSPORT.get(transport_kind, DEFAULT_CONCURRENCY)
-    policy: Verify = verify or ("record" if verify_record else "auto")
-    dists = list(distributions) if distributions is not None else inspect_paths(paths, target)
-    base_packages: dict[str, Any] = dict((base_lock or {}).get("packages") or {})
-    lock_info = info or (base_lock or {}).get("info")
-    if on_start is not None:
-        on_start(len(dists))
-    cache = DiskCache(cache_dir) if cache_dir is not None else None
-    if offline and cache is None:
+    if distributions is not None:
+        dists = list(distributions)
+        target: TargetName = opts.target or detect_target(dists)
+    else:
+        dists, target = inspect_paths(paths, opts.target)
+    if opts.target is not None:
+        check_target(dists, opts.target)
+    concurrency = opts.concurrency or CONCURRENCY_BY_TRANSPORT.get(opts.transport, DEFAULT_CONCURRENCY)
+    base_packages: dict[str, Any] = dict((opts.base_lock or {}).get("packages") or {})
+    lock_info = opts.info or (opts.base_lock or {}).get("info")
+    if opts.offline and opts.cache_dir is None:
         raise FreezeError("--offline needs a cache directory (the cache of an earlier online freeze)")
+    cache = DiskCache(opts.cache_dir) if opts.cache_dir is not None else None
     client = Client(
         transport,
         concurrency=concurrency,
-        timeout=timeout,
-        retries=retries,
+        timeout=opts.timeout,
+        retries=opts.retries,
         cache=cache,
-        offline=offline,
-        transport_kind=transport_kind,
+        offline=opts.offline,
+        transport_kind=opts.transport,
     )
+    if progress is not None:
+        progress.start(len(dists))
     try:
         resolver = Resolver(
             client,
-            index_urls,
+            opts.index_urls,
             base_lock=base_packages,
-            base_lock_url=base_lock_url,
-            verify=policy,
-            find_index=format == "pylock",  # PEP 751: `index` SHOULD be given
+            base_lock_url=opts.base_lock_url,
+            verify=opts.verify,
+            find_index=True,  # PEP 751: a pylock package's `index` SHOULD be given
         )
-        resolutions = await resolver.resolve_all(dists, on_done=on_resolved)
+        resolutions = await resolver.resolve_all(dists, on_done=(lambda _r: progress.advance()) if progress else None)
     finally:
         await client.aclose()
-    apply_locations(resolutions, LocationMap.parse(base_urls))
+        if progress is not None:
+            progress.close()
+    apply_locations(resolutions, LocationMap.parse(opts.base_urls))
 
-    problems: list[str] = []
-    if format == "pyodide-lock":
-        lock = build_pyodide_lock(
-            resolutions,
-            dists,
-            info=lock_info,
-            base_packages=base_packages,
-            base_url=base_lock_url,
-            only_installed=only_installed,
-        )
-        text, problems = lock.dumps(), lock.problems
-    else:
-        pylock = build_pylock(resolutions, dists, info=lock_info, base_url=base_lock_url, target=target)
-        text, problems = pylock.dumps(), pylock.problems
-    text = scrub(text)
+    lock = build_pyodide_lock(
+        resolutions,
+        dists,
+        info=lock_info,
+        base_packages=base_packages,
+        base_url=opts.base_lock_url,
+        only_installed=opts.only_installed,
+    )
+    pylock = build_pylock(resolutions, dists, info=lock_info, base_url=opts.base_lock_url, target=target)
     report = build_report(
         resolutions,
         stats=client.stats,
-        index_urls=index_urls,
-        problems=problems,
-        options={
-            "format": format,
-            "only_installed": only_installed,
-            "offline": offline,
-            "verify": policy,
-            "concurrency": concurrency,
-            "transport": type(transport).__name__ if transport is not None else transport_kind,
-            "base_lock": redact(base_lock_url) if base_lock_url else (None if base_lock is None else "(given)"),
-        },
+        index_urls=opts.index_urls,
+        problems=list(dict.fromkeys([*lock.problems, *pylock.problems])),
+        options={**opts.to_json(), "target": target, "concurrency": concurrency, "transport": client.transport_name},
         elapsed=time.perf_counter() - started,
     )
-    return FreezeResult(text, format, resolutions, report, problems)
+    return FreezeResult(
+        scrub(lock.dumps()), scrub(pylock.dumps()), report, resolutions, target, lock.problems, pylock.problems
+    )
 
 
 def parse_lock(text: str | bytes, where: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
 from indexer.installed.model import (
     Distribution,
@@ -25,21 +26,22 @@ from indexer.installed.model import (
 def inspect(
     paths: Iterable[str | os.PathLike[str]] | None = None,
     *,
-    target: Target = "host",
+    target: Target | Literal["auto"] = "host",
     progress: Callable[[Distribution], None] | None = None,
 ) -> Environment:
     """Scan ``paths`` (default: the running interpreter's sys.path directories) for distributions.
 
     ``target`` chooses the marker environment Requires-Dist is evaluated in: ``"host"`` (the running
-    interpreter) or ``"pyodide"`` (Pyodide 314). Problems are collected, never raised.
+    interpreter) or ``"pyodide"`` (Pyodide 314); ``"auto"`` takes the one the installed wheels show
+    (:func:`indexer.installed.target.detect_target`). Problems are collected, never raised.
     """
     from indexer.installed.requires import evaluate_requirements
     from indexer.installed.scan import default_site_dirs, find_dist_dirs, read_distribution
 
-    if target not in ("host", "pyodide"):
-        raise ValueError(f"target must be 'host' or 'pyodide', not {target!r}")
+    if target not in ("host", "pyodide", "auto"):
+        raise ValueError(f"target must be 'host', 'pyodide' or 'auto', not {target!r}")
     site_dirs = default_site_dirs() if paths is None else [Path(p) for p in paths]
-    env = Environment(site_dirs=site_dirs, target=target)
+    env = Environment(site_dirs=site_dirs, target="host" if target == "auto" else target)
     seen: dict[str, Distribution] = {}
     for site_dir in site_dirs:
         try:
@@ -58,7 +60,11 @@ def inspect(
             env.distributions.append(dist)
             if progress is not None:
                 progress(dist)
-    env.problems.extend(evaluate_requirements(env.distributions, target))
+    if target == "auto":
+        from indexer.installed.target import detect_target
+
+        env.target = detect_target(env.distributions)
+    env.problems.extend(evaluate_requirements(env.distributions, env.target))
     env.problems.extend(_shared_import_names(env.distributions))
     return env
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.fsutil import atomic_write
-from indexer.resolve.transport import Response, Transport, TransportError, default_transport
+from indexer.resolve.transport import Response, Transport, TransportError, default_transport, in_pyodide
 from indexer.urls import redact
 
 #: Status codes worth another try: the server may recover (RFC 9110 §15.6).
@@ -160,6 +160,13 @@ class Client:
         if self._transport is None:
             self._transport = default_transport(self._concurrency, self._transport_kind)
         return self._transport
+
+    @property
+    def transport_name(self) -> str:
+        """The client that did (or will do) the work, for the report: "pyfetch" inside Pyodide, whatever was asked."""
+        if self._transport is None:
+            return "pyfetch" if in_pyodide() else self._transport_kind
+        return type(self._transport).__name__.removesuffix("Transport").lower()
 
     async def __aenter__(self) -> Client:
         return self

@@ -11,8 +11,8 @@ from indexer.urls import redact
 #: How much proof a lock needs (``--verify``): "auto" proves every file no installer recorded with a hash by
 #: the remote wheel's RECORD; "metadata" trusts the index's METADATA hash and WHEEL tags alone; "record"
 #: also compares every installed file's bytes with the remote RECORD, installer record or not.
-Verify = Literal["auto", "metadata", "record"]
-VERIFY_POLICIES: tuple[Verify, ...] = ("auto", "metadata", "record")
+VerifyMode = Literal["auto", "metadata", "record"]
+VERIFY_MODES: tuple[VerifyMode, ...] = ("auto", "metadata", "record")
 
 #: How a distribution was attributed to a file.
 Method = Literal[

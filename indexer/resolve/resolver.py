@@ -3,7 +3,7 @@
 Order of evidence: files an installer recorded (micropip's PYODIDE_URL, PYODIDE_SOURCE, PEP 610
 direct_url.json, our INDEX/provenance_url.json, the Pyodide distribution's lock), then the configured
 indexes in order, matched by the PEP 658 metadata hash and WHEEL tags. A file is locked only when it is
-proved (``verify``, see :data:`indexer.resolve.model.Verify`): with the default "auto", a file no
+proved (``verify``, see :data:`indexer.resolve.model.VerifyMode`): with the default "auto", a file no
 installer recorded with its hash must also have the installed files in its RECORD. The same code runs
 on CPython and inside Pyodide.
 """
@@ -22,7 +22,7 @@ from indexer.installed.model import Distribution
 from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, parse_record, read_records
 from indexer.resolve.match import files_of_version, match_installed
-from indexer.resolve.model import Resolution, Verify, is_sha256
+from indexer.resolve.model import Resolution, VerifyMode, is_sha256
 from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, parse_project_page
@@ -81,14 +81,14 @@ class Resolver:
         *,
         base_lock: Mapping[str, Mapping[str, Any]] | None = None,
         base_lock_url: str | None = None,
-        verify: Verify = "auto",
+        verify: VerifyMode = "auto",
         find_index: bool = False,
     ) -> None:
         self.client = client
         self.index_urls = [u if "{package_name}" in u else normalize_index_url(u) for u in index_urls]
         self.base_lock = dict(base_lock or {})
         self.base_lock_url = base_lock_url  # where relative file names of the base lock resolve
-        self.verify: Verify = verify
+        self.verify: VerifyMode = verify
         self.find_index = find_index  # name the index of files known from installer records (pylock "index")
         # Indexes that refused connections (after retries): later dists skip them instead of retrying again.
         self._down: dict[str, str] = {}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from indexer.freeze.core import FreezeResult, freeze
+from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
 from tests.freeze.conftest import IndexEnv, copy_site, unpack, uv_install
 from tests.support.wheels import build_wheel
@@ -28,10 +29,10 @@ def transport_kind(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 async def run_freeze(site: Path, index_url: str, **kw: Any) -> FreezeResult:
-    kw.setdefault("transport_kind", TRANSPORT["kind"])
+    kw.setdefault("transport", TRANSPORT["kind"])
     kw.setdefault("retries", 2)
     kw.setdefault("timeout", 5.0)
-    return await freeze([site], index_urls=[index_url], target="host", **kw)
+    return await freeze([site], FreezeOptions(index_urls=(index_url,), target="host", **kw))
 
 
 def by_name(result: FreezeResult) -> dict[str, Any]:
@@ -52,7 +53,7 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     assert res["beta"].filename == "beta-2.0-py3-none-any.whl"
     assert res["beta"].sha256 == sha256_file(index_env.wheels / "beta-2.0-py3-none-any.whl")
     assert res["alpha"].proof == "core-metadata sha256 from the index page"
-    lock = json.loads(result.text)
+    lock = json.loads(result.lock)
     alpha = lock["packages"]["alpha"]
     assert alpha["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
     assert alpha["depends"] == ["beta"] and alpha["imports"] == ["alpha"]
@@ -86,7 +87,7 @@ async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, 
     res = by_name(result)["omega"]
     assert not res.locked and res.reason_code == "not-on-index"
     assert "omega is not on" in (res.reason or "")
-    assert "omega" not in json.loads(result.text)["packages"]
+    assert "omega" not in json.loads(result.lock)["packages"]
 
 
 async def test_500_then_success_is_retried(name_site: Path, server: IndexServer) -> None:
@@ -179,7 +180,7 @@ async def test_relative_urls_resolve_against_the_page(
         f["url"] = "../../files/" + f["filename"]
     server.inject("/simple/alpha/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
     result = await run_freeze(name_site, server.index_url)
-    entry = json.loads(result.text)["packages"]["alpha"]
+    entry = json.loads(result.lock)["packages"]["alpha"]
     assert entry["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
 
 
@@ -199,8 +200,7 @@ async def test_credentials_never_reach_any_output(name_site: Path, server: Index
     # The credentials were really used on the wire ...
     assert any(r.headers.get("Authorization", "").startswith("Basic ") for r in server.log)
     # ... and appear in no output.
-    pylock = await run_freeze(name_site, secret_url, format="pylock")
-    for text in (result.text, json.dumps(result.report), pylock.text, json.dumps(pylock.report)):
+    for text in (result.lock, json.dumps(result.report), result.pylock):
         assert "s3cret" not in text and "alice" not in text
 
 
@@ -217,7 +217,7 @@ async def test_local_build_with_same_name_and_version_is_unlockable(
     res = by_name(result)["delta"]
     assert not res.locked and res.reason_code == "local-build"
     assert "1.0 is on" in (res.reason or "")
-    assert "delta" not in json.loads(result.text)["packages"]
+    assert "delta" not in json.loads(result.lock)["packages"]
 
 
 async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
@@ -234,7 +234,7 @@ async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
     res = by_name(result)["delta"]
     assert not res.locked and res.reason_code == "local-build"
     mapped = await run_freeze(site, server.index_url, base_urls=[f"{tmp_path}/local/=https://example.invalid/w/"])
-    entry = json.loads(mapped.text)["packages"]["delta"]
+    entry = json.loads(mapped.lock)["packages"]["delta"]
     assert entry["file_name"] == "https://example.invalid/w/delta-1.0-py3-none-any.whl"
     assert entry["sha256"] == sha256_file(local)
 
@@ -253,7 +253,7 @@ async def test_default_proof_catches_same_metadata_different_files(
     verified = await run_freeze(site, server.index_url)  # the default: auto
     res = by_name(verified)["delta"]
     assert not res.locked and res.reason_code == "local-build" and "differ: delta/__init__.py" in (res.reason or "")
-    assert res.record_verified is False and "delta" not in json.loads(verified.text)["packages"]
+    assert res.record_verified is False and "delta" not in json.loads(verified.lock)["packages"]
     wheel_size = (index_env.wheels / "delta-1.0-py3-none-any.whl").stat().st_size
     fetched = sum(r.bytes_sent for r in server.log if r.path.endswith(".whl"))
     assert all(r.status == 206 for r in server.log if r.path.endswith(".whl"))
@@ -285,7 +285,9 @@ async def test_installer_records_lock_without_network(tmp_path: Path, index_env:
     (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
     result = await run_freeze(site, server.index_url)
     res = by_name(result)["beta"]
-    assert res.locked and res.method == "pyodide-url" and server.log == []
+    assert res.locked and res.method == "pyodide-url"
+    # The record proves the file; the one request only names its index for pylock.toml (PEP 751 `index`).
+    assert [r.path for r in server.log] == ["/simple/beta/"] and res.index == server.index_url
 
 
 async def test_directory_install_is_local_path(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
@@ -309,7 +311,7 @@ async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, serv
     online = await run_freeze(name_site, server.index_url, cache_dir=cache)
     server.clear_log()
     offline = await run_freeze(name_site, server.index_url, cache_dir=cache, offline=True)
-    assert offline.text == online.text
+    assert offline.lock == online.lock
     assert server.log == [] and offline.report["requests"]["requests"] == 0
     assert offline.report["requests"]["cache_hits"] == 4  # two pages, two RECORD ranges
     # Without a cache entry, --offline says so rather than guessing.
@@ -333,10 +335,10 @@ async def test_only_installed_and_base_lock(name_site: Path, server: IndexServer
             },
         },
     }
-    kept = json.loads((await run_freeze(name_site, server.index_url, base_lock=base)).text)
+    kept = json.loads((await run_freeze(name_site, server.index_url, base_lock=base)).lock)
     assert set(kept["packages"]) == {"alpha", "beta", "six"}
     assert kept["packages"]["six"]["depends"] == []  # no dangling depends
-    only = json.loads((await run_freeze(name_site, server.index_url, base_lock=base, only_installed=True)).text)
+    only = json.loads((await run_freeze(name_site, server.index_url, base_lock=base, only_installed=True)).lock)
     assert set(only["packages"]) == {"alpha", "beta"}
     assert only["info"] == base["info"]
 
@@ -366,10 +368,8 @@ async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/simple/"
-    result = await freeze(
-        [name_site], index_urls=[dead, server.index_url], target="host", retries=1,
-        transport_kind=TRANSPORT["kind"],
-    )  # fmt: skip
+    options = FreezeOptions(index_urls=(dead, server.index_url), target="host", retries=1, transport=TRANSPORT["kind"])
+    result = await freeze([name_site], options)
     res = by_name(result)
     assert res["alpha"].locked and res["beta"].locked
     assert res["alpha"].index == server.index_url
@@ -433,7 +433,7 @@ async def test_pylock_names_the_index_of_installer_recorded_files(
     di = site / "beta-2.0.dist-info"
     (di / "PYODIDE_URL").write_text(f"{server.url}files/{wheel.name}")
     (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
-    lock = tomllib.loads((await run_freeze(site, server.index_url, format="pylock")).text)
+    lock = tomllib.loads((await run_freeze(site, server.index_url)).pylock)
     assert lock["packages"][0]["index"] == server.index_url
     assert lock["packages"][0]["wheels"][0]["hashes"] == {"sha256": sha256_file(wheel)}
 
@@ -512,7 +512,7 @@ async def test_invalid_index_entries_are_not_believed(
     res = by_name(result)["alpha"]
     assert not res.locked and res.reason_code == "index-data"
     assert f"alpha-1.0-py3-none-any.whl: {said}" in (res.reason or "")
-    assert "alpha" not in json.loads(result.text)["packages"]
+    assert "alpha" not in json.loads(result.lock)["packages"]
     assert by_name(result)["beta"].locked  # the bad entry costs only itself
 
 
@@ -559,9 +559,9 @@ async def test_invalid_size_is_dropped_from_pylock(name_site: Path, server: Inde
     page = _page(server, "alpha")
     _version_entry(page, "1.0")["size"] = size
     _inject_page(server, "alpha", page)
-    result = await run_freeze(name_site, server.index_url, format="pylock")
+    result = await run_freeze(name_site, server.index_url)
     assert by_name(result)["alpha"].locked and by_name(result)["alpha"].size is None
-    wheel = next(p for p in tomllib.loads(result.text)["packages"] if p["name"] == "alpha")["wheels"][0]
+    wheel = next(p for p in tomllib.loads(result.pylock)["packages"] if p["name"] == "alpha")["wheels"][0]
     assert "size" not in wheel
 
 
@@ -632,4 +632,4 @@ async def test_malformed_installer_records_are_not_believed(
     result = await run_freeze(site, server.index_url)
     res = by_name(result)["beta"]
     assert (res.locked, res.reason_code) == (False, "bad-record") and said in (res.reason or "")
-    assert "beta" not in json.loads(result.text)["packages"]
+    assert "beta" not in json.loads(result.lock)["packages"]

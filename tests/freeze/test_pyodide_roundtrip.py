@@ -111,8 +111,8 @@ def test_freeze_round_trip_in_pyodide(
     server.clear_log()
     out = py.run_async(
         "import json, micropip, micropip_ext as f\n"
-        f"r = await f.freeze(index_urls=[{index!r}], return_result=True)\n"
-        "json.dumps({'lock': r.text, 'report': r.report, 'micropip': micropip.freeze()})"
+        f"r = await f.freeze(index_urls=[{index!r}])\n"
+        "json.dumps({'lock': r.lock, 'report': r.report, 'micropip': micropip.freeze()})"
     )
     result = json.loads(out)
     report = {d["name"]: d for d in result["report"]["distributions"]}
@@ -131,11 +131,13 @@ def test_freeze_round_trip_in_pyodide(
     dropped = set(LOCKABLE) - set(json.loads(result["micropip"])["packages"])
     assert dropped == {"rt-pip", "rt-unpacked"}
     assert set(result["report"]["micropip_freeze_drops"]) == dropped | {"rt-local"}
-    # Proving identity cost one project page per index-resolved dist, and for each one the index proved by
-    # METADATA, one Range read of its wheel's RECORD (no installer recorded a hash for those).
+    # Proving identity cost one project page per dist with no index record (a page proves the index-resolved
+    # ones and names the index, pylock.toml's `index`, of micropip-recorded files; rt-ext's INDEX record names
+    # its index already) and, for the two the index proved by METADATA, one Range read of the wheel's RECORD
+    # (no installer recorded a hash for those).
     assert sorted(r.path for r in server.log) == [
         "/files/rt_pip-1.0-py3-none-any.whl", "/files/rt_unpacked-1.0-py3-none-any.whl",
-        "/simple/rt-local/", "/simple/rt-pip/", "/simple/rt-unpacked/",
+        *(f"/simple/{name}/" for name in sorted({*LOCKABLE, "rt-local"} - {"rt-ext"})),
     ]  # fmt: skip
     assert report["rt-pip"]["record_verified"] is True and report["rt-unpacked"]["record_verified"] is True
 
@@ -183,9 +185,9 @@ def test_faults_through_pyfetch(
     secret = server.index_url.replace("http://", "http://alice:s3cret@")
     out = py.run_async(
         "import json, micropip_ext as f\n"
-        f"r = await f.freeze(index_urls=[{server.index_url!r}], return_result=True, timeout=1.0)\n"
-        f"s = await f.freeze(index_urls=[{secret!r}], return_result=True, timeout=1.0)\n"
-        "json.dumps([r.report, s.text + json.dumps(s.report), s.report['summary']['unlockable']])"
+        f"r = await f.freeze(index_urls=[{server.index_url!r}], timeout=1.0)\n"
+        f"s = await f.freeze(index_urls=[{secret!r}], timeout=1.0)\n"
+        "json.dumps([r.report, s.lock + json.dumps(s.report), s.report['summary']['unlockable']])"
     )
     report, secret_outputs, secret_unlockable = json.loads(out)
     by = {d["name"]: d for d in report["distributions"]}

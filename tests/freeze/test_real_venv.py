@@ -1,6 +1,6 @@
 """Freeze a real venv that real pip filled from a local index, the ways people install: every outcome asserted.
 
-The venv is made by ``python -m venv`` and filled by its own pip with ``PIP_CONFIG_FILE=/dev/null`` and
+The venv is made by ``python -m venv`` and filled by its own pip with an empty ``PIP_CONFIG_FILE`` and
 ``--index-url`` pointing at the local index on 127.0.0.1: by name, a local wheel identical to the index's,
 a locally built sdist, an editable install, a ``git+file`` install, and a rebuilt wheel (same name, version
 and METADATA as the index's, one module changed) installed by path and by name from a ``--find-links``
@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from indexer.freeze.core import FreezeResult, freeze
+from indexer.freeze.options import FreezeOptions
 from indexer.index.build import build_index
 from indexer.index.server import IndexServer, serve_in_thread
 from tests.support.wheels import build_wheel
@@ -100,11 +101,12 @@ def source_tree(root: Path, name: str, body: str) -> Path:
     return root
 
 
-def pip_env() -> dict[str, str]:
-    """pip with no machine configuration: only what the command line says."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+def pip_env(empty: Path) -> dict[str, str]:
+    """pip and git with no machine configuration (``empty``: an empty config file, as /dev/null would be)."""
+    empty.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "GIT_"))}
+    env.update(PIP_CONFIG_FILE=str(empty), PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    env.update(GIT_CONFIG_GLOBAL=str(empty), GIT_CONFIG_NOSYSTEM="1")
     return env
 
 
@@ -160,9 +162,10 @@ def real_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealVenv]:
     sdist_tree = source_tree(root / "src-sdist", "fromsdist", "X = 'built here'\n")
     editable_tree = source_tree(root / "src-editable", "editme", "X = 'working tree'\n")
     git_tree = source_tree(root / "src-git", "fromgit", "X = 'checkout'\n")
-    env = pip_env()
+    env = pip_env(root / "empty.conf")
     for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"]):
-        subprocess.run(["git", *args], cwd=git_tree, check=True, env=env, capture_output=True)
+        done = subprocess.run(["git", *args], cwd=git_tree, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
     # The sdist, built by its own backend as a build frontend would (in a subprocess, in the source tree).
     make_sdist = f"import sys; sys.path.insert(0, '_backend'); import backend; backend.build_sdist({str(root)!r})"
     subprocess.run([sys.executable, "-c", make_sdist], cwd=sdist_tree, check=True, capture_output=True)
@@ -186,7 +189,7 @@ def real_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealVenv]:
 
 
 async def run_freeze(venv: RealVenv, **kw: Any) -> FreezeResult:
-    return await freeze([venv.site], index_urls=[venv.server.index_url], target="host", **kw)
+    return await freeze([venv.site], FreezeOptions(index_urls=(venv.server.index_url,), target="host", **kw))
 
 
 def outcomes(result: FreezeResult) -> dict[str, tuple[bool, str | None]]:
@@ -219,7 +222,7 @@ async def test_every_install_kind_gets_its_outcome(real_venv: RealVenv) -> None:
     )
     assert "rebuilt_name/core.py" in (res["rebuilt-name"].reason or "")
     assert "differs from the index's file" in (res["rebuilt-path"].reason or "")
-    lock = json.loads(result.text)["packages"]
+    lock = json.loads(result.lock)["packages"]
     assert {"byname", "scripted", "ident"} <= set(lock) and not {"rebuilt-name", "rebuilt-path"} & set(lock)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from indexer.freeze.core import freeze
+from indexer.freeze.options import FreezeOptions
 from tests.support.pyodide_installs import pip_target_install
 
 
@@ -25,7 +26,7 @@ def test_pip_installed_sample_set_is_locked_to_the_exact_files(
     pip_target_install(pins, site, index_url=sample_index.index_url)
     sample_index.clear_log()
     result = asyncio.run(
-        freeze([site], index_urls=[sample_index.index_url], verify="record", transport_kind="asyncio")
+        freeze([site], FreezeOptions(index_urls=(sample_index.index_url,), verify="record", transport="asyncio"))
     )
     by_name = {r.canonical_name: r for r in result.resolutions}
     assert set(by_name) == set(wheels)

@@ -66,8 +66,8 @@ def test_pyodide_installers_records_and_proof(
         "lock['packages']['pv-url'] = {'name': 'pv-url', 'version': '1.0', 'install_dir': 'site',"
         " 'file_name': 'pv_url-1.0-py3-none-any.whl', 'sha256': 'ab' * 32, 'package_type': 'package',"
         " 'imports': ['pv_url'], 'depends': []}\n"
-        f"r = await f.freeze(index_urls=[{server.index_url!r}], base_lock=lock, return_result=True)\n"
-        "json.dumps({'lock': r.text, 'report': r.report})"
+        f"r = await f.freeze(index_urls=[{server.index_url!r}], base_lock=lock)\n"
+        "json.dumps({'lock': r.lock, 'report': r.report})"
     )
     result = json.loads(out)
     by = {d["name"]: d for d in result["report"]["distributions"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.freeze.core import freeze
+from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
 from tests.freeze.conftest import IndexEnv, unpack, uv_install
 
@@ -21,13 +22,13 @@ async def test_installer_rewrites_are_not_differences(tmp_path: Path, index_env:
     site = tmp_path / "site"
     uv_install(site, "--index-url", server.index_url, "gamma==1.0")
     assert (site / "gamma_extra.py").exists() and not (site / "gamma-1.0.data").exists()
-    result = await freeze([site], index_urls=[server.index_url], target="host")
+    result = await freeze([site], FreezeOptions(index_urls=(server.index_url,), target="host"))
     res = {r.canonical_name: r for r in result.resolutions}["gamma"]
     assert res.locked and res.record_verified is True, res.reason
     # The same wheel unpacked as Pyodide does (*.data left in place, no installer files): also the index's.
     unpacked = tmp_path / "unpacked"
     unpack(index_env.wheels / "gamma-1.0-py3-none-any.whl", unpacked)
-    again = await freeze([unpacked], index_urls=[server.index_url], target="host")
+    again = await freeze([unpacked], FreezeOptions(index_urls=(server.index_url,), target="host"))
     assert again.resolutions[0].locked and again.resolutions[0].record_verified is True
 
 
@@ -44,6 +45,6 @@ async def test_a_file_added_to_the_wheel_is_a_difference(
     )  # fmt: skip
     site = tmp_path / "site"
     unpack(rebuilt, site)
-    res = (await freeze([site], index_urls=[server.index_url], target="host")).resolutions[0]
+    res = (await freeze([site], FreezeOptions(index_urls=(server.index_url,), target="host"))).resolutions[0]
     assert (res.locked, res.reason_code) == (False, "local-build")
     assert "not in the wheel: epsilon/extra.py" in (res.reason or "")

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.pyodide  # boots Pyodide in Node (in a subprocess)
 
 
 def test_demo_installs_and_locks_the_sample_set(pyodide_dist_dir: Path, sample_wheels: list[Path]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "scripts.demo"], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    proc = subprocess.run([sys.executable, "-m", "scripts.demo"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     table = out.split("how it got there", 1)[1].split("\nfreeze ->", 1)[0]

@@ -28,7 +28,7 @@ def test_project_wheel_and_micropip_load_from_dist_dir(selenium: Any) -> None:
     import importlib.metadata
 
     assert importlib.metadata.version("micropip") == "0.11.1"
-    assert importlib.metadata.version("micropip-ext")
+    assert importlib.metadata.version("micropip-ext") == "0.1.0"  # pyproject.toml's version, the wheel set-up built
     # The project's own wheel imports inside Pyodide (runtime-neutral core + in-Pyodide API).
     for module in ("indexer", "micropip_ext", "micropip"):
         importlib.import_module(module)

@@ -114,8 +114,10 @@ CHECKOUT_SRC = "/tmp/micropip-ext-src"
 def load_checkout(py: PyodideNode, tmp: Path) -> None:
     """This checkout's ``indexer/`` and ``micropip_ext/`` (not the wheel set-up built), first on Pyodide's sys.path.
 
-    ``tmp`` is a host scratch directory for the copy.
+    ``tmp`` is a host scratch directory for the copy. The project's runtime dependencies (pyproject.toml's, as
+    ``loadPackage("micropip-ext")`` would bring them) are loaded from the distribution first.
     """
+    py.require("packaging", "tomli-w")
     tree = tmp / "checkout-src"
     for pkg in ("indexer", "micropip_ext"):
         shutil.copytree(ROOT / pkg, tree / pkg, ignore=shutil.ignore_patterns("__pycache__"))

@@ -213,85 +213,28 @@ def environment() -> str:
 
 
 async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
-    """Freeze the environment: pyodide-lock.json, pylock.toml (when this build writes it) and the report.
+    """Freeze the environment once: pyodide-lock.json, pylock.toml and the report, from one run.
 
-    Progress reaches the page as ``on_progress(done, total)``. A freeze that takes ``on_progress`` itself
-    reports requests; one that takes ``on_start(total)`` + ``on_resolved(resolution)`` (indexer.freeze.freeze)
-    reports distributions; ``unit`` in the result says which the page showed.
+    Progress reaches the page as ``on_progress(done, total)`` in distributions resolved.
     """
     global _last_report
-    ext_freeze = _entry("freeze")
-    if ext_freeze is None:
-        raise RuntimeError("micropip_ext.freeze is not available in this build of micropip-ext")
-    kwargs: dict[str, Any] = {}
-    unit = None
-    if on_progress is not None:
-        keyword = next((k for k in _PROGRESS_KEYWORDS if _accepts(ext_freeze, k)), None)
-        if keyword is not None:
-            kwargs[keyword], unit = on_progress, "requests"
-        elif _accepts(ext_freeze, "on_start") and _accepts(ext_freeze, "on_resolved"):
-            kwargs.update(_distribution_progress(on_progress))
-            unit = "distributions"
-    if _accepts(ext_freeze, "return_result"):
-        kwargs["return_result"] = True
-    outputs: dict[str, Any] = _split_freeze_result(await _call(ext_freeze, **kwargs))
-    if outputs.get("pylock") is None and _accepts(ext_freeze, "format"):
-        extra = {"return_result": True} if "return_result" in kwargs else {}
-        pylock = await _call(ext_freeze, format="pylock", **extra)
-        outputs["pylock"] = _split_freeze_result(pylock).get("lock")
-    report = outputs.get("report")
-    done: dict[str, Any] = report if isinstance(report, dict) else {}
-    _last_report = done
-    stats: dict[str, Any] = done["requests"] if isinstance(done.get("requests"), dict) else {}
-    summary: dict[str, Any] = done["summary"] if isinstance(done.get("summary"), dict) else {}
+    import micropip_ext
+
+    result = await micropip_ext.freeze(on_progress=on_progress)
+    report = result.report
+    _last_report = report
     return json.dumps(
         {
-            "requests": stats.get("requests"),
-            "bytes": stats.get("bytes"),
-            "locked": summary.get("locked"),
-            "unlockable": summary.get("unlockable"),
-            "pyodide_lock": outputs.get("lock"),
-            "pylock": outputs.get("pylock"),
-            "report": None if report is None else json.dumps(report, indent=2),
-            "unit": unit,
+            "requests": report["requests"]["requests"],
+            "bytes": report["requests"]["bytes"],
+            "locked": report["summary"]["locked"],
+            "unlockable": report["summary"]["unlockable"],
+            "pyodide_lock": result.lock,
+            "pylock": result.pylock,
+            "report": json.dumps(report, indent=2),
+            "unit": "distributions",
         }
     )
-
-
-def _distribution_progress(on_progress: Callable[[int, int], None]) -> dict[str, Callable[..., None]]:
-    """Adapt ``on_start(total)`` / ``on_resolved(resolution)`` callbacks to ``on_progress(done, total)``."""
-    state = {"done": 0, "total": 0}
-
-    def on_start(total: int) -> None:
-        state["done"], state["total"] = 0, total
-        on_progress(0, total)
-
-    def on_resolved(_resolution: object) -> None:
-        state["done"] += 1
-        on_progress(state["done"], state["total"])
-
-    return {"on_start": on_start, "on_resolved": on_resolved}
-
-
-def _split_freeze_result(result: Any) -> dict[str, Any]:
-    """freeze() returns the lock string (micropip.freeze() shape) or an object carrying lock, pylock and report."""
-    if isinstance(result, str):
-        return {"lock": result}
-    data = result
-    found: dict[str, Any] = {}
-    for key, names in {
-        "lock": ("pyodide_lock", "lock", "lockfile", "text"),
-        "pylock": ("pylock", "pylock_toml"),
-        "report": ("report",),
-    }.items():
-        for attr in names:
-            value = data.get(attr) if isinstance(data, Mapping) else getattr(data, attr, None)
-            if value is not None:
-                found[key] = value if isinstance(value, str) else _jsonable(value)
-                break
-    if isinstance(found.get("lock"), (dict, list)):
-        found["lock"] = json.dumps(found["lock"], indent=2)
-    return found
 
 
 def _module_of(path: str, modules: Mapping[str, Any]) -> str | None:
