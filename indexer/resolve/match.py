@@ -9,6 +9,7 @@ was installed, as far as metadata can tell. Never "the first compatible wheel".
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,22 @@ class Candidates:
 
     files: list[IndexFile] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "<file name>: why", for the reason when nothing matched
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_version(text: str) -> str:
+    try:
+        return str(Version(text))
+    except InvalidVersion:
+        return text
+
+
+def may_be_version(filename: str, version: str) -> bool:
+    """Cheap prefilter on a file name: a wheel whose version field may be ``version`` (parsed fully later)."""
+    if not filename.endswith(".whl"):
+        return False
+    parts = filename[:-4].split("-")
+    return len(parts) in (5, 6) and (parts[1] == version or _canonical_version(parts[1]) == _canonical_version(version))
 
 
 def files_of_version(files: Sequence[IndexFile], name: str, version: str) -> Candidates:

@@ -21,11 +21,11 @@ from packaging.utils import canonicalize_name
 from indexer.installed.model import Distribution
 from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, parse_record, read_records
-from indexer.resolve.match import files_of_version, match_installed
+from indexer.resolve.match import files_of_version, match_installed, may_be_version
 from indexer.resolve.model import Resolution, VerifyMode, is_sha256
 from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
-from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, parse_project_page
+from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
 from indexer.resolve.transport import TransportError
 from indexer.resolve.verify import changed_on_disk, compare_records
 from indexer.urls import normalize_index_url, project_url, redact
@@ -44,8 +44,10 @@ class RecordUnavailable(Exception):
     """A wheel's RECORD could not be read (unreachable, not a zip, no RECORD member)."""
 
 
-async def fetch_project_page(client: Client, index_url: str, project: str) -> ProjectPage | None:
-    """The project page, or None when the index does not have the project (404/410)."""
+async def fetch_project_page(
+    client: Client, index_url: str, project: str, *, wanted: Wanted = None
+) -> ProjectPage | None:
+    """The project page (its files filtered by ``wanted``), or None when the index does not have the project."""
     url = project_url(index_url, project)
     response = await client.get(url, headers={"Accept": ACCEPT})
     if response.status in (404, 410):
@@ -53,7 +55,7 @@ async def fetch_project_page(client: Client, index_url: str, project: str) -> Pr
     if response.status != 200:
         raise IndexProblem(f"HTTP {response.status} from {redact(url)}")
     try:
-        page = parse_project_page(response.content, response.content_type, response.url)
+        page = parse_project_page(response.content, response.content_type, response.url, wanted=wanted)
     except PageError as exc:
         raise IndexProblem(f"{redact(url)}: {exc}") from exc
     if page.format == "json" and page.name and canonicalize_name(page.name) != canonicalize_name(project):
@@ -308,7 +310,7 @@ class Resolver:
         """Look for the installed file on one index; True when it was found (res locked, or hashing failed)."""
         shown = redact(index_url)
         try:
-            page = await self._page(index_url, dist.name)
+            page = await self._page(index_url, dist)
         except (TransportError, IndexProblem) as exc:
             misses.unreachable.append(f"{shown}: {exc}")
             return False
@@ -346,24 +348,28 @@ class Resolver:
                 return False
         return True
 
-    async def _page(self, index_url: str, project: str) -> ProjectPage | None:
+    async def _page(self, index_url: str, dist: Distribution) -> ProjectPage | None:
         """The project page; the first request to each index goes alone, so an index that refuses
         connections costs one request (and its retries), not one per distribution."""
         gate = self._gates.get(index_url)
         if gate is None:
             gate = self._gates[index_url] = asyncio.get_running_loop().create_future()
             try:
-                return await self._fetch_page(index_url, project)
+                return await self._fetch_page(index_url, dist)
             finally:
                 gate.set_result(None)
         await gate
         if index_url in self._down:
             raise TransportError("connect", self._down[index_url])
-        return await self._fetch_page(index_url, project)
+        return await self._fetch_page(index_url, dist)
 
-    async def _fetch_page(self, index_url: str, project: str) -> ProjectPage | None:
+    async def _fetch_page(self, index_url: str, dist: Distribution) -> ProjectPage | None:
+        """The page of ``dist``'s project, keeping only wheels that may be of its installed version."""
+        version = dist.version
         try:
-            return await fetch_project_page(self.client, index_url, project)
+            return await fetch_project_page(
+                self.client, index_url, dist.name, wanted=lambda filename: may_be_version(filename, version)
+            )
         except TransportError as exc:
             if exc.kind == "connect":
                 self._down[index_url] = str(exc)
@@ -397,7 +403,7 @@ class Resolver:
         """Which configured index lists this exact file (by sha256); nothing changes if none does."""
         for index_url in self.index_urls:
             try:
-                page = await self._page(index_url, dist.name)
+                page = await self._page(index_url, dist)
             except (TransportError, IndexProblem):
                 continue
             if page is not None and any(f.sha256 and f.sha256 == res.sha256 for f in page.files):
@@ -408,7 +414,7 @@ class Resolver:
         """A wheel installed from a local file: lock it to an index only if the index has the same bytes."""
         for index_url in self.index_urls:
             try:
-                page = await self._page(index_url, dist.name)
+                page = await self._page(index_url, dist)
             except (TransportError, IndexProblem) as exc:
                 res.notes.append(f"index {redact(index_url)} not readable: {exc}")
                 continue

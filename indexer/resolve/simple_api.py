@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -63,12 +64,20 @@ class ProjectPage:
     format: str  # "json" | "html"
 
 
-def parse_project_page(content: bytes, content_type: str, page_url: str) -> ProjectPage:
-    """Parse a project page; relative file URLs resolve against ``page_url`` (the final URL)."""
+#: Which file names to keep (by name alone, before any other work on the entry); None keeps every file.
+Wanted = Callable[[str], bool] | None
+
+
+def parse_project_page(content: bytes, content_type: str, page_url: str, *, wanted: Wanted = None) -> ProjectPage:
+    """Parse a project page; relative file URLs resolve against ``page_url`` (the final URL).
+
+    ``wanted`` filters entries by file name first: a page listing thousands of files costs little work
+    for the few that can matter (one version of one project).
+    """
     if content_type in JSON_TYPES:
-        return _parse_json(content, page_url)
+        return _parse_json(content, page_url, wanted)
     if content_type in HTML_TYPES:
-        return _parse_html(content, page_url)
+        return _parse_html(content, page_url, wanted)
     raise PageError(f"unexpected Content-Type {content_type or '(none)'!r} for a project page")
 
 
@@ -79,6 +88,9 @@ def _check_api_version(version: str) -> None:
         raise PageError(f"unreadable api-version {version!r}")
     if int(major) != 1:
         raise PageError(f"unsupported simple API version {version} (this client speaks 1.x)")
+
+
+_HEX = re.compile("[0-9a-f]+")
 
 
 def _hash_map(value: Any) -> tuple[dict[str, str], str | None]:
@@ -92,7 +104,7 @@ def _hash_map(value: Any) -> tuple[dict[str, str], str | None]:
         if algo not in hashlib.algorithms_guaranteed or algo.startswith("shake_"):
             continue
         text = digest.lower() if isinstance(digest, str) else ""
-        if len(text) != 2 * hashlib.new(algo).digest_size or any(c not in "0123456789abcdef" for c in text):
+        if len(text) != 2 * hashlib.new(algo).digest_size or not _HEX.fullmatch(text):
             return {}, f"malformed {algo} {str(digest)[:80]!r}"
         out[algo] = text
     return out, None
@@ -111,7 +123,7 @@ def _size(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _parse_json(content: bytes, page_url: str) -> ProjectPage:
+def _parse_json(content: bytes, page_url: str, wanted: Wanted) -> ProjectPage:
     try:
         data = json.loads(content)
     except ValueError as exc:
@@ -126,6 +138,8 @@ def _parse_json(content: bytes, page_url: str) -> ProjectPage:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             continue
         filename = entry.get("filename")
+        if wanted is not None and isinstance(filename, str) and not wanted(filename):
+            continue
         url, _ = urldefrag(urljoin(page_url, entry["url"]))
         if not isinstance(filename, str):
             filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
@@ -192,7 +206,7 @@ def _hash_fragment(value: str | None) -> tuple[dict[str, str], str | None]:
     return _hash_map({algo: digest})
 
 
-def _parse_html(content: bytes, page_url: str) -> ProjectPage:
+def _parse_html(content: bytes, page_url: str, wanted: Wanted) -> ProjectPage:
     parser = _AnchorParser()
     parser.feed(content.decode("utf-8", errors="replace"))
     parser.close()
@@ -201,7 +215,7 @@ def _parse_html(content: bytes, page_url: str) -> ProjectPage:
     files: list[IndexFile] = []
     for attrs, text in parser.anchors:
         href = attrs.get("href")
-        if not href:
+        if not href or (wanted is not None and text and not wanted(text)):
             continue
         url, fragment = urldefrag(urljoin(base, href))
         filename = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])

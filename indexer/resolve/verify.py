@@ -66,15 +66,15 @@ def split_hash(value: str) -> tuple[str, bytes] | None:
 
 def is_installer_addition(path: str) -> bool:
     """True for files installers add next to a wheel's files (never evidence of another wheel)."""
-    pure = PurePosixPath(path)
-    if "__pycache__" in pure.parts or pure.suffix == ".pyc":
+    parts = path.split("/")
+    if "__pycache__" in parts or path.endswith(".pyc"):
         return True
-    if pure.parts and pure.parts[0] == "..":
+    if parts[0] == "..":
         return True  # console scripts and moved data files outside the site dir (../../bin/x)
-    if len(pure.parts) == 2 and pure.parts[0] in ("bin", "Scripts"):
+    if len(parts) == 2 and parts[0] in ("bin", "Scripts"):
         return True  # the same scripts when installed with --target (pip, uv): <target>/bin/x
-    if len(pure.parts) == 2 and pure.parts[0].endswith(".dist-info"):
-        return pure.name in INSTALLER_FILES or pure.name.startswith("PYODIDE_")
+    if len(parts) == 2 and parts[0].endswith(".dist-info"):
+        return parts[1] in INSTALLER_FILES or parts[1].startswith("PYODIDE_")
     return False
 
 
@@ -94,12 +94,11 @@ def _installed_path(remote_path: str) -> tuple[str, bool]:
 
     ``{name}.data/purelib|platlib/x`` goes to ``x`` (pip, uv); Pyodide's unpacker leaves it in place.
     """
-    parts = PurePosixPath(remote_path).parts
-    if len(parts) > 2 and parts[0].endswith(".data"):
-        if parts[1] in ("purelib", "platlib"):
-            return "/".join(parts[2:]), True
-        return remote_path, True
-    return remote_path, False
+    top, _, rest = remote_path.partition("/")
+    if not top.endswith(".data") or "/" not in rest:
+        return remote_path, False
+    scheme, _, inner = rest.partition("/")
+    return (inner if scheme in ("purelib", "platlib") else remote_path), True
 
 
 def _same_bytes(remote: tuple[str, bytes], installed: str | None, disk: Path | None) -> bool:
@@ -123,7 +122,7 @@ def compare_records(remote: Mapping[str, str], installed: Mapping[str, str | Non
         target, is_data = _installed_path(path)
         if is_data:
             data_digests.add(digest)
-            if PurePosixPath(path).parts[1] == "scripts":
+            if path.split("/", 2)[1] == "scripts":
                 continue  # installers rewrite the shebang of *.data/scripts files
         out.compared += 1
         here = target if target in installed else path if path in installed else None
