@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
 from indexer.installed.model import Distribution
-from indexer.resolve.model import Resolution, is_sha256
+from indexer.resolve.model import FileResolution, is_sha256
 from indexer.urls import redact
 
 CREATED_BY = "micropip-ext"
@@ -66,7 +66,7 @@ def _upload_time(value: str | None) -> dt.datetime | None:
 
 
 def build_pylock(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     dists: Sequence[Distribution],
     *,
     info: Mapping[str, Any] | None = None,

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from packaging.utils import canonicalize_name
 
 from indexer.installed.model import Distribution
-from indexer.resolve.model import Resolution, is_sha256
+from indexer.resolve.model import FileResolution, is_sha256
 from indexer.urls import redact
 
 #: ``info`` of the Pyodide this project targets, used only when neither a running Pyodide nor a
@@ -49,7 +49,7 @@ def depends_of(dist: Distribution) -> list[str]:
     return names
 
 
-def _entry(res: Resolution, dist: Distribution) -> dict[str, Any]:
+def _entry(res: FileResolution, dist: Distribution) -> dict[str, Any]:
     return {
         "name": dist.name,
         "version": dist.version,
@@ -65,7 +65,7 @@ def _entry(res: Resolution, dist: Distribution) -> dict[str, Any]:
 
 
 def build_pyodide_lock(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     dists: Sequence[Distribution],
     *,
     info: Mapping[str, Any] | None = None,

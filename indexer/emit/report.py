@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from indexer.resolve.client import Stats
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 from indexer.urls import redact, scrub
 
 
 def build_report(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     *,
     stats: Stats,
     index_urls: Sequence[str],

@@ -31,7 +31,9 @@ def is_sha256(value: object) -> bool:
 
 
 @dataclass
-class Resolution:
+class FileResolution:
+    """One installed distribution resolved to the file that reinstalls it, or unlockable with a reason."""
+
     name: str
     canonical_name: str
     version: str
@@ -60,7 +62,7 @@ class Resolution:
     def locked(self) -> bool:
         return self.method is not None and self.reason_code is None
 
-    def unlockable(self, code: ReasonCode, reason: str) -> Resolution:
+    def unlockable(self, code: ReasonCode, reason: str) -> FileResolution:
         self.reason_code, self.reason = code, reason
         return self
 

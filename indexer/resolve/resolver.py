@@ -22,7 +22,7 @@ from indexer.installed.model import Distribution
 from indexer.resolve.client import REQUEST_LOG, Client
 from indexer.resolve.installed import Records, archive_sha256, parse_record, read_records
 from indexer.resolve.match import files_of_version, match_installed, may_be_version
-from indexer.resolve.model import Resolution, VerifyMode, is_sha256
+from indexer.resolve.model import FileResolution, VerifyMode, is_sha256
 from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
@@ -75,7 +75,12 @@ def _installed_record(dist: Distribution) -> dict[str, str | None]:
     return {f.path: f.hash for f in dist.files}
 
 
-class Resolver:
+class FileResolver:
+    """Which file each installed distribution is (or why none can be proved): the freeze's resolve step.
+
+    Named apart from ``indexer.symbols.resolve``, which resolves symbol aliases, not files.
+    """
+
     def __init__(
         self,
         client: Client,
@@ -101,11 +106,11 @@ class Resolver:
     async def resolve_all(
         self,
         dists: Sequence[Distribution],
-        on_done: Callable[[Resolution], None] | None = None,
-    ) -> list[Resolution]:
+        on_done: Callable[[FileResolution], None] | None = None,
+    ) -> list[FileResolution]:
         """Resolve concurrently (the client bounds requests in flight); results in input order."""
 
-        async def one(dist: Distribution) -> Resolution:
+        async def one(dist: Distribution) -> FileResolution:
             result = await self.resolve(dist)
             if on_done is not None:
                 on_done(result)
@@ -113,8 +118,8 @@ class Resolver:
 
         return list(await asyncio.gather(*(one(d) for d in dists)))
 
-    async def resolve(self, dist: Distribution) -> Resolution:
-        res = Resolution(dist.name, dist.canonical_name, dist.version)
+    async def resolve(self, dist: Distribution) -> FileResolution:
+        res = FileResolution(dist.name, dist.canonical_name, dist.version)
         REQUEST_LOG.set(res.requests)  # this task's context only: each dist lists its own requests
         try:
             await self._resolve(dist, res)
@@ -122,7 +127,7 @@ class Resolver:
             res.unlockable("error", f"unexpected error: {type(exc).__name__}: {exc}")
         return res
 
-    async def _resolve(self, dist: Distribution, res: Resolution) -> None:
+    async def _resolve(self, dist: Distribution, res: FileResolution) -> None:
         if dist.format != "dist-info":
             res.unlockable("egg-info", "legacy .egg-info install: no RECORD hashes or WHEEL tags to prove a file")
             return
@@ -148,7 +153,7 @@ class Resolver:
 
     # -- installer records -------------------------------------------------------------------------
 
-    def _from_records(self, dist: Distribution, rec: Records, res: Resolution) -> bool:
+    def _from_records(self, dist: Distribution, rec: Records, res: FileResolution) -> bool:
         """Lock from what an installer recorded; True when that settled it (locked or not)."""
         if rec.pyodide_url and rec.pyodide_sha256:
             if not is_sha256(rec.pyodide_sha256):
@@ -177,7 +182,7 @@ class Resolver:
             return True
         return False
 
-    def _from_base_lock(self, dist: Distribution, rec: Records, res: Resolution) -> bool:
+    def _from_base_lock(self, dist: Distribution, rec: Records, res: FileResolution) -> bool:
         """``pyodide.loadPackage`` from the Pyodide distribution: the base lock's entry of that version."""
         res.evidence.append("PYODIDE_SOURCE" if rec.pyodide_source else "INSTALLER")
         entry = _base_entry(self.base_lock, dist.canonical_name)
@@ -202,7 +207,7 @@ class Resolver:
             return name
         return urljoin(self.base_lock_url, name) if self.base_lock_url else None
 
-    def _from_pyodide_source(self, dist: Distribution, source: str, res: Resolution) -> bool:
+    def _from_pyodide_source(self, dist: Distribution, source: str, res: FileResolution) -> bool:
         """``pyodide.loadPackage(url)``: PYODIDE_SOURCE names the file (not its hash); never the base entry
         unless that entry IS this URL."""
         res.evidence.append("PYODIDE_SOURCE")
@@ -220,7 +225,7 @@ class Resolver:
             res.unlockable("local-file", f"pyodide.loadPackage installed it from {redact(source)}, {why}")
         return True
 
-    def _from_provenance(self, rec: Records, res: Resolution) -> bool:
+    def _from_provenance(self, rec: Records, res: FileResolution) -> bool:
         url = rec.provenance.get("url") if rec.provenance else None
         sha = archive_sha256(rec.provenance.get("archive_info")) if rec.provenance else None
         if not isinstance(url, str) or not sha:
@@ -235,7 +240,7 @@ class Resolver:
         res.proved_by_installer = True
         return True
 
-    def _from_direct_url(self, dist: Distribution, direct: dict[str, Any], res: Resolution) -> bool:
+    def _from_direct_url(self, dist: Distribution, direct: dict[str, Any], res: FileResolution) -> bool:
         res.evidence.append("direct_url.json")
         url = direct.get("url")
         if "vcs_info" in direct:
@@ -274,7 +279,7 @@ class Resolver:
             res.notes.append(f"installed from {redact(url)}, {why}: proving by the index")
         return False  # locked to the local file or not: an index may hold the same bytes (checked next)
 
-    def _hash_local_wheel(self, dist: Distribution, path: Path | None, url: str, res: Resolution) -> str | None:
+    def _hash_local_wheel(self, dist: Distribution, path: Path | None, url: str, res: FileResolution) -> str | None:
         """Hash a wheel on this machine that an installer named without a hash, if it still holds the installed
         METADATA; None when ``res.sha256`` is set, else why not."""
         found = _read_local_wheel(path) if path is not None else None
@@ -291,7 +296,7 @@ class Resolver:
 
     # -- indexes -----------------------------------------------------------------------------------
 
-    async def _from_indexes(self, dist: Distribution, res: Resolution) -> None:
+    async def _from_indexes(self, dist: Distribution, res: FileResolution) -> None:
         if not dist.metadata_sha256:
             res.unlockable("no-hash", "RECORD gives no sha256 for METADATA: nothing can prove which file this is")
             return
@@ -306,7 +311,7 @@ class Resolver:
                 return
         misses.settle(dist, res)
 
-    async def _try_index(self, dist: Distribution, res: Resolution, index_url: str, misses: _Misses) -> bool:
+    async def _try_index(self, dist: Distribution, res: FileResolution, index_url: str, misses: _Misses) -> bool:
         """Look for the installed file on one index; True when it was found (res locked, or hashing failed)."""
         shown = redact(index_url)
         try:
@@ -375,7 +380,7 @@ class Resolver:
                 self._down[index_url] = str(exc)
             raise
 
-    async def _hash_by_download(self, dist: Distribution, res: Resolution, method: Any) -> None:
+    async def _hash_by_download(self, dist: Distribution, res: FileResolution, method: Any) -> None:
         """Lock ``res.url`` by the sha256 of a download whose METADATA is the installed one; else unlockable."""
         url = res.url or ""
         try:
@@ -399,7 +404,7 @@ class Resolver:
         if method != "index":
             res.proof = "sha256 of a download of the recorded URL, whose METADATA is the installed one"
 
-    async def _name_index(self, dist: Distribution, res: Resolution) -> None:
+    async def _name_index(self, dist: Distribution, res: FileResolution) -> None:
         """Which configured index lists this exact file (by sha256); nothing changes if none does."""
         for index_url in self.index_urls:
             try:
@@ -410,7 +415,7 @@ class Resolver:
                 res.index = index_url
                 return
 
-    async def _index_by_sha(self, dist: Distribution, res: Resolution) -> None:
+    async def _index_by_sha(self, dist: Distribution, res: FileResolution) -> None:
         """A wheel installed from a local file: lock it to an index only if the index has the same bytes."""
         for index_url in self.index_urls:
             try:
@@ -435,7 +440,7 @@ class Resolver:
 
     # -- proof -------------------------------------------------------------------------------------
 
-    async def _prove(self, dist: Distribution, res: Resolution) -> None:
+    async def _prove(self, dist: Distribution, res: FileResolution) -> None:
         """Apply the ``verify`` policy to a locked file: compare its RECORD with what is installed."""
         if self.verify == "metadata" or (self.verify == "auto" and res.proved_by_installer):
             return
@@ -517,7 +522,7 @@ class _Misses:
         else:
             self.mismatched.append(shown)
 
-    def settle(self, dist: Distribution, res: Resolution) -> None:
+    def settle(self, dist: Distribution, res: FileResolution) -> None:
         if self.mismatched:
             res.unlockable(
                 "local-build",
@@ -543,7 +548,7 @@ def _is_record_member(member: str) -> bool:
 _RECORD_SCHEMES = frozenset({"http", "https", "file", "emfs", ""})
 
 
-def _bad_record(res: Resolution) -> bool:
+def _bad_record(res: FileResolution) -> bool:
     """An installer-recorded URL of another scheme (javascript:, data:, ...) names no file: unlockable."""
     if res.url is None or res.reason_code is not None:
         return False
