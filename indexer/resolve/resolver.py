@@ -463,6 +463,9 @@ class FileResolver:
             )
             return
         installed = _installed_record(dist)
+        if not any(installed.values()):
+            res.unlockable("unverified", "the installed RECORD lists no hashed files to compare with the wheel's")
+            return
         site = Path(dist.site_dir)
         comparison = compare_records(remote, installed, site)
         res.record_verified = comparison.same

@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.freeze.core import freeze
 from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
+from indexer.resolve.model import FileResolution
 from tests.freeze.conftest import IndexEnv, unpack, uv_install
 
 FILES = {
@@ -48,3 +49,39 @@ async def test_a_file_added_to_the_wheel_is_a_difference(
     res = (await freeze([site], FreezeOptions(index_urls=(server.index_url,), target="host"))).resolutions[0]
     assert (res.locked, res.reason_code) == (False, "local-build")
     assert "not in the wheel: epsilon/extra.py" in (res.reason or "")
+
+
+def _base_lock(file_name: str, sha256: str) -> dict[str, object]:
+    entry = {"name": "beta", "version": "2.0", "file_name": file_name, "install_dir": "site", "sha256": sha256,
+             "package_type": "package", "imports": ["beta"], "depends": []}  # fmt: skip
+    return {"info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+            "packages": {"beta": entry}}  # fmt: skip
+
+
+async def test_base_lock_entry_is_used_only_for_its_own_files(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    import hashlib
+
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    di = site / "beta-2.0.dist-info"
+    (di / "INSTALLER").write_text("pyodide.loadPackage\n")
+    (di / "PYODIDE_SOURCE").write_text("pyodide\n")  # what loadPackage writes for the distribution's packages
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+    async def run(file_name: str) -> FileResolution:
+        opts = FreezeOptions(
+            base_lock=_base_lock(file_name, sha), base_lock_url=f"{server.url}files/", target="pyodide"
+        )
+        return (await freeze([site], opts)).resolutions[0]
+
+    same = await run(wheel.name)  # relative to base_lock_url, as Pyodide's own lock writes it
+    assert (same.locked, same.method, same.record_verified) == (True, "base-lock", True)
+    # The base lock names another file for beta 2.0 (here: the wasm build's wheel): not these files.
+    other = await run("beta-2.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
+    assert (other.locked, other.reason_code) == (False, "local-build")
+    (di / "RECORD").unlink()  # nothing left to compare: not proved
+    gone = await run(wheel.name)
+    assert (gone.locked, gone.reason_code) == (False, "unverified")
