@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from urllib.parse import unquote, urlsplit
 
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, canonicalize_version, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from indexer.resolve.client import Client
@@ -61,10 +61,8 @@ class Candidates:
 
 @functools.lru_cache(maxsize=4096)
 def _canonical_version(text: str) -> str:
-    try:
-        return str(Version(text))
-    except InvalidVersion:
-        return text
+    """Equal for versions that compare equal (``1.0`` and ``1.0.0``, ``1.0rc1`` and ``1.0-rc1``)."""
+    return canonicalize_version(text)
 
 
 def may_be_version(filename: str, version: str) -> bool:

@@ -94,3 +94,23 @@ def test_html_entries_are_checked_not_trusted() -> None:
     bad_url, bad_hash = parse_project_page(html, "text/html", PAGE).files
     assert bad_url.problem == "URL scheme data: is not http(s)"
     assert bad_hash.problem == "malformed sha256 'xyz'" and bad_hash.sha256 is None
+
+
+def test_version_prefilter_keeps_every_spelling_of_the_installed_version() -> None:
+    from indexer.resolve.match import may_be_version
+
+    page = {
+        "meta": {"api-version": "1.1"},
+        "files": [
+            {"filename": name, "url": name, "hashes": {}}
+            for name in ["demo-1.0.0-py3-none-any.whl", "demo-1.0-2-py3-none-any.whl", "demo-1.1-py3-none-any.whl",
+                         "demo-1.0.tar.gz", "demo-10-py3-none-any.whl"]
+        ],
+    }  # fmt: skip
+    parsed = parse_project_page(
+        json.dumps(page).encode(),
+        "application/vnd.pypi.simple.v1+json",
+        PAGE,
+        wanted=lambda f: may_be_version(f, "1.0"),
+    )
+    assert [f.filename for f in parsed.files] == ["demo-1.0.0-py3-none-any.whl", "demo-1.0-2-py3-none-any.whl"]
