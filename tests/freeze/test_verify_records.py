@@ -7,7 +7,7 @@ from pathlib import Path
 from indexer.freeze.core import freeze
 from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
-from indexer.resolve.model import FileResolution
+from indexer.resolve.model import FileResolution, VerifyMode
 from tests.freeze.conftest import IndexEnv, unpack, uv_install
 
 FILES = {
@@ -71,9 +71,9 @@ async def test_base_lock_entry_is_used_only_for_its_own_files(
     (di / "PYODIDE_SOURCE").write_text("pyodide\n")  # what loadPackage writes for the distribution's packages
     sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
 
-    async def run(file_name: str) -> FileResolution:
+    async def run(file_name: str, verify: VerifyMode = "auto") -> FileResolution:
         opts = FreezeOptions(
-            base_lock=_base_lock(file_name, sha), base_lock_url=f"{server.url}files/", target="pyodide"
+            base_lock=_base_lock(file_name, sha), base_lock_url=f"{server.url}files/", target="pyodide", verify=verify
         )
         return (await freeze([site], opts)).resolutions[0]
 
@@ -82,6 +82,18 @@ async def test_base_lock_entry_is_used_only_for_its_own_files(
     # The base lock names another file for beta 2.0 (here: the wasm build's wheel): not these files.
     other = await run("beta-2.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
     assert (other.locked, other.reason_code) == (False, "local-build")
+    # The base lock's file cannot be read here (a CDN hiding Content-Range, a 404): Pyodide's record stands in
+    # auto, and proves nothing when every file must be checked.
+    unread = await run("not-served.whl")
+    assert (unread.locked, unread.method, unread.record_verified) == (True, "base-lock", None)
+    assert any("RECORD not readable" in n for n in unread.notes)
+    # ... and its name is no wheel's: pylock.toml leaves it out with a problem, every other output stands.
+    result = await freeze(
+        [site], FreezeOptions(base_lock=_base_lock("not-served.whl", sha), base_lock_url=f"{server.url}files/")
+    )
+    assert any("beta 2.0: left out of pylock.toml: Invalid wheel filename" in p for p in result.pylock_problems)
+    strict = await run("not-served.whl", verify="record")
+    assert (strict.locked, strict.reason_code) == (False, "unverified")
     (di / "RECORD").unlink()  # nothing left to compare: not proved
     gone = await run(wheel.name)
     assert (gone.locked, gone.reason_code) == (False, "unverified")
