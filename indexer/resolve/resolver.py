@@ -65,9 +65,9 @@ async def fetch_project_page(
 
 def _base_entry(base_lock: Mapping[str, Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
     entry = base_lock.get(name)
-    if entry is not None:
-        return entry
-    return next((e for k, e in base_lock.items() if canonicalize_name(k) == name), None)
+    if entry is None:
+        entry = next((e for k, e in base_lock.items() if canonicalize_name(str(k)) == name), None)
+    return entry if isinstance(entry, Mapping) else None  # a hostile lock's entry may be anything
 
 
 def _installed_record(dist: Distribution) -> dict[str, str | None]:
