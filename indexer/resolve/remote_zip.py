@@ -88,9 +88,15 @@ def _entries(cd: bytes) -> list[_Entry]:
     return entries
 
 
-async def read_member(client: Client, url: str, select: Callable[[str], bool]) -> tuple[str, bytes]:
-    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts."""
-    tail = await _fetch(client, url, (-_TAIL, None))
+async def read_member(
+    client: Client, url: str, select: Callable[[str], bool], *, tail_bytes: int = _TAIL
+) -> tuple[str, bytes]:
+    """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
+
+    ``tail_bytes``: how much of the end to ask for first (a caller that can estimate the central directory
+    and the member, which a wheel writes last, gets both in one small range).
+    """
+    tail = await _fetch(client, url, (-max(tail_bytes, 22), None))
     cd_offset, cd_size = _central_directory(tail)
     if not tail.has(cd_offset, cd_offset + cd_size):
         tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1))

@@ -27,7 +27,7 @@ from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
 from indexer.resolve.transport import TransportError
-from indexer.resolve.verify import changed_on_disk, compare_records
+from indexer.resolve.verify import changed_on_disk, compare_records, record_tail_estimate
 from indexer.urls import normalize_index_url, project_url, redact
 
 #: Largest wheel hashed by download (an index without hashes, a URL install without one).
@@ -454,7 +454,7 @@ class FileResolver:
             res.unlockable("unverified", f"{res.filename or dist.name}: no location to read its RECORD from")
             return
         try:
-            remote = await self._wheel_record(location)
+            remote = await self._wheel_record(location, record_tail_estimate(_installed_record(dist)))
         except RecordUnavailable as exc:
             if res.method == "base-lock" and self.verify == "auto":
                 # Pyodide itself installed it from its lock (checking that file's sha256): its record stands
@@ -490,14 +490,14 @@ class FileResolver:
                 return
         res.notes.append(f"RECORD verified: {comparison.compared} files match {res.filename or 'the wheel'}")
 
-    async def _wheel_record(self, location: str) -> dict[str, str]:
+    async def _wheel_record(self, location: str, tail_bytes: int) -> dict[str, str]:
         """The RECORD rows of the wheel at ``location`` (http(s) by Range requests, or a local file)."""
         known = self._wheel_records.get(location)
         if known is not None:
             return known
         if location.startswith(("http://", "https://")):
             try:
-                _, data = await read_member(self.client, location, _is_record_member)
+                _, data = await read_member(self.client, location, _is_record_member, tail_bytes=tail_bytes)
             except (RemoteZipError, TransportError) as exc:
                 raise RecordUnavailable(str(exc)) from exc
             if len(data) > MAX_RECORD:
