@@ -143,6 +143,7 @@ async def match_installed(
     version: str,
     installed_tags: Sequence[str],
     metadata_sha256: str,
+    tail_bytes: int = 8 * 1024,
 ) -> Match:
     found = files_of_version(files, name, version)
     candidates = found.files
@@ -174,7 +175,7 @@ async def match_installed(
 
     async def one(f: IndexFile) -> tuple[tuple[str, str] | None, str | None]:
         async with gate:
-            return await _metadata_digest(client, f, name)
+            return await _metadata_digest(client, f, name, tail_bytes)
 
     results = await asyncio.gather(*(one(f) for f in unhashed))
     errors = [f"{f.filename}: {err}" for f, (_, err) in zip(unhashed, results, strict=True) if err]
@@ -190,7 +191,9 @@ async def match_installed(
     )
 
 
-async def _metadata_digest(client: Client, f: IndexFile, name: str) -> tuple[tuple[str, str] | None, str | None]:
+async def _metadata_digest(
+    client: Client, f: IndexFile, name: str, tail_bytes: int
+) -> tuple[tuple[str, str] | None, str | None]:
     """((sha256 of the file's METADATA, how it was read), None) or (None, why it could not be read)."""
     try:
         if f.has_metadata:
@@ -198,7 +201,7 @@ async def _metadata_digest(client: Client, f: IndexFile, name: str) -> tuple[tup
             proof = "sha256 of the PEP 658 metadata file"
         else:
             # No metadata file: read METADATA out of the remote wheel with range requests.
-            _, data = await read_member(client, f.url, _is_metadata_member)
+            _, data = await read_member(client, f.url, _is_metadata_member, tail_bytes=tail_bytes)
             _check_name(data, name, f.filename)
             proof = "sha256 of METADATA read from the wheel by range requests"
     except (ValueError, RemoteZipError, TransportError) as exc:

@@ -27,7 +27,7 @@ from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
 from indexer.resolve.transport import TransportError
-from indexer.resolve.verify import changed_on_disk, compare_records, record_tail_estimate
+from indexer.resolve.verify import changed_on_disk, compare_records, tail_estimate
 from indexer.urls import normalize_index_url, project_url, redact
 
 #: Largest wheel hashed by download (an index without hashes, a URL install without one).
@@ -73,6 +73,11 @@ def _base_entry(base_lock: Mapping[str, Mapping[str, Any]], name: str) -> Mappin
 def _installed_record(dist: Distribution) -> dict[str, str | None]:
     """The installed RECORD as inspect read it: path -> ``algo=<b64>`` (None for rows without a hash)."""
     return {f.path: f.hash for f in dist.files}
+
+
+def _tail_bytes(dist: Distribution) -> int:
+    """One range size for every read of this dist's wheel tail (METADATA, RECORD): they share the request."""
+    return tail_estimate(_installed_record(dist), {f.path: f.size for f in dist.files})
 
 
 class FileResolver:
@@ -329,6 +334,7 @@ class FileResolver:
             version=dist.version,
             installed_tags=dist.wheel_tags,
             metadata_sha256=dist.metadata_sha256 or "",
+            tail_bytes=_tail_bytes(dist),
         )
         res.notes.extend(match.notes)
         if match.file is None:
@@ -454,7 +460,7 @@ class FileResolver:
             res.unlockable("unverified", f"{res.filename or dist.name}: no location to read its RECORD from")
             return
         try:
-            remote = await self._wheel_record(location, record_tail_estimate(_installed_record(dist)))
+            remote = await self._wheel_record(location, _tail_bytes(dist))
         except RecordUnavailable as exc:
             if res.method == "base-lock" and self.verify == "auto":
                 # Pyodide itself installed it from its lock (checking that file's sha256): its record stands
