@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.resolve.simple_api import IndexFile, PageError, parse_project_page
 
@@ -114,3 +116,82 @@ def test_version_prefilter_keeps_every_spelling_of_the_installed_version() -> No
         wanted=lambda f: may_be_version(f, "1.0"),
     )
     assert [f.filename for f in parsed.files] == ["demo-1.0.0-py3-none-any.whl", "demo-1.0-2-py3-none-any.whl"]
+
+
+# Fuzzing (issue: hostile input costs only itself): whatever an index sends, parsing ends in a page or a
+# PageError, in bounded time, and every kept entry is one this client can believe.
+
+_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=80)
+_json = st.recursive(
+    _scalars,
+    lambda kids: st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=12), kids, max_size=5),
+    max_leaves=30,
+)
+_entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "filename": st.text(max_size=60) | st.sampled_from(["demo-1.0-py3-none-any.whl", "x-1-py3-none-any.whl"]),
+        "url": st.text(max_size=60) | st.sampled_from(["javascript:x", "//h/a.whl", "data:,", "https://h/a.whl"]),
+        "hashes": st.dictionaries(st.sampled_from(["sha256", "md5", "blake2b", "x"]), _scalars, max_size=3) | _json,
+        "core-metadata": _json,
+        "dist-info-metadata": _json,
+        "size": _scalars,
+        "yanked": _scalars,
+        "requires-python": _scalars,
+        "upload-time": _scalars,
+    },
+)
+
+
+def _believable(page_files: tuple[IndexFile, ...]) -> None:
+    for f in page_files:
+        if f.problem is None:
+            assert f.url.split(":", 1)[0].lower() in ("http", "https")
+            assert all(len(v) in (32, 40, 56, 64, 96, 128) for v in f.hashes.values())
+        assert f.size is None or (isinstance(f.size, int) and f.size >= 0)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(meta=_json, files=st.lists(_entry, max_size=6) | _json)
+def test_fuzz_json_pages(meta: object, files: object) -> None:
+    body = json.dumps({"meta": meta, "name": "demo", "files": files}).encode()
+    try:
+        page = parse_project_page(body, "application/vnd.pypi.simple.v1+json", PAGE)
+    except PageError:
+        return
+    _believable(page.files)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(
+    st.lists(
+        st.sampled_from(
+            ['<a href="', '">', "</a>", "#sha256=", "data-core-metadata=", "<base href=", "&#", "<meta ", "'"]
+        )
+        | st.text(max_size=20),
+        max_size=30,
+    )
+)
+def test_fuzz_html_pages(parts: list[str]) -> None:
+    try:
+        page = parse_project_page("".join(parts).encode(), "text/html", PAGE)
+    except PageError:
+        return
+    _believable(page.files)
+
+
+_names = st.text(max_size=40) | st.from_regex(
+    r"[a-z_]{1,5}-[0-9.a-z!+]{1,8}(-[0-9][a-z]*)?-[a-z0-9.]+-[a-z0-9.]+-[a-z0-9_.]+\.whl"
+)
+
+
+@settings(max_examples=500, deadline=1000)
+@given(filename=_names, version=st.text(max_size=12) | st.sampled_from(["1.0", "1!2.0", "1.0.post1", "0"]))
+def test_fuzz_wheel_file_names(filename: str, version: str) -> None:
+    from indexer.resolve.match import files_of_version, may_be_version
+
+    entry = IndexFile(filename=filename, url="https://h/" + filename)
+    found = files_of_version([entry], "demo", version)  # never raises: a bad name is no candidate
+    assert len(found.files) + len(found.rejected) <= 1
+    if found.files:
+        assert may_be_version(filename, version)  # the prefilter never drops a real candidate

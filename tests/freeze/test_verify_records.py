@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from indexer.freeze.core import freeze
 from indexer.freeze.options import FreezeOptions
 from indexer.index.server import IndexServer
@@ -97,3 +101,29 @@ async def test_base_lock_entry_is_used_only_for_its_own_files(
     (di / "RECORD").unlink()  # nothing left to compare: not proved
     gone = await run(wheel.name)
     assert (gone.locked, gone.reason_code) == (False, "unverified")
+
+
+_KNOWN_PATHS = ["a/__init__.py", "a-1.0.data/scripts/t", "a-1.0.data/purelib/b.py", "../../bin/t",
+                "a-1.0.dist-info/RECORD", "bin/t", "/abs", "a/../../x", "\x00"]  # fmt: skip
+_paths = st.sampled_from(_KNOWN_PATHS) | st.text(max_size=20)
+_hashes = (
+    st.none()
+    | st.sampled_from(["sha256=AAAA", "sha256=", "md5=xx", "nope", "sha512=" + "A" * 86])
+    | st.text(max_size=20)
+)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(
+    remote=st.dictionaries(_paths, _hashes.filter(lambda h: h is not None)), installed=st.dictionaries(_paths, _hashes)
+)
+def test_fuzz_record_comparison(
+    tmp_path_factory: pytest.TempPathFactory, remote: dict[str, str], installed: dict[str, str | None]
+) -> None:
+    from indexer.resolve.verify import compare_records, tail_estimate
+
+    site = tmp_path_factory.getbasetemp()
+    result = compare_records(remote, installed, site)  # never raises, never reads outside the site dir
+    assert set(result.differ) | set(result.missing) <= set(remote)
+    assert set(result.added) <= set(installed)
+    assert tail_estimate(installed, {}) > 0
