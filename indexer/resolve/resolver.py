@@ -145,7 +145,9 @@ class FileResolver:
         if _bad_record(res):
             return
         if settled:
-            if res.locked and self.find_index and res.index is None and res.method != "base-lock":
+            if res.locked and res.sha256 and res.url and _is_local(res.url):
+                await self._index_by_sha(dist, res)  # micropip.install("emfs:...") of the index's very bytes?
+            elif res.locked and self.find_index and res.index is None and res.method != "base-lock":
                 await self._name_index(dist, res)
         elif res.method is not None and res.sha256:
             await self._index_by_sha(dist, res)  # a local wheel of known bytes
@@ -575,6 +577,11 @@ def _bad_record(res: FileResolution) -> bool:
         why = f"an unreadable URL {redact(res.url)[:80]!r}"
     res.unlockable("bad-record", f"the installer recorded {why}")
     return True
+
+
+def _is_local(url: str) -> bool:
+    """A file on the installing machine (file:, emfs:, a path): a lock needs it published, or the index's copy."""
+    return urlsplit(url).scheme.lower() not in ("http", "https")
 
 
 def _is_location(source: str) -> bool:

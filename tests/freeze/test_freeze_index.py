@@ -633,3 +633,22 @@ async def test_malformed_installer_records_are_not_believed(
     res = by_name(result)["beta"]
     assert (res.locked, res.reason_code) == (False, "bad-record") and said in (res.reason or "")
     assert "beta" not in json.loads(result.lock)["packages"]
+
+
+@pytest.mark.parametrize("local", ["emfs:/tmp/wheels/{name}", "file:///tmp/wheels/{name}"])
+async def test_micropip_install_of_a_local_file_is_locked_to_the_index_only_for_the_same_bytes(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer, local: str
+) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    di = site / "beta-2.0.dist-info"
+    (di / "INSTALLER").write_text("micropip\n")
+    (di / "PYODIDE_URL").write_text(local.format(name=wheel.name))
+    (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
+    same = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert (same.locked, same.method, same.url) == (True, "index", f"{server.url}files/{wheel.name}")
+    # The same record with another wheel's hash: a local build of beta 2.0, never the index's file.
+    (di / "PYODIDE_SHA256").write_text("cd" * 32)
+    other = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert (other.locked, other.reason_code) == (False, "local-build")
