@@ -33,3 +33,24 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def cache_root() -> Path:
+    """Where every cache of this project lives: ``$MICROPIP_EXT_CACHE``, else ``$XDG_CACHE_HOME/micropip-ext``,
+    else ``~/.cache/micropip-ext``. Callers add their own folder (``http``, ``symbols``)."""
+    explicit = os.environ.get("MICROPIP_EXT_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "micropip-ext"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by this user only (0700); tighten it if it exists.
+
+    Caches may hold pages of private indexes: other users of the machine must not read them.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path

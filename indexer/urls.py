@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 _ENV_PLACEHOLDER = re.compile(r"^\$\{[A-Za-z0-9_-]+\}$")
 
@@ -28,6 +28,39 @@ def redact(url: str) -> str:
     if not password and (_ENV_PLACEHOLDER.match(user) or user == "git"):
         return url
     return urlunsplit(SplitResult(parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+
+
+#: Query parameters that carry secrets in index and signed-file URLs: never a cache key's or file's content.
+_SECRET_PARAMS = re.compile(r"(?i)(token|auth|key|secret|password|passwd|signature|sig|credential|session)")
+
+
+def redact_secrets(url: str) -> str:
+    """``url`` without user:password and with secret-looking query values blanked (for keys and stored URLs)."""
+    url = redact(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    cleaned = [(k, "" if _SECRET_PARAMS.search(k) else v) for k, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(cleaned))) if cleaned != pairs else url
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credential strings ``url`` carries (password, token-like user names, secret query values)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    if redact(url) != url:
+        userinfo = parts.netloc.rpartition("@")[0]
+        found += [userinfo, *userinfo.split(":", 1)]
+    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAMS.search(k)]
+    forms = {s for v in found if len(v) >= 4 for s in (v, unquote(v), quote(unquote(v), safe=""))}
+    return sorted(forms, key=len, reverse=True)  # longest first: a password inside user:password stays whole
 
 
 def has_credentials(url: str) -> bool:

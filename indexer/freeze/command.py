@@ -18,7 +18,7 @@ from indexer.args import finite_seconds, http_url, output_file, positive_int
 from indexer.console import say, terminal_progress
 from indexer.freeze.core import FORMATS, FreezeResult, freeze, load_base_lock
 from indexer.freeze.options import TARGETS, VERIFY_MODES, FreezeError, FreezeOptions
-from indexer.resolve.transport import TRANSPORTS
+from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
 
 
@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--transport",
         choices=TRANSPORTS,
-        default="httpx",
-        help="CPython HTTP client: httpx, or a lean asyncio HTTP/1.1 client (faster with many requests in flight)",
+        default=DEFAULT_TRANSPORT,
+        help=f"CPython HTTP client (default {DEFAULT_TRANSPORT}; the figures are in bench/freeze_bench.py)",
     )
     parser.add_argument("--timeout", type=finite_seconds, default=15.0, help="seconds per request")
     parser.add_argument("--cache-dir", type=Path, default=None, help="HTTP cache (default: ~/.cache/micropip-ext)")
@@ -86,22 +86,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 def index_urls_from(args: argparse.Namespace) -> list[str]:
-    """``--index-url`` as given, else pip's configuration; local ``file:`` indexes are skipped (not fetchable)."""
-    from indexer.freeze.pip_config import pip_index_urls
+    """``--index-url`` as given, else the indexes pip would use here (its configuration, else its own default).
 
+    Says which indexes are asked and where they came from, or why there is none; local ``file:`` indexes are
+    skipped (a lock must be fetchable). Checks the TLS trust up front: a bad CA bundle is one line, not one
+    failure per distribution.
+    """
     if args.index_url:
-        return list(args.index_url)
-    urls: list[str] = []
-    for url in pip_index_urls():
-        if url.startswith(("http://", "https://")):
-            urls.append(url)
-        else:
-            say(f"indexer freeze: warning: skipping pip's local index {redact(url)}")
+        urls, where = list(args.index_url), "--index-url"
+    else:
+        from indexer.freeze.pip_config import default_index_urls  # configparser (and pip): only when needed
+
+        urls = []
+        configured, where = default_index_urls()
+        for url in configured:
+            if url.startswith(("http://", "https://")):
+                urls.append(url)
+            else:
+                say(f"indexer freeze: warning: skipping pip's local index {redact(url)}")
+        if urls:
+            say(f"indexer freeze: asking {', '.join(map(redact, urls))} ({where})")
     if not urls:
-        say(
-            "indexer freeze: warning: no index configured (pip has none and no --index-url):"
-            " only installer-recorded files can be locked"
-        )
+        say(f"indexer freeze: warning: no index to ask ({where}): only installer-recorded files can be locked")
+    if not args.offline and any(url.startswith("https://") for url in urls):
+        from indexer.freeze.pip_config import trust
+
+        try:
+            trust()
+        except ValueError as exc:
+            raise FreezeError(str(exc)) from exc
     return urls
 
 

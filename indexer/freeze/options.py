@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
 
 #: How much proof a lock needs (issue: proof by default).
@@ -58,8 +59,9 @@ class FreezeOptions:
     #: Seconds per request, and tries after the first.
     timeout: float = 15.0
     retries: int = 2
-    #: CPython HTTP client name (inside Pyodide the transport is always ``pyfetch``).
-    transport: str = "httpx"
+    #: CPython HTTP client name (inside Pyodide the transport is always ``pyfetch``); the default is measured in
+    #: bench/freeze_bench.py.
+    transport: str = DEFAULT_TRANSPORT
 
     def __post_init__(self) -> None:
         # Sequences given as lists are stored as tuples, so the object stays hashable and really frozen.
@@ -79,6 +81,8 @@ class FreezeOptions:
             raise FreezeError(f"verify must be one of {', '.join(VERIFY_MODES)}, not {self.verify!r}")
         if self.target is not None and self.target not in TARGETS:
             raise FreezeError(f"target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+        if self.transport not in TRANSPORTS:
+            raise FreezeError(f"transport must be one of {', '.join(TRANSPORTS)}, not {self.transport!r}")
         if self.concurrency is not None and (isinstance(self.concurrency, bool) or self.concurrency < 1):
             raise FreezeError(f"concurrency must be a whole number >= 1, not {self.concurrency!r}")
         if not (isinstance(self.timeout, int | float) and math.isfinite(self.timeout) and self.timeout > 0):

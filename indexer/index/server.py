@@ -21,6 +21,7 @@ import fnmatch
 import json
 import mimetypes
 import re
+import ssl
 import threading
 import time
 from collections import deque
@@ -326,10 +327,11 @@ S = TypeVar("S", bound=IndexServer)
 
 
 @contextlib.contextmanager
-def run_in_thread(server: S, *, port: int = 0) -> Iterator[S]:
+def run_in_thread(server: S, *, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> Iterator[S]:
     """Serve ``server`` on 127.0.0.1 from a background thread (own event loop) for the duration of the block.
 
     Sets ``server.url``; ``port=0`` picks a free port. Any server built on :class:`IndexServer` runs this way.
+    With ``ssl_context`` (a server-side context holding a certificate) it serves HTTPS.
     """
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -338,9 +340,10 @@ def run_in_thread(server: S, *, port: int = 0) -> Iterator[S]:
 
     async def start() -> None:
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024, reuse_address=True)
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024, reuse_address=True, ssl_context=ssl_context)
         await site.start()
-        server.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+        scheme = "https" if ssl_context is not None else "http"
+        server.url = f"{scheme}://127.0.0.1:{runner.addresses[0][1]}/"
 
     def main() -> None:
         asyncio.set_event_loop(loop)
@@ -369,10 +372,16 @@ def run_in_thread(server: S, *, port: int = 0) -> Iterator[S]:
 
 @contextlib.contextmanager
 def serve_in_thread(
-    root: Path, *, port: int = 0, latency: float = 0.0, mounts: Mapping[str, Path] | None = None
+    root: Path,
+    *,
+    port: int = 0,
+    latency: float = 0.0,
+    mounts: Mapping[str, Path] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Iterator[IndexServer]:
     """Run an :class:`IndexServer` for ``root`` on 127.0.0.1 in a background thread (tests, benchmarks)."""
-    with run_in_thread(IndexServer(root, mounts=mounts, latency=latency), port=port) as server:
+    server = IndexServer(root, mounts=mounts, latency=latency)
+    with run_in_thread(server, port=port, ssl_context=ssl_context) as server:
         yield server
 
 

@@ -10,23 +10,30 @@ import asyncio
 import contextvars
 import hashlib
 import json
-import os
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.fsutil import atomic_write
-from indexer.resolve.transport import Response, Transport, TransportError, default_transport, in_pyodide
-from indexer.urls import redact
+from indexer.fsutil import atomic_write, cache_root, private_dir
+from indexer.resolve.transport import (
+    DEFAULT_TRANSPORT,
+    Response,
+    Transport,
+    TransportError,
+    default_transport,
+    in_pyodide,
+)
+from indexer.urls import redact, redact_secrets, url_secrets
 
 #: Status codes worth another try: the server may recover (RFC 9110 §15.6).
 RETRY_STATUS = frozenset({500, 502, 503, 504, 429})
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 64
 #: Requests in flight per transport, measured in bench/freeze_bench.py: httpx's pool slows down past ~16
-#: connections; the lean asyncio client keeps scaling to 64 and beyond.
-CONCURRENCY_BY_TRANSPORT = {"httpx": 16, "asyncio": 64}
+#: connections; aiohttp keeps scaling to 64 and beyond.
+CONCURRENCY_BY_TRANSPORT = {"aiohttp": 64, "httpx": 16}
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -56,6 +63,7 @@ class Stats:
     bytes: int = 0
     retries: int = 0
     cache_hits: int = 0
+    revalidated: int = 0  # 304 Not Modified: the cached body was still right
     failures: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
 
@@ -65,62 +73,129 @@ class Stats:
             "bytes": self.bytes,
             "retries": self.retries,
             "cache_hits": self.cache_hits,
+            "revalidated": self.revalidated,
             "failures": self.failures,
             "by_status": dict(sorted(self.by_status.items())),
         }
 
 
 class DiskCache:
-    """Responses on disk, one JSON header + one body file per request key (CPython only).
+    """Responses on disk, one file per request key (CPython only).
 
-    Written atomically (temp file + ``os.replace``) so an interrupted freeze never leaves a torn entry.
+    Private to the user (folders 0700, files 0600) and free of secrets: keys and stored URLs are
+    redacted (:func:`cache_key`), and any credential the request URL carried is replaced in the body by a
+    placeholder that :meth:`load` puts back from the current request. Written atomically (temp file +
+    ``os.replace``) so an interrupted freeze never leaves a torn entry.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._made: set[Path] = set()
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
+    def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        folder = self.root / digest[:2]
-        return folder / f"{digest}.json", folder / f"{digest}.body"
+        return self.root / digest[:2] / f"{digest}.entry"
 
-    def load(self, key: str) -> Response | None:
-        head_path, body_path = self._paths(key)
+    def load(self, key: str, url: str) -> Cached | None:
+        """The entry for ``key`` with the secrets of ``url`` (this request's) restored; None if absent or torn.
+
+        One file per entry: a JSON header line, then the body (one open and one read per cache hit).
+        """
         try:
-            head = json.loads(head_path.read_text("utf-8"))
-            body = body_path.read_bytes()
-        except (OSError, ValueError):
+            with open(self._path(key), "rb") as f:
+                head = json.loads(f.readline())
+                body = f.read()
+            if head.get("key") != key or hashlib.sha256(body).hexdigest() != head.get("sha256"):
+                return None
+            headers = {str(k): str(v) for k, v in dict(head["headers"]).items()}
+            response = Response(int(head["status"]), str(head["url"]), headers, _restore(body, url_secrets(url)))
+            return Cached(response, float(head.get("stored", 0)))
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        if head.get("key") != key or hashlib.sha256(body).hexdigest() != head.get("sha256"):
-            return None
-        return Response(status=int(head["status"]), url=str(head["url"]), headers=head["headers"], content=body)
 
-    def store(self, key: str, response: Response) -> None:
-        head_path, body_path = self._paths(key)
+    def store(self, key: str, url: str, response: Response) -> None:
+        path = self._path(key)
+        body = _hide(response.content, url_secrets(url))
         head = {
             "key": key,
             "status": response.status,
-            "url": response.url,
+            "url": redact_secrets(response.url),
             "headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS},
-            "sha256": hashlib.sha256(response.content).hexdigest(),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "stored": time.time(),
         }
         try:
-            if head_path.parent not in self._made:
-                head_path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(head_path.parent)
-            atomic_write(body_path, response.content)
-            atomic_write(head_path, json.dumps(head).encode("utf-8"))
+            if path.parent not in self._made:
+                private_dir(self.root)
+                private_dir(path.parent)
+                self._made.add(path.parent)
+            atomic_write(path, json.dumps(head).encode("utf-8") + b"\n" + body, mode=0o600)
         except OSError:
             pass  # a cache that cannot be written only costs a later --offline run
 
 
-_KEPT_HEADERS = ("content-type", "content-range", "content-length", "last-modified", "etag")
+@dataclass(frozen=True)
+class Cached:
+    response: Response
+    stored: float  # time.time() when fetched or last revalidated
+
+    def fresh(self, now: float) -> bool:
+        """Whether Cache-Control lets this page be reused without asking (``max-age`` not passed, no ``no-cache``)."""
+        directives = [d.strip().lower() for d in self.response.headers.get("cache-control", "").split(",")]
+        if any(d in ("no-cache", "no-store", "must-revalidate") for d in directives) and not any(
+            d.startswith("immutable") for d in directives
+        ):
+            return False
+        for d in directives:
+            name, _, value = d.partition("=")
+            if name.strip() in ("max-age", "s-maxage") and value.strip().isdigit():
+                return now - self.stored < int(value)
+        return False
+
+    def validators(self) -> dict[str, str]:
+        """Conditional-request headers for revalidation (RFC 9110 §13.1)."""
+        out: dict[str, str] = {}
+        if "etag" in self.response.headers:
+            out["If-None-Match"] = self.response.headers["etag"]
+        if "last-modified" in self.response.headers:
+            out["If-Modified-Since"] = self.response.headers["last-modified"]
+        return out
+
+
+_KEPT_HEADERS = ("content-type", "content-range", "content-length", "last-modified", "etag", "cache-control")
+_PLACEHOLDER = "{{micropip-ext-secret-{}}}"
+
+
+def _hide(body: bytes, secrets: list[str]) -> bytes:
+    for i, secret in enumerate(secrets):
+        body = body.replace(secret.encode("utf-8"), _PLACEHOLDER.format(i).encode())
+    return body
+
+
+def _restore(body: bytes, secrets: list[str]) -> bytes:
+    if b"{micropip-ext-secret-" not in body:
+        return body
+    for i, secret in enumerate(secrets):
+        body = body.replace(_PLACEHOLDER.format(i).encode(), secret.encode("utf-8"))
+    return body
+
+
+#: Request headers that never go into a cache key (they hold credentials, or only ask for revalidation).
+_UNKEYED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "if-none-match", "if-modified-since"})
+
+
+def cache_key(
+    url: str, headers: Mapping[str, str], range: tuple[int, int | None] | None, content_id: str | None
+) -> str:
+    """What identifies a response in the cache: the redacted URL (or the file's hash), Accept, the range."""
+    kept = sorted((k.lower(), v) for k, v in headers.items() if k.lower() not in _UNKEYED_HEADERS)
+    where = f"content:{content_id}" if content_id else redact_secrets(url)
+    return json.dumps([where, kept, range])
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "micropip-ext" / "http"
+    """The HTTP cache: ``http`` under the project's one cache root (:func:`indexer.fsutil.cache_root`)."""
+    return cache_root() / "http"
 
 
 class Client:
@@ -138,7 +213,7 @@ class Client:
         max_bytes: int = DEFAULT_MAX_BYTES,
         cache: DiskCache | None = None,
         offline: bool = False,
-        transport_kind: str = "httpx",
+        transport_kind: str = DEFAULT_TRANSPORT,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -186,14 +261,18 @@ class Client:
         max_bytes: int | None = None,
         range: tuple[int, int | None] | None = None,
         immutable: bool = False,
+        content_id: str | None = None,
     ) -> Response:
         """GET with de-duplication: concurrent calls for the same request share one network fetch.
 
-        ``immutable`` responses (content verified by hash, e.g. PEP 658 metadata files) may be served
-        from the cache even online; project pages are always fetched fresh unless offline.
+        ``immutable`` responses (content fixed by a hash: PEP 658 metadata files, byte ranges of a wheel)
+        are served from the cache whenever it has them and never fetched twice; ``content_id`` (e.g.
+        ``sha256:<hex>`` of the file) keys them by content, so a mirror's copy is not fetched again.
+        Other responses (project pages) are reused while their ``Cache-Control`` allows, then revalidated
+        with their ``ETag`` / ``Last-Modified`` (a 304 costs no body).
         """
         hdrs = dict(headers or {})
-        key = json.dumps([url, sorted(hdrs.items()), range])
+        key = cache_key(url, hdrs, range, content_id if immutable else None)
         pending = self._inflight.get(key)
         if pending is not None:
             _note(f"GET {redact(url)} (shared with a request in flight)")
@@ -201,7 +280,7 @@ class Client:
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            response = await self._get_uncached(key, url, hdrs, max_bytes or self.max_bytes, range, immutable)
+            response = await self._get_cached(key, url, hdrs, max_bytes or self.max_bytes, range, immutable)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -215,7 +294,7 @@ class Client:
         finally:
             del self._inflight[key]
 
-    async def _get_uncached(
+    async def _get_cached(
         self,
         key: str,
         url: str,
@@ -224,17 +303,21 @@ class Client:
         range: tuple[int, int | None] | None,
         immutable: bool,
     ) -> Response:
-        if self.cache is not None and (self.offline or immutable):
-            hit = self.cache.load(key)
-            if hit is not None:
-                self.stats.cache_hits += 1
-                _note(f"cache {redact(url)} -> {hit.status}")
-                return hit
+        hit = self.cache.load(key, url) if self.cache is not None else None
+        if hit is not None and (self.offline or immutable or hit.fresh(time.time())):
+            self.stats.cache_hits += 1
+            _note(f"cache {redact(url)} -> {hit.response.status}")
+            return hit.response
         if self.offline:
             raise OfflineMiss(url)
-        response = await self._fetch_with_retries(url, headers, max_bytes, range)
+        conditional = {**headers, **hit.validators()} if hit is not None else headers
+        response = await self._fetch_with_retries(url, conditional, max_bytes, range)
+        if hit is not None and response.status == 304:
+            self.stats.revalidated += 1
+            merged = {**hit.response.headers, **{k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}}
+            response = Response(hit.response.status, hit.response.url, merged, hit.response.content)
         if self.cache is not None and response.status in (200, 206):
-            self.cache.store(key, response)
+            self.cache.store(key, url, response)
         return response
 
     async def _fetch_with_retries(
@@ -250,7 +333,7 @@ class Client:
                     )
             except TransportError as exc:
                 _note(f"GET {redact(url)} -> {exc.kind}")
-                if exc.kind == "too-large" or attempt >= self.retries:
+                if not exc.retry or attempt >= self.retries:
                     self.stats.failures += 1
                     raise
             else:

@@ -201,7 +201,8 @@ async def _metadata_digest(
             proof = "sha256 of the PEP 658 metadata file"
         else:
             # No metadata file: read METADATA out of the remote wheel with range requests.
-            _, data = await read_member(client, f.url, _is_metadata_member, tail_bytes=tail_bytes)
+            content_id = f"sha256:{f.sha256}" if f.sha256 else None
+            _, data = await read_member(client, f.url, _is_metadata_member, tail=tail_bytes, content_id=content_id)
             _check_name(data, name, f.filename)
             proof = "sha256 of METADATA read from the wheel by range requests"
     except (ValueError, RemoteZipError, TransportError) as exc:

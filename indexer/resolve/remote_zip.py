@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.resolve.client import Client
@@ -47,8 +47,8 @@ class _Body:
         return self.data[start - self.offset : end - self.offset]
 
 
-async def _fetch(client: Client, url: str, rng: tuple[int, int | None]) -> _Body:
-    response = await client.get(url, range=rng, immutable=True)
+async def _fetch(client: Client, url: str, rng: tuple[int, int | None], content_id: str | None = None) -> _Body:
+    response = await client.get(url, range=rng, immutable=True, content_id=content_id)
     if response.status == 206:
         content_range = response.headers.get("content-range", "")
         # "bytes START-END/TOTAL" (RFC 9110 §14.4)
@@ -88,18 +88,45 @@ def _entries(cd: bytes) -> list[_Entry]:
     return entries
 
 
+def record_tail(names: Iterable[str], record_size: int) -> int:
+    """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
+
+    Wheel builders write RECORD last, right before the central directory. The installed RECORD's paths and
+    size bound both from above (an installer only adds rows: INSTALLER, .pyc, scripts), so the estimate is
+    generous; if it falls short the reader simply asks for the rest. ``--verify`` then costs one request per
+    wheel of about the RECORD's size, instead of a fixed 8 KiB guess plus the RECORD.
+    """
+    central = sum(46 + len(name.encode("utf-8")) + 28 for name in names)  # +28: typical extra fields
+    local_record = 30 + 64 + 28 + record_size  # RECORD's local header and (at most) its uncompressed bytes
+    return central + local_record + 22 + 512  # + end-of-central-directory record, slack
+
+
 async def read_member(
-    client: Client, url: str, select: Callable[[str], bool], *, tail_bytes: int = _TAIL
+    client: Client,
+    url: str,
+    select: Callable[[str], bool],
+    *,
+    tail: int | None = None,
+    content_id: str | None = None,
 ) -> tuple[str, bytes]:
     """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
 
-    ``tail_bytes``: how much of the end to ask for first (a caller that can estimate the central directory
-    and the member, which a wheel writes last, gets both in one small range).
+    ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
+    ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
+    content, so the same wheel on a mirror is never read again.
     """
-    tail = await _fetch(client, url, (-max(tail_bytes, 22), None))
+    tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
+    first = await _fetch(client, url, (-tail_size, None), content_id)
+    return await _read_from(client, url, select, first, content_id)
+
+
+async def _read_from(
+    client: Client, url: str, select: Callable[[str], bool], tail: _Body, content_id: str | None
+) -> tuple[str, bytes]:
+    """The member, from the tail already read plus whatever ranges are still missing."""
     cd_offset, cd_size = _central_directory(tail)
     if not tail.has(cd_offset, cd_offset + cd_size):
-        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1))
+        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1), content_id)
     entry = next((e for e in _entries(tail.slice(cd_offset, cd_offset + cd_size)) if select(e.name)), None)
     if entry is None:
         raise RemoteZipError("no such member in the remote wheel")
@@ -107,7 +134,7 @@ async def read_member(
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
     body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
     if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
-        body = await _fetch(client, url, (entry.local_offset, want_end - 1))
+        body = await _fetch(client, url, (entry.local_offset, want_end - 1), content_id)
     header = body.slice(entry.local_offset, entry.local_offset + 30)
     if header[:4] != _LOCAL_SIG:
         raise RemoteZipError("bad local file header")
@@ -115,10 +142,22 @@ async def read_member(
     start = entry.local_offset + 30 + name_len + extra_len
     end = start + entry.compressed_size
     if not body.has(start, end):
-        body = await _fetch(client, url, (start, end - 1))
+        body = await _fetch(client, url, (start, end - 1), content_id)
     raw = body.slice(start, end)
     if entry.method == 0:
         return entry.name, raw
     if entry.method == 8:
-        return entry.name, zlib.decompress(raw, -15)
+        return entry.name, _inflate(raw, client.max_bytes)
     raise RemoteZipError(f"unsupported compression method {entry.method}")
+
+
+def _inflate(raw: bytes, limit: int) -> bytes:
+    """Deflated member bytes, never more than ``limit`` of output (a zip bomb stops here, issue 9)."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise RemoteZipError(f"member does not inflate: {exc}") from exc
+    if len(data) > limit:
+        raise RemoteZipError(f"member inflates past the {limit}-byte cap")
+    return data

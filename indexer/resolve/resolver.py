@@ -24,10 +24,10 @@ from indexer.resolve.installed import Records, archive_sha256, parse_record, rea
 from indexer.resolve.match import files_of_version, match_installed, may_be_version
 from indexer.resolve.model import FileResolution, VerifyMode, is_sha256
 from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
-from indexer.resolve.remote_zip import RemoteZipError, read_member
+from indexer.resolve.remote_zip import RemoteZipError, read_member, record_tail
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
 from indexer.resolve.transport import TransportError
-from indexer.resolve.verify import changed_on_disk, compare_records, tail_estimate
+from indexer.resolve.verify import changed_on_disk, compare_records
 from indexer.urls import normalize_index_url, project_url, redact
 
 #: Largest wheel hashed by download (an index without hashes, a URL install without one).
@@ -76,8 +76,20 @@ def _installed_record(dist: Distribution) -> dict[str, str | None]:
 
 
 def _tail_bytes(dist: Distribution) -> int:
-    """One range size for every read of this dist's wheel tail (METADATA, RECORD): they share the request."""
-    return tail_estimate(_installed_record(dist), {f.path: f.size for f in dist.files})
+    """One range size for every read of this dist's wheel tail (METADATA, RECORD): they share the request.
+
+    :func:`record_tail` sizes the central directory and RECORD from the installed RECORD; a wheel writes its
+    other ``.dist-info`` files (METADATA, WHEEL, ...) just before RECORD, so their sizes are added.
+    """
+    names = [f.path for f in dist.files]
+    record_size = sum(len(f.path) + 60 for f in dist.files)  # "path,sha256=<43 chars>,size" per row
+    dist_info = sum(30 + len(f.path) + (f.size or 0) for f in dist.files if _in_dist_info(f.path))
+    return record_tail(names, record_size) + dist_info
+
+
+def _in_dist_info(path: str) -> bool:
+    top, _, rest = path.partition("/")
+    return top.endswith(".dist-info") and rest != "RECORD" and "/" not in rest
 
 
 class FileResolver:
@@ -462,7 +474,7 @@ class FileResolver:
             res.unlockable("unverified", f"{res.filename or dist.name}: no location to read its RECORD from")
             return
         try:
-            remote = await self._wheel_record(location, _tail_bytes(dist))
+            remote = await self._wheel_record(location, _tail_bytes(dist), res.sha256)
         except RecordUnavailable as exc:
             if res.method == "base-lock" and self.verify == "auto":
                 # Pyodide itself installed it from its lock (checking that file's sha256): its record stands
@@ -498,14 +510,17 @@ class FileResolver:
                 return
         res.notes.append(f"RECORD verified: {comparison.compared} files match {res.filename or 'the wheel'}")
 
-    async def _wheel_record(self, location: str, tail_bytes: int) -> dict[str, str]:
+    async def _wheel_record(self, location: str, tail_bytes: int, sha256: str | None) -> dict[str, str]:
         """The RECORD rows of the wheel at ``location`` (http(s) by Range requests, or a local file)."""
         known = self._wheel_records.get(location)
         if known is not None:
             return known
         if location.startswith(("http://", "https://")):
             try:
-                _, data = await read_member(self.client, location, _is_record_member, tail_bytes=tail_bytes)
+                content_id = f"sha256:{sha256}" if sha256 else None  # the same wheel on a mirror: read once
+                _, data = await read_member(
+                    self.client, location, _is_record_member, tail=tail_bytes, content_id=content_id
+                )
             except (RemoteZipError, TransportError) as exc:
                 raise RecordUnavailable(str(exc)) from exc
             if len(data) > MAX_RECORD:

@@ -78,28 +78,6 @@ def is_installer_addition(path: str) -> bool:
     return False
 
 
-def tail_estimate(installed: Mapping[str, str | None], sizes: Mapping[str, int | None]) -> int:
-    """Bytes at the end of a wheel that hold its ``.dist-info`` members (METADATA ... RECORD) and central
-    directory, estimated from the installed RECORD (the same paths, give or take the installer's additions).
-
-    A wheel writes its ``.dist-info`` last and RECORD last of all (PEP 427), right before the central
-    directory: one range of this size reads METADATA and RECORD both, and the same range serves both reads.
-    Per file: a central directory entry (46 bytes + name) and a deflated RECORD row (a sha256's 43 base64
-    characters barely compress, a path does); each other ``.dist-info`` file at about half its size.
-    An underestimate costs one more range, never a miss.
-    """
-    paths = [p for p in installed if not is_installer_addition(p)] or list(installed)
-    names = sum(len(p.encode("utf-8", "replace")) for p in paths)
-    central = 22 + 46 * len(paths) + names
-    record = 30 + 64 + 40 * len(paths) + names // 2
-    dist_info = sum(
-        30 + len(p) + (sizes.get(p) or 0) // 2
-        for p in paths
-        if p.split("/", 1)[0].endswith(".dist-info") and not p.endswith("/RECORD")
-    )
-    return central + record + dist_info + 256
-
-
 def _file_digest(path: Path, algo: str) -> bytes | None:
     try:
         digest = hashlib.new(algo)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from indexer.fsutil import atomic_write
+from indexer.fsutil import atomic_write, cache_root
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
@@ -23,12 +22,8 @@ SCHEMA = 2
 
 
 def default_cache_dir() -> Path:
-    """``$MICROPIP_EXT_CACHE/symbols``, else ``$XDG_CACHE_HOME/micropip-ext/symbols``, else ``~/.cache/...``."""
-    explicit = os.environ.get("MICROPIP_EXT_CACHE")
-    if explicit:
-        return Path(explicit) / "symbols"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "micropip-ext" / "symbols"
+    """``symbols`` under the project's one cache root (:func:`indexer.fsutil.cache_root`)."""
+    return cache_root() / "symbols"
 
 
 def shard_key(record: bytes, target: Target) -> str:

@@ -67,8 +67,9 @@ def test_index_url_defaults_to_pip_configuration(tmp_path: Path, name_site: Path
     result = run_cli(str(name_site), "--no-cache", env=env)
     assert result.returncode == 0, result.stderr
     assert set(json.loads(result.stdout)["packages"]) == {"alpha", "beta"}
-    none = run_cli(str(name_site), "--no-cache")
-    assert "no index configured" in none.stderr and json.loads(none.stdout)["packages"] == {}
+    none = run_cli(str(name_site), "--no-cache", env={"PIP_NO_INDEX": "1"})
+    assert "no index to ask (pip's no-index (PIP_NO_INDEX))" in none.stderr
+    assert json.loads(none.stdout)["packages"] == {}
 
 
 def test_pip_index_urls_order_and_environment(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from tests.support.wheels import build_wheel
 TRANSPORT = {"kind": "httpx"}
 
 
-@pytest.fixture(autouse=True, params=["httpx", "asyncio"])
+@pytest.fixture(autouse=True, params=["aiohttp", "httpx"])
 def transport_kind(request: pytest.FixtureRequest) -> Iterator[str]:
     TRANSPORT["kind"] = request.param
     yield request.param
@@ -354,7 +354,7 @@ async def test_requests_are_deduplicated(name_site: Path, server: IndexServer, c
         responses = await asyncio.gather(*(client.get(url) for _ in range(10)))
         assert (
             type(client.transport).__name__
-            == {"httpx": "HttpxTransport", "asyncio": "AsyncioTransport"}[TRANSPORT["kind"]]
+            == {"aiohttp": "AiohttpTransport", "httpx": "HttpxTransport"}[TRANSPORT["kind"]]
         )
     assert {r.status for r in responses} == {200}
     assert len(server.requests_for("/simple/alpha/*")) == 1

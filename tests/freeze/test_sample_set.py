@@ -26,7 +26,7 @@ def test_pip_installed_sample_set_is_locked_to_the_exact_files(
     pip_target_install(pins, site, index_url=sample_index.index_url)
     sample_index.clear_log()
     result = asyncio.run(
-        freeze([site], FreezeOptions(index_urls=(sample_index.index_url,), verify="record", transport="asyncio"))
+        freeze([site], FreezeOptions(index_urls=(sample_index.index_url,), verify="record", transport="httpx"))
     )
     by_name = {r.canonical_name: r for r in result.resolutions}
     assert set(by_name) == set(wheels)
