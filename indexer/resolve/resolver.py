@@ -27,7 +27,7 @@ from indexer.resolve.reasons import FROM_INSPECT_PROBLEM
 from indexer.resolve.remote_zip import RemoteZipError, read_member, record_tail
 from indexer.resolve.simple_api import ACCEPT, PageError, ProjectPage, Wanted, parse_project_page
 from indexer.resolve.transport import TransportError
-from indexer.resolve.verify import changed_on_disk, compare_records
+from indexer.resolve.verify import changed_on_disk, compare_records, is_installer_addition
 from indexer.urls import normalize_index_url, project_url, redact
 
 #: Largest wheel hashed by download (an index without hashes, a URL install without one).
@@ -78,18 +78,20 @@ def _installed_record(dist: Distribution) -> dict[str, str | None]:
 def _tail_bytes(dist: Distribution) -> int:
     """One range size for every read of this dist's wheel tail (METADATA, RECORD): they share the request.
 
-    :func:`record_tail` sizes the central directory and RECORD from the installed RECORD; a wheel writes its
-    other ``.dist-info`` files (METADATA, WHEEL, ...) just before RECORD, so their sizes are added.
+    :func:`record_tail` sizes the central directory and RECORD from the wheel's paths (the installed RECORD's,
+    less what installers add) and RECORD's size, deflated: a row's sha256 (43 base64 characters) barely
+    compresses, its path does. A wheel writes its other ``.dist-info`` files (METADATA, WHEEL, ...) just
+    before RECORD, so their deflated sizes are added. Too small costs one more range, never a miss.
     """
-    names = [f.path for f in dist.files]
-    record_size = sum(len(f.path) + 60 for f in dist.files)  # "path,sha256=<43 chars>,size" per row
-    dist_info = sum(30 + len(f.path) + (f.size or 0) for f in dist.files if _in_dist_info(f.path))
-    return record_tail(names, record_size) + dist_info
+    files = [f for f in dist.files if not is_installer_addition(f.path)] or dist.files
+    record_size = sum(40 + len(f.path) // 2 for f in files)
+    dist_info = sum(30 + len(f.path) + (f.size or 0) // 2 for f in files if _in_dist_info(f.path))
+    return record_tail([f.path for f in files], record_size) + dist_info
 
 
 def _in_dist_info(path: str) -> bool:
     top, _, rest = path.partition("/")
-    return top.endswith(".dist-info") and rest != "RECORD" and "/" not in rest
+    return top.endswith(".dist-info") and rest != "RECORD"  # licenses/ and sbom/ files too
 
 
 class FileResolver:
