@@ -56,6 +56,8 @@ CHROMIUM_FLAGS = [
 # Fixtures that mean "this test drives a browser" / "this test runs inside real Pyodide".
 _BROWSER_FIXTURES = {"chromium_page", "chromium_browser", "browser"}
 _PYODIDE_FIXTURES = {"pyodide", "fresh_pyodide", "runtime", "selenium", "selenium_standalone", "selenium_module_scope"}
+# A real `pyodide venv` (tests/venv): Pyodide in Node too, so these tests are also in the `pyodide` tier.
+_VENV_FIXTURES = {"pyodide_venv_toolchain"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -70,6 +72,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(getattr(item, "fixturenames", ()))
         if _BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.browser)
+        elif _VENV_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.venv)
+            item.add_marker(pytest.mark.pyodide)
         elif _PYODIDE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.pyodide)
 

@@ -17,6 +17,7 @@ from indexer.console import CallbackProgress
 from indexer.freeze.core import FreezeResult, load_base_lock
 from indexer.freeze.core import freeze as _freeze
 from indexer.freeze.options import FreezeError, FreezeOptions, options_from_keywords
+from indexer.freeze.running import running_pyodide
 
 _UNSET: Any = object()
 
@@ -34,18 +35,6 @@ def micropip_index_urls() -> list[str]:
 
         urls = package_index.DEFAULT_INDEX_URLS
     return [urls] if isinstance(urls, str) else list(urls)
-
-
-def running_lock() -> tuple[dict[str, Any] | None, str | None]:
-    """The lockfile the running Pyodide booted with (``{"info", "packages"}``) and its base URL."""
-    try:
-        import pyodide_js
-    except ImportError:
-        return None, None
-    api = pyodide_js._api
-    lock = {"info": api.lockfile_info.to_py(), "packages": api.lockfile_packages.to_py()}
-    base = getattr(pyodide_js, "lockfileBaseUrl", None)
-    return lock, (str(base) if base else None)
 
 
 async def freeze(
@@ -81,16 +70,14 @@ async def pyodide_options(given: dict[str, Any]) -> FreezeOptions:
     """:class:`FreezeOptions` from keywords, with this runtime's defaults for what was not given."""
     kw = dict(given)
     base_lock = kw.get("base_lock", _UNSET)
-    running, running_base = running_lock() if base_lock is _UNSET or "base_lock_url" not in kw else (None, None)
+    running = running_pyodide()  # None on CPython
+    running_base = running.base_url if running is not None else None
     if base_lock is _UNSET:
-        kw["base_lock"] = running
+        kw["base_lock"] = running.lock if running is not None else None
     elif isinstance(base_lock, str):  # a path or URL, as the CLI's --base-lock
         kw.setdefault("base_lock_url", base_lock if base_lock.startswith(("http://", "https://")) else None)
         kw["base_lock"] = await load_base_lock(base_lock, timeout=float(kw.get("timeout", 15.0)))
-    if "base_lock_url" not in kw:
-        kw["base_lock_url"] = (
-            running_base if running_base and running_base.startswith(("http://", "https://")) else None
-        )
+    kw.setdefault("base_lock_url", running_base)  # an http(s) URL or None (a local directory is not nameable)
     if kw.get("index_urls") is None:
         kw["index_urls"] = micropip_index_urls()
     kw.setdefault("target", "pyodide" if sys.platform == "emscripten" else None)

@@ -56,4 +56,3 @@ def inspect(paths: Iterable[str | os.PathLike[str]] | None = None, *, target: Ta
 def inspect_json(paths: Iterable[str | os.PathLike[str]] | None = None, *, with_files: bool = False) -> dict[str, Any]:
     """:func:`inspect` as plain JSON-ready data (for JavaScript callers: ``pyodide.runPython(...).toJs()``)."""
     return inspect(paths).to_json(with_files=with_files)
-

@@ -62,6 +62,16 @@ step_dist() {
   echo "$h" > build/pyodide-dist/$STAMP
 }
 
+step_pyodide_venv() {
+  # A real `pyodide venv` for the `venv` test tier: sid's CPython 3.14 + pyodide-build over npm's Pyodide.
+  scripts/make_pyodide_venv.sh
+}
+
+step_vendor_viz() {
+  # Viz.js (Graphviz in wasm), pinned npm tarball -> build/vendor/viz/: draws the dependency graph offline.
+  scripts/vendor_viz.sh
+}
+
 step_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then say "chromium present"; return; fi
   say "apt: chromium chromium-driver"
@@ -75,5 +85,7 @@ step_venv
 step_npm
 step_downloads
 step_dist
+step_pyodide_venv
+step_vendor_viz
 step_chromium
 say "set-up done in $(( $(date +%s) - start )) s"

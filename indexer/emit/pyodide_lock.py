@@ -49,11 +49,30 @@ def depends_of(dist: Distribution) -> list[str]:
     return names
 
 
+#: Query parameters that only pin a file's hash (JupyterLite's piplite serves ``x.whl?sha256=<hex>``).
+_HASH_PARAMS = {"sha256", "sha384", "sha512", "md5"}
+
+
+def loadable_url(url: str) -> str:
+    """``url`` without a hash-only query or fragment: Pyodide names the download after the URL's last segment,
+    so ``x.whl?sha256=...`` is an unknown archive format to its loader (the entry's sha256 keeps the pin)."""
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.query and all(name.lower() in _HASH_PARAMS for name, _ in query):
+        parts = parts._replace(query="")
+    fragment = parse_qsl(parts.fragment, keep_blank_values=True)
+    if parts.fragment and all(name.lower() in _HASH_PARAMS for name, _ in fragment):
+        parts = parts._replace(fragment="")
+    return urlunsplit(parts)
+
+
 def _entry(res: FileResolution, dist: Distribution) -> dict[str, Any]:
     return {
         "name": dist.name,
         "version": dist.version,
-        "file_name": redact(res.url or ""),
+        "file_name": loadable_url(redact(res.url or "")),
         "install_dir": "site",
         "sha256": res.sha256,
         "package_type": "package",

@@ -18,6 +18,7 @@ from indexer.args import finite_seconds, http_url, output_file, positive_int
 from indexer.console import say, terminal_progress
 from indexer.freeze.core import FORMATS, FreezeResult, freeze, load_base_lock
 from indexer.freeze.options import TARGETS, VERIFY_MODES, FreezeError, FreezeOptions
+from indexer.freeze.running import running_pyodide
 from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
 
@@ -125,10 +126,15 @@ async def options_from(args: argparse.Namespace) -> FreezeOptions:
     if args.offline and args.no_cache:
         raise FreezeError("--offline reads the cache: drop --no-cache")
     base_lock = await load_base_lock(args.base_lock, timeout=args.timeout) if args.base_lock else None
+    base_lock_url = args.base_lock if args.base_lock and "://" in args.base_lock else None
+    running = running_pyodide()  # inside Pyodide (a pyodide venv): its lockfile is the base, its info the lock's
+    if running is not None and base_lock is None:
+        base_lock, base_lock_url = running.lock, running.base_url
     return FreezeOptions(
         index_urls=tuple(index_urls_from(args)),
         base_lock=base_lock,
-        base_lock_url=args.base_lock if args.base_lock and "://" in args.base_lock else None,
+        base_lock_url=base_lock_url,
+        info=running.info if running is not None else None,
         only_installed=args.only_installed,
         offline=args.offline,
         cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),

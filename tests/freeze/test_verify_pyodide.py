@@ -60,8 +60,8 @@ def test_pyodide_installers_records_and_proof(
 
     out = py.run_async(
         "import json, micropip_ext as f\n"
-        "from micropip_ext._freeze import running_lock\n"
-        "lock, _ = running_lock()\n"
+        "from indexer.freeze.running import running_pyodide\n"
+        "lock = running_pyodide().lock\n"
         # The base lock also has a pv-url 1.0: another file, which loadPackage(url) did not install.
         "lock['packages']['pv-url'] = {'name': 'pv-url', 'version': '1.0', 'install_dir': 'site',"
         " 'file_name': 'pv_url-1.0-py3-none-any.whl', 'sha256': 'ab' * 32, 'package_type': 'package',"
