@@ -1,10 +1,11 @@
 # Two commands matter: `make demo` and `make test`. Both run the idempotent set-up first (scripts/setup.sh).
 PY := .venv/bin/python
 PYTEST := $(PY) -m pytest
-# Files of this tier that are not part of the indexer/micropip_ext packages but are type-checked too.
-MYPY_EXTRA := scripts conftest.py tests/support
+# Files that are not part of the indexer/micropip_ext packages but are type-checked too (web/py: the page's
+# Python, checked against the real micropip_ext API it calls).
+MYPY_EXTRA := scripts conftest.py tests/support web/py
 
-.PHONY: setup demo test test-unit test-node test-browser lint clean clean-cache
+.PHONY: setup demo test test-unit test-node test-browser lint lint-js clean clean-cache
 
 setup:
 	@bash scripts/setup.sh
@@ -25,10 +26,16 @@ test-node: setup
 test-browser: setup
 	$(PYTEST) -m browser
 
-lint: setup
+lint: setup lint-js
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/mypy $(MYPY_EXTRA)
+
+# The page's JavaScript: ESLint (eslint.config.mjs) and TypeScript over its JSDoc types (tsconfig.json, checkJs);
+# both pinned in package.json, installed by `npm ci` in set-up.
+lint-js: setup
+	node_modules/.bin/eslint web/
+	node_modules/.bin/tsc -p tsconfig.json
 
 # Removes everything set-up builds; the download cache (.cache/) stays so set-up works offline. clean-cache drops it.
 clean:

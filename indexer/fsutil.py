@@ -1,4 +1,4 @@
-"""File-system helpers every step shares: one atomic writer.
+"""File-system helpers every step shares: one atomic writer (and its streaming twin for copying a file).
 
 A reader (another process, a browser fetching the lock, a crashed run's next start) must see the old file
 or the whole new one, never a torn one, so every file this project writes goes through :func:`atomic_write`:
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,24 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None
             f.flush()
         if mode is not None:
             os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_copy(source: Path | str, path: Path | str) -> None:
+    """Replace ``path`` with a copy of the file ``source``, atomically, streaming (a wheel can be large).
+
+    Like :func:`atomic_write`, a symlink at ``path`` is replaced, never written through.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        shutil.copystat(source, tmp)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

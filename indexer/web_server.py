@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from indexer.index.server import CORS_HEADERS, IndexServer, run_in_thread
+from indexer.index.server import CORS_HEADERS, IndexServer, listen, run_in_thread
 
 #: the page's sources, next to this package in a checkout
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -94,7 +94,9 @@ def serve_web_in_thread(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8000)
+    from indexer import args as checked
+
+    parser.add_argument("--port", type=checked.port, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--index", type=Path, metavar="DIR", help="a built simple index (indexer build-index OUT)")
     parser.add_argument(
@@ -109,6 +111,6 @@ def run(args: argparse.Namespace) -> int:
     server = WebServer(args.web, args.dist, args.index)
     server.url = f"http://{args.host}:{args.port}/"
     where = f"; index: {server.url}index/simple/" if args.index else ""
-    print(f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops", flush=True)
-    web.run_app(server.make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    banner = f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops"
+    listen(server.make_app(), args.host, args.port, banner)
     return 0

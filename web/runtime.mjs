@@ -1,19 +1,47 @@
-// Boot Pyodide, micropip and micropip-ext, load web/py/webglue.py, and expose its functions as promises of
-// plain JSON data (no Python proxies escape this module).
+// @ts-check
+// Boot Pyodide, micropip and micropip-ext, load web/py/webglue.py, and expose its functions as (promises of)
+// plain JSON data (no Python proxies escape this module). It runs in the page's worker (worker.mjs).
+
+/** @typedef {import("./config.mjs").PageConfig} PageConfig */
+
+/**
+ * @typedef {object} About
+ * @property {string | null} micropip_ext
+ * @property {string | null} micropip
+ * @property {string[]} index_urls
+ */
+
+/**
+ * The part of Pyodide's API the page uses (Pyodide's own types describe a newer, wider interface).
+ * @typedef {object} Pyodide
+ * @property {(names: string[], options: {messageCallback: (m: string) => void,
+ *   errorCallback: (m: string) => void}) => Promise<unknown>} loadPackage
+ * @property {{mkdirTree: (path: string) => void, writeFile: (path: string, data: string) => void}} FS
+ * @property {(code: string) => unknown} runPython
+ * @property {(name: string) => Glue} pyimport
+ */
+
+/**
+ * web/py/webglue.py as JavaScript sees it: every function returns a JSON string (or a promise of one).
+ * @typedef {object} Glue
+ * @property {() => string} about
+ * @property {(urls: string) => void} set_index_urls
+ * @property {() => string} current_index_urls
+ * @property {(url: string) => Promise<void>} install_project
+ * @property {(requirements: string) => Promise<string>} install
+ * @property {() => string} environment
+ * @property {(onProgress: (done: number, total: number) => void) => Promise<string>} freeze
+ * @property {(query: string, refresh: boolean) => Promise<string>} symbol_search
+ */
 
 const GLUE_DIR = "/tmp/micropip_ext_web";
 
-/** One-line message of a Python exception (its last line), the full traceback kept for a details view. */
-export function describeError(err) {
-  const text = String((err && err.message) || err);
-  if (err && err.type && text.includes("Traceback")) {
-    const lines = text.trim().split("\n").filter((l) => l.trim());
-    return { message: lines[lines.length - 1], detail: text };
-  }
-  return { message: text, detail: err && err.stack ? String(err.stack) : null };
-}
-
+/**
+ * @param {Pyodide} pyodide
+ * @param {string[]} names
+ */
 async function loadPackages(pyodide, names) {
+  /** @type {string[]} */
   const failures = [];
   await pyodide.loadPackage(names, {
     messageCallback: () => {},
@@ -23,19 +51,27 @@ async function loadPackages(pyodide, names) {
 }
 
 export class Runtime {
-  constructor(pyodide, glue) {
-    this.pyodide = pyodide;
+  /** @param {Glue} glue */
+  constructor(glue) {
     this.glue = glue;
   }
 
+  /**
+   * @param {PageConfig} config
+   * @param {(text: string) => void} onStatus
+   * @returns {Promise<Runtime>}
+   */
   static async boot(config, onStatus) {
     onStatus(`Loading Pyodide from ${config.pyodideBaseURL}…`);
+    /** @type {(options: Record<string, unknown>) => Promise<Pyodide>} */
     let loadPyodide;
     try {
       ({ loadPyodide } = await import(new URL("pyodide.mjs", config.pyodideBaseURL).href));
     } catch (err) {
-      throw new Error(`cannot load pyodide.mjs from ${config.pyodideBaseURL} (${err.message})`);
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`cannot load pyodide.mjs from ${config.pyodideBaseURL} (${why})`);
     }
+    /** @type {Record<string, unknown>} */
     const options = { indexURL: config.pyodideBaseURL, packageBaseUrl: config.packageBaseURL };
     if (config.lockFileURL) options.lockFileURL = config.lockFileURL;
     const pyodide = await loadPyodide(options);
@@ -59,23 +95,44 @@ export class Runtime {
     } else {
       await loadPackages(pyodide, ["micropip-ext"]);
     }
-    return new Runtime(pyodide, glue);
+    return new Runtime(glue);
   }
 
-  async call(name, ...args) {
-    const result = await this.glue[name](...args);
-    return JSON.parse(result);
+  /** @returns {About} */
+  about() { return JSON.parse(this.glue.about()); }
+
+  /**
+   * @param {string[]} urls
+   * @returns {string[]} the index URLs micropip uses now
+   */
+  setIndexURLs(urls) {
+    this.glue.set_index_urls(JSON.stringify(urls));
+    return JSON.parse(this.glue.current_index_urls());
   }
 
-  capabilities() { return this.call("capabilities"); }
-  setIndexURLs(urls) { return this.call("set_index_urls", JSON.stringify(urls)); }
-  install(requirements) { return this.call("install", JSON.stringify(requirements)); }
-  environment() { return this.call("environment"); }
-  searchSymbols(query, refresh = false) { return this.call("symbol_search", query, refresh); }
+  /**
+   * @param {string[]} requirements
+   * @returns {Promise<import("./view.mjs").InstallResult>}
+   */
+  async install(requirements) { return JSON.parse(await this.glue.install(JSON.stringify(requirements))); }
 
-  /** Freeze; `onProgress(done, total)` is called from Python as requests complete. */
-  freeze(onProgress) {
-    // A JS function reaches Python as a JsProxy that Python may call at any time during the freeze.
-    return this.call("freeze", (done, total) => onProgress(Number(done), Number(total)));
+  /** @returns {import("./view.mjs").EnvironmentView} */
+  environment() { return JSON.parse(this.glue.environment()); }
+
+  /**
+   * @param {string} query
+   * @param {boolean} [refresh]
+   * @returns {Promise<import("./view.mjs").SymbolResults>}
+   */
+  async searchSymbols(query, refresh = false) { return JSON.parse(await this.glue.symbol_search(query, refresh)); }
+
+  /**
+   * One freeze: both lockfiles and the report. `onProgress(done, total)` counts distributions resolved; Python
+   * calls it (a JS function reaches Python as a proxy) while the freeze runs.
+   * @param {(done: number, total: number) => void} onProgress
+   * @returns {Promise<import("./view.mjs").FreezeOutputs>}
+   */
+  async freeze(onProgress) {
+    return JSON.parse(await this.glue.freeze((done, total) => onProgress(Number(done), Number(total))));
   }
 }

@@ -20,9 +20,10 @@ import argparse
 import hashlib
 import html
 import json
-import shutil
+import stat
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from pathlib import Path
@@ -35,6 +36,9 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+
+from indexer.fsutil import atomic_copy, atomic_write
+from indexer.installed.safe_io import METADATA_LIMIT
 
 API_VERSION = "1.1"
 SDIST_SUFFIXES = (".tar.gz", ".zip")
@@ -65,16 +69,50 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def shown(name: str) -> str:
+    """A file name as printable text: control characters escaped (a name must not drive the terminal)."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
+
+
+#: what reading a broken or hostile zip can raise, besides BadZipFile (corrupt deflate data, truncation,
+#: unsupported compression methods, encryption, impossible sizes)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str) -> bytes:
+    """One member's bytes, never more than ``limit`` in memory: a member that declares or inflates to more (a
+    zip bomb), is encrypted, or inflates to another size than it declares is an :class:`IndexBuildError`."""
+    where = f"{label}: {shown(info.filename)}"
+    if info.flag_bits & 0x1:
+        raise IndexBuildError(f"{where} is encrypted")
+    if info.file_size > limit:
+        raise IndexBuildError(f"{where} declares {info.file_size} bytes, more than the {limit} build-index reads")
+    data = bytearray()
+    with zf.open(info) as member:
+        while chunk := member.read(min(1 << 16, limit + 1 - len(data))):
+            data += chunk
+            if len(data) > limit:
+                raise IndexBuildError(f"{where} inflates past the {limit} bytes build-index reads")
+    if len(data) != info.file_size:
+        raise IndexBuildError(f"{where} inflates to {len(data)} bytes, not the {info.file_size} it declares")
+    return bytes(data)
+
+
 def _wheel_metadata(path: Path) -> bytes:
-    """The ``*.dist-info/METADATA`` member of a wheel (the one in the top-level dist-info directory)."""
+    """The ``*.dist-info/METADATA`` member of a wheel (the one in the top-level dist-info directory), bounded."""
+    label = shown(path.name)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise IndexBuildError(f"{path.name}: expected one .dist-info/METADATA, found {len(names)}")
-            return zf.read(names[0])
+            infos = [
+                i for i in zf.infolist() if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/METADATA")
+            ]
+            if len(infos) != 1:
+                raise IndexBuildError(f"{label}: expected one .dist-info/METADATA, found {len(infos)}")
+            return _read_member(zf, infos[0], METADATA_LIMIT, label)
     except zipfile.BadZipFile as exc:
-        raise IndexBuildError(f"{path.name}: not a zip archive ({exc})") from exc
+        raise IndexBuildError(f"{label}: not a zip archive ({exc})") from exc
+    except _ZIP_ERRORS as exc:
+        raise IndexBuildError(f"{label}: unreadable zip archive ({type(exc).__name__}: {exc})") from exc
 
 
 def _upload_time(path: Path) -> str:
@@ -86,27 +124,28 @@ def _upload_time(path: Path) -> str:
 def describe(path: Path) -> IndexedFile:
     """Read what the index publishes about one distribution file."""
     name = path.name
+    label = shown(name)
     metadata: bytes | None = None
     requires_python = None
     if name.endswith(".whl"):
         try:
             dist, version, _build, _tags = parse_wheel_filename(name)
         except InvalidWheelFilename as exc:
-            raise IndexBuildError(f"{name}: {exc}") from exc
+            raise IndexBuildError(f"{label}: {exc}") from exc
         metadata = _wheel_metadata(path)
         fields = BytesParser().parsebytes(metadata, headersonly=True)
         meta_name = fields.get("Name")
         if meta_name is None or canonicalize_name(meta_name) != dist:
-            raise IndexBuildError(f"{name}: METADATA Name {meta_name!r} does not match the file name")
+            raise IndexBuildError(f"{label}: METADATA Name {meta_name!r} does not match the file name")
         requires_python = fields.get("Requires-Python")
         project = dist
     elif name.endswith(SDIST_SUFFIXES):
         try:
             project, version = parse_sdist_filename(name)
         except InvalidSdistFilename as exc:
-            raise IndexBuildError(f"{name}: {exc}") from exc
+            raise IndexBuildError(f"{label}: {exc}") from exc
     else:
-        raise IndexBuildError(f"{name}: not a wheel or sdist")
+        raise IndexBuildError(f"{label}: not a wheel or sdist")
     return IndexedFile(
         filename=name,
         project=str(project),
@@ -189,61 +228,93 @@ def _root_pages(projects: list[str]) -> tuple[str, dict[str, object]]:
     return page, data
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write via a temporary file so a server reading the tree never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+@dataclass
+class BuiltIndex:
+    """What :func:`build_index` published (files per project) and what it could not (one line per item)."""
+
+    projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
-def build_index(wheels_dir: Path, out_dir: Path, base_url: str | None = None) -> dict[str, list[IndexedFile]]:
-    """Publish every wheel/sdist in ``wheels_dir`` into ``out_dir``; return the files per project.
+def _own_dir(out_dir: Path, *parts: str) -> Path:
+    """``out_dir/parts...`` as real directories, created as needed; a symlink on the way is an error.
 
-    Files that cannot be published raise :class:`IndexBuildError` naming all of them at once, so a bad file is
-    never silently left out of an index that claims to hold the folder.
+    build-index writes only into directories it can see are inside OUT_DIR: following a symlink someone left
+    there could write anywhere.
+    """
+    path = out_dir
+    for part in parts:
+        path = path / part
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            path.mkdir()
+            continue
+        if stat.S_ISLNK(mode):
+            raise IndexBuildError(f"{shown(str(path))} is a symlink: build-index never writes through one")
+        if not stat.S_ISDIR(mode):
+            raise IndexBuildError(f"{shown(str(path))} is not a directory")
+    return path
+
+
+def _is_copy_of(target: Path, f: IndexedFile) -> bool:
+    """Whether ``target`` is already a regular file (not a link) with exactly the bytes of ``f``."""
+    try:
+        st = target.lstat()
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == f.size and _sha256_file(target) == f.sha256
+
+
+def build_index(wheels_dir: Path, out_dir: Path, base_url: str | None = None) -> BuiltIndex:
+    """Publish every wheel/sdist in ``wheels_dir`` into ``out_dir``.
+
+    A file that cannot be published (not a zip, a bomb, a name that does not match its METADATA) is one line in
+    ``problems`` and is left out; everything else is still published. Every write replaces a file atomically
+    inside directories checked not to be symlinks, so nothing outside ``out_dir`` is ever written.
+    Raises :class:`IndexBuildError` only when nothing can be written (``files/`` or ``simple/`` unusable).
     """
     wheels_dir, out_dir = Path(wheels_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files_dir, simple = _own_dir(out_dir, "files"), _own_dir(out_dir, "simple")
     candidates = sorted(p for p in wheels_dir.iterdir() if p.is_file() and p.name.endswith((".whl", *SDIST_SUFFIXES)))
-    described: list[IndexedFile] = []
-    errors: list[str] = []
+    result = BuiltIndex()
     for path in candidates:
         try:
-            described.append(describe(path))
+            f = describe(path)
         except IndexBuildError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise IndexBuildError("; ".join(errors))
-
-    files_dir = out_dir / "files"
-    files_dir.mkdir(parents=True, exist_ok=True)
-    projects: dict[str, list[IndexedFile]] = {}
-    for f in described:
-        target = files_dir / f.filename
-        source = wheels_dir / f.filename
-        if not target.exists() or target.stat().st_size != f.size or _sha256_file(target) != f.sha256:
-            shutil.copy2(source, target)
+            result.problems.append(str(exc))
+            continue
+        if not _is_copy_of(files_dir / f.filename, f):
+            atomic_copy(path, files_dir / f.filename)
         if f.metadata is not None:
-            _write(files_dir / f"{f.filename}.metadata", f.metadata)
-        projects.setdefault(f.project, []).append(f)
+            atomic_write(files_dir / f"{f.filename}.metadata", f.metadata)
+        result.projects.setdefault(f.project, []).append(f)
 
-    simple = out_dir / "simple"
-    for project, files in projects.items():
+    for project, files in sorted(result.projects.items()):
         files.sort(key=lambda f: (_version_key(f.version), f.filename))
-        page = project_json(project, files, base_url)
-        _write(simple / project / "index.json", json.dumps(page, indent=1).encode())
-        _write(simple / project / "index.html", project_html(project, files, base_url).encode())
-    root_html, root_json = _root_pages(sorted(projects))
-    _write(simple / "index.html", root_html.encode())
-    _write(simple / "index.json", json.dumps(root_json, indent=1).encode())
-    return projects
+        try:
+            page_dir = _own_dir(out_dir, "simple", project)
+        except IndexBuildError as exc:
+            result.problems.append(f"{project}: {exc}")
+            del result.projects[project]
+            continue
+        atomic_write(page_dir / "index.json", json.dumps(project_json(project, files, base_url), indent=1))
+        atomic_write(page_dir / "index.html", project_html(project, files, base_url))
+    root_html, root_json = _root_pages(sorted(result.projects))
+    atomic_write(simple / "index.html", root_html)
+    atomic_write(simple / "index.json", json.dumps(root_json, indent=1))
+    return result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from indexer import args as checked
+
     parser.add_argument("wheels_dir", type=Path, help="folder holding .whl (and sdist) files")
-    parser.add_argument("out_dir", type=Path, help="where to write simple/ and files/")
+    parser.add_argument("out_dir", type=checked.output_dir, help="where to write simple/ and files/")
     parser.add_argument(
         "--base-url",
+        type=checked.http_url,
         help="URL the index will be served from (makes file URLs absolute, e.g. for a static JupyterLite site)",
     )
 
@@ -252,13 +323,14 @@ def run(args: argparse.Namespace) -> int:
     from indexer.cli import UsageError
 
     if not args.wheels_dir.is_dir():
-        raise UsageError(f"{args.wheels_dir}: not a directory")
+        raise UsageError(f"{shown(str(args.wheels_dir))}: not a directory")
     try:
-        projects = build_index(args.wheels_dir, args.out_dir, args.base_url)
+        built = build_index(args.wheels_dir, args.out_dir, args.base_url)
     except IndexBuildError as exc:
-        for problem in str(exc).split("; "):
-            print(f"indexer build-index: {problem}")
+        print(f"indexer build-index: {exc}")
         return 1
-    count = sum(len(v) for v in projects.values())
-    print(f"wrote {len(projects)} projects, {count} files -> {args.out_dir / 'simple'}/")
-    return 0
+    for problem in built.problems:
+        print(f"indexer build-index: {problem}")
+    count = sum(len(v) for v in built.projects.values())
+    print(f"wrote {len(built.projects)} projects, {count} files -> {shown(str(args.out_dir / 'simple'))}/")
+    return 1 if built.problems else 0

@@ -18,20 +18,26 @@ import argparse
 import asyncio
 import contextlib
 import fnmatch
+import io
 import json
+import logging
+import math
 import mimetypes
 import re
 import ssl
+import stat
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urljoin
+from typing import Any, BinaryIO, TypeVar
+from urllib.parse import quote, urljoin
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
 HTML_V1 = "application/vnd.pypi.simple.v1+html"
@@ -119,28 +125,130 @@ def negotiate(accept: str | None, fmt: str | None, have_json: bool, have_html: b
 
 
 def _absolute_json(data: bytes, page_url: str) -> bytes:
-    page = json.loads(data)
-    for entry in page.get("files", []):
+    """A PEP 691 page with its file URLs resolved against ``page_url``; anything else is returned unchanged."""
+    try:
+        page = json.loads(data)
+    except (ValueError, RecursionError):
+        return data
+    files = page.get("files") if isinstance(page, dict) else None
+    if not isinstance(files, list):
+        return data
+    for entry in files:
         if isinstance(entry, dict) and isinstance(entry.get("url"), str):
             entry["url"] = urljoin(page_url, entry["url"])
     return json.dumps(page, indent=1).encode()
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+#: one single byte range; anything else in a Range header is ignored (the whole body is sent, RFC 9110 14.2)
+_RANGE = re.compile(r"^bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)
+#: digits beyond this are a position past any file (int() of thousands of digits is refused by CPython)
+_MAX_DIGITS = 18
+
+
+class RangeNotSatisfiable(Exception):
+    """A well-formed single byte range that starts past the end of the body (answered with 416)."""
+
+
+def _position(digits: str) -> int:
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """Return ``(start, end_inclusive)`` for a satisfiable single range, else None (RFC 9110 section 14)."""
-    match = _RANGE.match(header.strip())
+    """``(start, end_inclusive)`` of a single byte range (RFC 9110 section 14).
+
+    None when the header is not one byte range (malformed, another unit, several ranges): the server then
+    ignores it and sends the whole body, as RFC 9110 allows. Raises :class:`RangeNotSatisfiable` for a range
+    that starts past the end.
+    """
+    match = _RANGE.match(header)
     if not match or (not match.group(1) and not match.group(2)):
         return None
     first, last = match.group(1), match.group(2)
     if not first:  # suffix range: the last N bytes
-        length = int(last)
-        return (max(0, size - length), size - 1) if length > 0 and size > 0 else None
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    return (start, end) if start <= end and start < size else None
+        length = _position(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable(header)
+        return max(0, size - length), size - 1
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
+    if last and _position(last) < start:
+        return None  # "bytes=5-2" is invalid syntax, not an unsatisfiable range
+    if start >= size:
+        raise RangeNotSatisfiable(header)
+    return start, end
+
+
+class BadRequest(ValueError):
+    """A request no file can answer (a path with control characters or ``..`` above the root, a bad Host): 400."""
+
+
+def path_segments(path: str) -> tuple[str, ...]:
+    """The decoded URL path as segments, with empty and ``.`` segments dropped and ``..`` applied.
+
+    Like a static host (nginx merges slashes and removes dot segments), so ``//host/x`` is the local ``/host/x``
+    and never a protocol-relative URL in a redirect; ``..`` above the root is refused.
+    """
+    if any(ord(c) < 0x20 or c == "\x7f" for c in path):
+        raise BadRequest("control character in path")
+    stack: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not stack:
+                raise BadRequest("path goes above the root")
+            stack.pop()
+        else:
+            stack.append(segment)
+    return tuple(stack)
+
+
+def url_path(segments: tuple[str, ...], directory: bool = False) -> str:
+    """An absolute path for a Location header: always one leading slash, every segment percent-encoded."""
+    joined = "/" + "/".join(quote(s, safe="") for s in segments)
+    return joined + "/" if directory and segments else joined
+
+
+#: bytes read from a file per write; a Range response holds at most this much in memory
+CHUNK_SIZE = 256 * 1024
+#: a JSON project page up to this size gets its relative URLs made absolute; a larger one is sent as it is
+PAGE_REWRITE_LIMIT = 16 * 1024 * 1024
+#: request records kept for tests and benchmarks; the oldest half is dropped beyond this (long-running CLI)
+LOG_LIMIT = 100_000
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+
+_log = logging.getLogger("indexer.serve")
+
+
+class _OneLineLog(logging.LoggerAdapter):
+    """aiohttp's server logger, with each exception as one line: a malformed request is the client's problem
+    (logged at debug level), anything else one error line; never a traceback on the deployer's terminal."""
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        exc_info = kwargs.pop("exc_info", None)
+        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1] if exc_info else None
+        if exc is not None:
+            if isinstance(exc, HttpProcessingError):
+                level = logging.DEBUG
+            text = " ".join(str(exc).split())[:300]  # one line, whatever the exception holds
+            msg = f"{msg}: {type(exc).__name__}: {text!r}"
+        super().log(level, msg, *args, **kwargs)
+
+
+SERVER_LOG = _OneLineLog(logging.getLogger("aiohttp.server"), {})
+
+
+@dataclass
+class _Body:
+    """What a response sends: bytes in memory, or a file streamed in chunks."""
+
+    content_type: str
+    data: bytes | None = None
+    file: Path | None = None
+    size: int = 0
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self.data or b"") if self.file is None else self.file.open("rb")
 
 
 class IndexServer:
@@ -148,7 +256,7 @@ class IndexServer:
 
     def __init__(self, root: Path, *, mounts: Mapping[str, Path] | None = None, latency: float = 0.0) -> None:
         self.root = Path(root).resolve()
-        self.mounts = {("/" + k.strip("/") + "/"): Path(v).resolve() for k, v in (mounts or {}).items()}
+        self.mounts = {tuple(s for s in k.split("/") if s): Path(v).resolve() for k, v in (mounts or {}).items()}
         self.latency = latency
         self.log: list[RequestRecord] = []
         self.url = ""
@@ -190,14 +298,17 @@ class IndexServer:
 
     # -- request handling -----------------------------------------------------------------------------
 
-    def _locate(self, url_path: str) -> Path | None:
-        """Map a URL path to a file under the root or a mount; never outside them."""
-        base, rel = self.root, url_path
+    def _locate(self, segments: tuple[str, ...]) -> Path | None:
+        """Map normalised path segments to a path under the root or a mount; never outside them."""
+        base, rest = self.root, segments
         for prefix, directory in self.mounts.items():
-            if url_path.startswith(prefix) or url_path + "/" == prefix:
-                base, rel = directory, url_path[len(prefix) :]
+            if segments[: len(prefix)] == prefix:
+                base, rest = directory, segments[len(prefix) :]
                 break
-        candidate = (base / rel.lstrip("/")).resolve()
+        try:
+            candidate = base.joinpath(*rest).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
+            return None
         if candidate != base and base not in candidate.parents:
             return None
         return candidate
@@ -205,12 +316,21 @@ class IndexServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         record = RequestRecord(request.method, request.path, request.query_string, dict(request.headers))
         self.log.append(record)
+        if len(self.log) > LOG_LIMIT:
+            del self.log[: LOG_LIMIT // 2]
         try:
             response = await self._respond(request, record)
         except web.HTTPException as exc:
             record.status = exc.status
             exc.headers.update(CORS_HEADERS)
             raise
+        except BadRequest as exc:
+            response = self._plain(record, 400, f"bad request: {exc}\n")
+        except (ConnectionError, asyncio.CancelledError):
+            raise  # the client went away (or an injected reset): nothing to answer
+        except Exception as exc:  # a bug, not the client's input: one line in the log, no traceback to anyone
+            _log.error("%s %r: %s: %s", request.method, request.path, type(exc).__name__, exc)
+            response = self._plain(record, 500, "internal error\n")
         record.status = response.status
         record.content_type = response.headers.get("Content-Type")
         return response
@@ -218,109 +338,155 @@ class IndexServer:
     async def _respond(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
         if request.method == "OPTIONS":
             return web.Response(status=204, headers=CORS_HEADERS)
+        if request.method not in ("GET", "HEAD"):
+            response = self._plain(record, 405, "method not allowed: this server only reads\n")
+            response.headers["Allow"] = ALLOWED_METHODS
+            return response
         if self.latency:
             await asyncio.sleep(self.latency)
-        fault = self._take_fault(request.path)
         slow: float | None = None
+        fault = self._take_fault(request.path)
         if fault is not None:
             record.fault = repr(fault)
-            if isinstance(fault, int):
-                body = f"injected {fault}\n".encode()
-                record.bytes_sent = len(body)
-                return web.Response(status=fault, body=body, headers=CORS_HEADERS, content_type="text/plain")
-            if fault == "reset":
-                if request.transport is not None:
-                    request.transport.abort()
-                raise ConnectionResetError("injected reset")
-            if isinstance(fault, tuple) and fault[0] == "delay":
-                await asyncio.sleep(float(fault[1]))
-            elif isinstance(fault, tuple) and fault[0] == "slow":
-                slow = float(fault[1])
-            elif isinstance(fault, tuple) and fault[0] == "body":
-                data = fault[1] if isinstance(fault[1], bytes) else str(fault[1]).encode()
-                record.bytes_sent = len(data)
-                headers = {**CORS_HEADERS, "Content-Type": fault[2]}
-                return web.Response(body=data, headers=headers)
-            else:
-                raise ValueError(f"unknown fault action {fault!r}")
-
-        path = self._locate(request.path)
+            answer = await self._fault_response(request, record, fault)
+            if isinstance(answer, web.StreamResponse):
+                return answer
+            slow = answer
+        segments = path_segments(request.path)
+        path = self._locate(segments)
         if path is None:
-            return self._not_found(record)
-        content_type: str
-        if path.is_dir():
+            return self._plain(record, 404, "not found\n")
+        try:
+            mode = path.stat().st_mode
+        except PermissionError:
+            return self._plain(record, 403, "forbidden\n")
+        except OSError:
+            return self._plain(record, 404, "not found\n")
+        if stat.S_ISDIR(mode):
             if not request.path.endswith("/"):
-                raise web.HTTPMovedPermanently(request.path + "/")
-            choice = negotiate(
-                request.headers.get("Accept"),
-                request.query.get("format"),
-                (path / "index.json").is_file(),
-                (path / "index.html").is_file(),
-            )
-            if choice is None:
-                return self._not_found(record) if not any(path.glob("index.*")) else self._not_acceptable(record)
-            if choice == "json":
-                data = (path / "index.json").read_bytes()
-                page_url = str(request.url.with_query(None))
-                body = _absolute_json(data, page_url) if "files" in data.decode("utf-8", "replace") else data
-                content_type = JSON_V1
-            else:
-                body = (path / "index.html").read_bytes()
-                content_type = HTML_V1 if "pypi:repository-version" in body[:400].decode("utf-8", "replace") else (
-                    "text/html; charset=utf-8"
-                )
-        elif path.is_file():
-            body = path.read_bytes()
-            content_type = mime_type(path)
+                raise web.HTTPMovedPermanently(url_path(segments, directory=True))
+            body = self._directory_page(request, path, segments)
+            if isinstance(body, int):
+                return self._plain(record, body, "not found\n" if body == 404 else "not acceptable\n")
+        elif stat.S_ISREG(mode):
+            body = _Body(mime_type(path), file=path, size=path.stat().st_size)
         else:
-            return self._not_found(record)
-        return await self._send(request, record, body, content_type, slow)
+            return self._plain(record, 404, "not found\n")
+        return await self._send(request, record, body, slow)
 
-    def _not_found(self, record: RequestRecord) -> web.Response:
-        record.bytes_sent = len(b"not found\n")
-        return web.Response(status=404, text="not found\n", headers=CORS_HEADERS)
+    async def _fault_response(
+        self, request: web.Request, record: RequestRecord, fault: FaultAction
+    ) -> web.StreamResponse | float | None:
+        """Answer an injected fault; a float is a stall (``slow``) for the normal answer, None answers normally."""
+        if isinstance(fault, int):
+            return self._plain(record, fault, f"injected {fault}\n")
+        if fault == "reset":
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected reset")
+        if isinstance(fault, tuple) and fault[0] == "delay":
+            await asyncio.sleep(float(fault[1]))
+            return None
+        if isinstance(fault, tuple) and fault[0] == "slow":
+            return float(fault[1])
+        if isinstance(fault, tuple) and fault[0] == "body":
+            data = fault[1] if isinstance(fault[1], bytes) else str(fault[1]).encode()
+            record.bytes_sent = len(data)
+            return web.Response(body=data, headers={**CORS_HEADERS, "Content-Type": fault[2]})
+        raise ValueError(f"unknown fault action {fault!r}")
 
-    def _not_acceptable(self, record: RequestRecord) -> web.Response:
-        record.bytes_sent = len(b"not acceptable\n")
-        return web.Response(status=406, text="not acceptable\n", headers=CORS_HEADERS)
+    def _directory_page(self, request: web.Request, path: Path, segments: tuple[str, ...]) -> _Body | int:
+        """The project page of a directory in the negotiated format, or the status to answer (404, 406)."""
+        json_file, html_file = path / "index.json", path / "index.html"
+        choice = negotiate(request.headers.get("Accept"), request.query.get("format"),
+                           json_file.is_file(), html_file.is_file())
+        if choice is None:
+            return 404 if not (json_file.exists() or html_file.exists()) else 406
+        if choice == "json":
+            size = json_file.stat().st_size
+            if size > PAGE_REWRITE_LIMIT:
+                return _Body(JSON_V1, file=json_file, size=size)
+            try:
+                page_url = str(request.url.origin()) + url_path(segments, directory=True)
+            except ValueError as exc:  # a Host header that is no host
+                raise BadRequest(f"bad Host header ({exc})") from exc
+            data = _absolute_json(json_file.read_bytes(), page_url)
+            return _Body(JSON_V1, data=data, size=len(data))
+        with html_file.open("rb") as fh:
+            head = fh.read(400).decode("utf-8", "replace")
+        content_type = HTML_V1 if "pypi:repository-version" in head else "text/html; charset=utf-8"
+        return _Body(content_type, file=html_file, size=html_file.stat().st_size)
+
+    def _plain(self, record: RequestRecord, status: int, text: str) -> web.Response:
+        record.bytes_sent = len(text.encode())
+        return web.Response(status=status, text=text, headers=CORS_HEADERS)
 
     async def _send(
-        self, request: web.Request, record: RequestRecord, body: bytes, content_type: str, slow: float | None
+        self, request: web.Request, record: RequestRecord, body: _Body, slow: float | None
     ) -> web.StreamResponse:
-        headers = {**CORS_HEADERS, "Content-Type": content_type, "Accept-Ranges": "bytes", "Cache-Control": "no-cache"}
-        status = 200
+        """Send ``body`` (or the requested range of it) in chunks: memory stays bounded whatever the file size."""
+        headers = {**CORS_HEADERS, "Content-Type": body.content_type, "Accept-Ranges": "bytes",
+                   "Cache-Control": "no-cache"}
+        status, start, length = 200, 0, body.size
         range_header = request.headers.get("Range")
         if range_header:
-            span = parse_range(range_header, len(body))
-            if span is None:
-                headers["Content-Range"] = f"bytes */{len(body)}"
+            try:
+                span = parse_range(range_header, body.size)
+            except RangeNotSatisfiable:
+                headers["Content-Range"] = f"bytes */{body.size}"
                 return web.Response(status=416, headers=headers)
-            start, end = span
-            headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-            body = body[start : end + 1]
-            status = 206
+            if span is not None:
+                start, end = span
+                headers["Content-Range"] = f"bytes {start}-{end}/{body.size}"
+                status, length = 206, end - start + 1
         if request.method == "HEAD":
-            headers["Content-Length"] = str(len(body))
+            headers["Content-Length"] = str(length)
             return web.Response(status=status, headers=headers)
-        if slow is None:
-            record.bytes_sent = len(body)
-            return web.Response(status=status, body=body, headers=headers)
-        # A stalled body: headers and the first bytes arrive, the rest only after `slow` seconds.
+        try:  # opened before any header is sent, so an unreadable file is still an honest status
+            fh = body.open()
+        except PermissionError:
+            return self._plain(record, 403, "forbidden\n")
+        except OSError:
+            return self._plain(record, 404, "not found\n")
         response = web.StreamResponse(status=status, headers=headers)
-        response.content_length = len(body)
-        await response.prepare(request)
-        head = body[: max(1, len(body) // 4)]
-        await response.write(head)
-        await asyncio.sleep(slow)
-        await response.write(body[len(head) :])
-        record.bytes_sent = len(body)
-        await response.write_eof()
+        response.content_length = length
+        # Recorded before the body goes out: a client that has every byte may look at the log at once.
+        record.status, record.content_type = status, body.content_type
+        with fh:
+            try:
+                await response.prepare(request)
+                await _copy(fh, start, length, response, record, slow)
+                await response.write_eof()
+            except ConnectionError:  # the client went away mid-body: nothing more to send, nothing to report
+                pass
         return response
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=1 << 20)
-        app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)  # any path, newlines too: handle() judges it
         return app
+
+
+async def _copy(
+    fh: BinaryIO, start: int, length: int, response: web.StreamResponse, record: RequestRecord, slow: float | None
+) -> None:
+    """Copy ``length`` bytes from ``start``; file reads run in a thread so other clients are served meanwhile.
+
+    With ``slow`` (an injected stall), the first quarter of the body is sent, then nothing for ``slow`` seconds.
+    """
+    await asyncio.to_thread(fh.seek, start)
+    remaining = length
+    first = max(1, length // 4) if slow is not None else CHUNK_SIZE
+    while remaining > 0:
+        chunk = await asyncio.to_thread(fh.read, min(first, CHUNK_SIZE, remaining))
+        if not chunk:  # the file shrank while being sent: the client sees a short body and a closed connection
+            break
+        record.bytes_sent += len(chunk)
+        await response.write(chunk)
+        remaining -= len(chunk)
+        if slow is not None:
+            await asyncio.sleep(slow)
+            slow, first = None, CHUNK_SIZE
 
 
 S = TypeVar("S", bound=IndexServer)
@@ -336,7 +502,7 @@ def run_in_thread(server: S, *, port: int = 0, ssl_context: ssl.SSLContext | Non
     loop = asyncio.new_event_loop()
     started = threading.Event()
     failure: list[BaseException] = []
-    runner = web.AppRunner(server.make_app(), access_log=None, handle_signals=False)
+    runner = web.AppRunner(server.make_app(), access_log=None, handle_signals=False, logger=SERVER_LOG)
 
     async def start() -> None:
         await runner.setup()
@@ -404,11 +570,37 @@ def _parse_fault(spec: str) -> tuple[str, list[FaultAction]]:
     return glob, parsed
 
 
+def _latency_ms(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of milliseconds >= 0, not {text!r}")
+    return value
+
+
+def listen(app: web.Application, host: str, port: int, banner: str) -> None:
+    """Serve ``app`` until interrupted, printing ``banner`` once it listens; an address that cannot be bound is
+    one line (UsageError), not a traceback."""
+    from indexer.cli import UsageError
+
+    def announce(_aiohttp_banner: str) -> None:
+        print(banner, flush=True)
+
+    try:
+        web.run_app(app, host=host, port=port, access_log=None, print=announce, backlog=1024, logger=SERVER_LOG)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from indexer import args as checked
+
     parser.add_argument("directory", type=Path, help="folder to serve (e.g. the OUT_DIR of build-index)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=checked.port, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every response (benchmarks)")
+    parser.add_argument("--latency-ms", type=_latency_ms, default=0.0, help="delay every response (benchmarks)")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="GLOB=ACTION,...",
         help="inject faults: e.g. '/simple/six/*=500,500' or '/files/*.whl=reset' or '*=slow:5'",
@@ -435,6 +627,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         server.inject(glob, *actions)
     server.url = f"http://{args.host}:{args.port}/"
-    print(f"serving {args.directory} at {server.url} (simple index: {server.index_url}); Ctrl-C stops", flush=True)
-    web.run_app(server.make_app(), host=args.host, port=args.port, access_log=None, print=None, backlog=1024)
+    banner = f"serving {args.directory} at {server.url} (simple index: {server.index_url}); Ctrl-C stops"
+    listen(server.make_app(), args.host, args.port, banner)
     return 0

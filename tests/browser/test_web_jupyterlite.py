@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import setup_missing
 from indexer.web_server import WebServer, serve_web_in_thread
 from tests.browser.test_web_page import AppPage, browser, installed_versions  # noqa: F401 (fixture)
 
@@ -53,11 +54,11 @@ def jupyter() -> Path:
     """The venv's ``jupyter``, with the ``lite`` subcommand (jupyterlite-core) and the Pyodide kernel addon."""
     exe = Path(sys.executable).parent / "jupyter"
     if not (exe.is_file() and (exe.parent / "jupyter-lite").is_file()):
-        pytest.skip(f"no jupyter-lite in {exe.parent}: run `make setup` (installs requirements/dev.txt)")
+        setup_missing(f"no jupyter-lite in {exe.parent}", "run `make setup` (installs requirements/dev.txt)")
     try:
         import jupyterlite_pyodide_kernel  # noqa: F401
     except ImportError:
-        pytest.skip("jupyterlite-pyodide-kernel is not installed: run `make setup` (installs requirements/dev.txt)")
+        setup_missing("jupyterlite-pyodide-kernel is not installed", "run `make setup` (installs requirements/dev.txt)")
     return exe
 
 
@@ -67,9 +68,9 @@ def kernel_dist(pyodide_dist_dir: Path) -> Path:
     lock = json.loads((pyodide_dist_dir / "pyodide-lock.json").read_text())["packages"]
     missing = [n for n in KERNEL_NEEDS if not (n in lock and (pyodide_dist_dir / lock[n]["file_name"]).is_file())]
     if missing:
-        pytest.skip(
-            f"{pyodide_dist_dir} has no wheels for {', '.join(missing)}: run `make setup` "
-            "(builds it from requirements/pyodide-dist.txt)"
+        setup_missing(
+            f"{pyodide_dist_dir} has no wheels for {', '.join(missing)}",
+            "run `make setup` (builds it from requirements/pyodide-dist.txt)",
         )
     return pyodide_dist_dir
 

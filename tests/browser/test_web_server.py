@@ -15,6 +15,7 @@ import pytest
 
 from indexer.cli import main
 from indexer.web_server import WebServer, serve_web_in_thread
+from tests.support.raw_http import get, raw_request
 
 
 @pytest.fixture
@@ -138,3 +139,15 @@ def test_config_json_in_the_page_folder_is_merged_or_passed_on(pyodide_dist_dir:
         # Not JSON: passed on as it is, for the page to report (which file, and why).
         response = httpx.get(server.url + "config.json")
         assert response.status_code == 200 and response.text == "{broken"
+
+
+def test_serve_is_as_strict_as_serve_index(served: WebServer) -> None:
+    """The page's server is the same static host: no open redirect, write methods refused, bad paths are 400."""
+    status, headers, _ = raw_request(served.url, get(b"//evil.example/%2e%2e/pyodide"))
+    assert (status, headers["location"]) == (301, "/pyodide/")
+    for method in (b"PUT", b"DELETE", b"POST", b"PATCH"):
+        status, headers, _ = raw_request(served.url, get(b"/config.json", method=method))
+        assert (status, headers["allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert raw_request(served.url, get(b"/pyodide/%00"))[0] == 400
+    status, _, body = raw_request(served.url, get(b"/config.json"))
+    assert status == 200 and json.loads(body)["pyodideBaseURL"] == "./pyodide/"

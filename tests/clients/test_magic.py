@@ -105,7 +105,7 @@ def test_inspect_and_freeze_results_render_as_html_tables(
     html = shell.run_async(
         "import micropip_ext\n"
         "env_html = ip.display_formatter.format(micropip_ext.inspect())[0]['text/html']\n"
-        f"result = await micropip_ext.freeze(index_urls=[{server.index_url!r}], return_result=True)\n"
+        f"result = await micropip_ext.freeze(index_urls=[{server.index_url!r}])\n"
         "[env_html, ip.display_formatter.format(result)[0]['text/html']]",
         namespace="shell",
     )

@@ -1,57 +1,26 @@
 """Python side of the web page (web/app.mjs): one module, loaded into Pyodide, that the page calls.
 
 Every function takes and returns JSON strings so the JavaScript side never holds Python objects (no proxies to
-leak or destroy). The page owns presentation; this module owns which micropip_ext / micropip call answers each
-button, and falls back (with a note the page shows) when a micropip_ext entry point is not in this build.
+leak or destroy). The page owns presentation; this module owns which micropip_ext call answers each button:
+``install``, ``inspect``, ``freeze`` (once per click: both lockfiles and the report come from one run) and
+``symbol_index``. The page loads this module before micropip-ext is installed (it installs micropip-ext through
+``install_project``), so micropip_ext is imported where it is used.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import importlib.metadata
-import inspect
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import micropip
 from packaging.utils import canonicalize_name
 
-#: keyword names a freeze() may use for its progress callback, most specific first
-_PROGRESS_KEYWORDS = ("on_progress", "progress")
-
-#: results of the last freeze, so the environment table can show "lockable or not and why"
+#: the last freeze's report: the environment table shows, per distribution, whether it locked and why not
 _last_report: dict[str, Any] | None = None
 #: the last symbol index (built on the first search; dropped when an install changes the environment)
 _index_cache: dict[str, Any] | None = None
-
-
-def _ext() -> Any:
-    return importlib.import_module("micropip_ext")
-
-
-def _entry(name: str) -> Callable[..., Any] | None:
-    """``micropip_ext.<name>`` if this build has it, else None (the page then says what is missing)."""
-    try:
-        found = getattr(_ext(), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
-
-
-def _jsonable(value: Any) -> Any:
-    """Model objects (``to_json()``), dataclass-like records and plain data, as JSON-ready data."""
-    if hasattr(value, "to_json") and callable(value.to_json):
-        return _jsonable(value.to_json())
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
-    return str(value)
 
 
 def _installed_versions() -> dict[str, str]:
@@ -62,166 +31,114 @@ def _installed_versions() -> dict[str, str]:
     }
 
 
-async def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    result = func(*args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def _accepts(func: Callable[..., Any], keyword: str) -> bool:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return keyword in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-
-
-def capabilities() -> str:
-    """Which micropip_ext entry points this build has, and the versions the page reports in its footer."""
+def about() -> str:
+    """The versions the page shows in its settings, and the index URLs micropip uses now."""
     versions = _installed_versions()
     return json.dumps(
-        {
-            "entry_points": {n: _entry(n) is not None for n in ("install", "inspect", "freeze", "symbol_index")},
-            "micropip_ext": versions.get("micropip-ext"),
-            "micropip": versions.get("micropip"),
-            "index_urls": index_urls(),
-        }
+        {"micropip_ext": versions.get("micropip-ext"), "micropip": versions.get("micropip"), "index_urls": index_urls()}
     )
 
 
 def index_urls() -> list[str]:
-    """micropip's configured index URLs: the installer's own configuration is the default (never ours)."""
-    import micropip
+    """The index URLs micropip (and so install and freeze) uses: its configuration, or its own default."""
+    from micropip_ext._freeze import micropip_index_urls
 
-    package_manager = getattr(micropip, "_package_manager_singleton", None)
-    urls = getattr(package_manager, "index_urls", None)
-    return [str(u) for u in urls] if urls else []
+    return micropip_index_urls()
 
 
-def set_index_urls(urls_json: str) -> str:
-    """Point micropip (and so install and freeze) at these indexes; an empty list keeps micropip's default."""
-    import micropip
+def current_index_urls() -> str:
+    """:func:`index_urls` as JSON, for the settings form."""
+    return json.dumps(index_urls())
 
+
+def set_index_urls(urls_json: str) -> None:
+    """Point micropip (and so install and freeze) at these indexes; an empty list keeps micropip's setting.
+
+    Called while the page boots, before micropip-ext is installed: micropip only.
+    """
     # micropip appends "/<name>/" to a URL without a {package_name} placeholder: drop the trailing slash
     # so ".../simple/" asks for ".../simple/<name>/", not ".../simple//<name>/".
     urls = [u.strip() if "{package_name}" in u else u.strip().rstrip("/") for u in json.loads(urls_json)]
     urls = [u for u in urls if u]
     if urls:
         micropip.set_index_urls(urls)
-    return json.dumps(index_urls())
 
 
 async def install_project(wheel_url: str) -> None:
     """Install micropip-ext itself from a wheel URL (the page's ``wheel`` setting), with micropip."""
-    import micropip
-
     await micropip.install(wheel_url)
 
 
-async def install(requirements_json: str) -> str:
-    """Install requirements (names, specifiers or wheel URLs) and report what changed.
+def _dist_name(dist_info: str) -> str:
+    """``.../six-1.17.0.dist-info`` -> ``six`` (canonical)."""
+    stem = dist_info.rstrip("/").rsplit("/", 1)[-1].removesuffix(".dist-info")
+    return canonicalize_name(stem.rsplit("-", 1)[0])
 
-    Goes through ``micropip_ext.install`` (which records provenance in each new dist-info) when this build
-    has it; otherwise plain ``micropip.install``, and the page shows the note that provenance was not recorded.
-    """
+
+async def install(requirements_json: str) -> str:
+    """Install requirements (names, specifiers or wheel URLs) with ``micropip_ext.install`` (which records
+    where each new distribution came from) and report what changed, with that record."""
+    global _index_cache
+    import micropip_ext
+
     requirements = [r for r in json.loads(requirements_json) if r.strip()]
     if not requirements:
         raise ValueError("type at least one package name, requirement or wheel URL")
     before = _installed_versions()
-    ext_install = _entry("install")
-    note = None
-    recorded: Any = []
-    if ext_install is not None:
-        recorded = _jsonable(await _call(ext_install, requirements))
-        via = "micropip_ext.install"
-    else:
-        import micropip
-
-        await micropip.install(requirements)
-        via = "micropip.install"
-        note = (
-            "micropip_ext.install is not available in this build: installed with micropip.install, "
-            "so no provenance (INDEX, provenance_url.json) was recorded."
-        )
-    global _index_cache
+    recorded = {_dist_name(r.dist_info): r.to_json() for r in await micropip_ext.install(requirements)}
     _index_cache = None  # the symbol index no longer describes what is installed
-    after = _installed_versions()
     changed = [
-        {"name": name, "version": version, "previous": before.get(name)}
-        for name, version in sorted(after.items())
+        {"name": name, "version": version, "previous": before.get(name), "provenance": recorded.get(name)}
+        for name, version in sorted(_installed_versions().items())
         if before.get(name) != version
     ]
-    by_name: dict[str, Any] = {}
-    for entry in recorded if isinstance(recorded, list) else []:
-        stem = str(entry.get("dist_info", "")).rsplit("/", 1)[-1].removesuffix(".dist-info")
-        by_name[canonicalize_name(stem.rsplit("-", 1)[0])] = entry
-    for item in changed:
-        item["provenance"] = by_name.get(str(item["name"]))
-    return json.dumps({"via": via, "note": note, "installed": changed})
+    return json.dumps({"installed": changed})
 
 
 def _lock_status(report: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """canonical name -> {"lockable": bool, "reason": str} from a freeze report, whatever its exact layout."""
-    if not report:
-        return {}
-    entries: Any = report.get("distributions") or report.get("packages") or []
-    if isinstance(entries, Mapping):
-        entries = [{"name": k, **(v if isinstance(v, Mapping) else {})} for k, v in entries.items()]
+    """canonical name -> {"lockable", "reason"} from the last freeze report's ``distributions``."""
     status: dict[str, dict[str, Any]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, Mapping) or not entry.get("name"):
-            continue
-        lockable = entry.get("lockable", entry.get("locked"))
-        if lockable is None and "status" in entry:
-            lockable = str(entry["status"]).lower() in ("locked", "lockable", "ok", "base", "kept")
-        reason = entry.get("reason") or entry.get("method") or entry.get("status") or ""
-        if lockable and entry.get("proof"):
+    for entry in (report or {}).get("distributions", []):
+        reason = entry["reason"] or entry["method"] or ""
+        if entry["locked"] and entry.get("proof"):
             reason = f"{reason} ({entry['proof']})"
-        if isinstance(reason, Mapping):
-            reason = reason.get("message") or json.dumps(reason)
-        status[canonicalize_name(str(entry["name"]))] = {"lockable": lockable, "reason": str(reason)}
+        status[canonicalize_name(entry["name"])] = {"lockable": bool(entry["locked"]), "reason": str(reason)}
     return status
 
 
 def environment() -> str:
     """The table rows: name, version, installer, source, import names, and lockability from the last freeze."""
-    ext_inspect = _entry("inspect")
-    if ext_inspect is None:
-        raise RuntimeError("micropip_ext.inspect is not available in this build of micropip-ext")
-    env = _jsonable(ext_inspect())
-    dists = env.get("distributions", []) if isinstance(env, Mapping) else env
+    import micropip_ext
+
+    env = micropip_ext.inspect()
     status = _lock_status(_last_report)
-    rows = []
-    for dist in dists:
-        source = dist.get("source") or {}
-        name = dist.get("canonical_name") or canonicalize_name(dist.get("name", ""))
-        rows.append(
-            {
-                "name": dist.get("name"),
-                "version": dist.get("version"),
-                "installer": dist.get("installer"),
-                "source_kind": source.get("kind"),
-                "source": source.get("index") or source.get("url") or "",
-                "imports": dist.get("imports", []),
-                "problems": [p.get("message", "") for p in dist.get("problems", [])],
-                "lock": status.get(name),
-            }
-        )
-    problems = [p.get("message", "") for p in env.get("problems", [])] if isinstance(env, Mapping) else []
+    rows = [
+        {
+            "name": dist.name,
+            "version": dist.version,
+            "installer": dist.installer,
+            "source_kind": dist.source.kind,
+            "source": dist.source.index or dist.source.url or "",
+            "imports": list(dist.imports),
+            "problems": [p.message for p in dist.problems],
+            "lock": status.get(dist.canonical_name),
+        }
+        for dist in env.distributions
+    ]
+    problems = [p.message for p in env.problems]
     return json.dumps({"rows": rows, "problems": problems, "frozen": _last_report is not None})
 
 
 async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
     """Freeze the environment once: pyodide-lock.json, pylock.toml and the report, from one run.
 
-    Progress reaches the page as ``on_progress(done, total)`` in distributions resolved.
+    ``on_progress(done, total)`` counts distributions resolved (``micropip_ext.freeze`` calls it).
     """
     global _last_report
     import micropip_ext
 
     result = await micropip_ext.freeze(on_progress=on_progress)
-    report = result.report
+    report: dict[str, Any] = result.report
     _last_report = report
     return json.dumps(
         {
@@ -232,7 +149,6 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
             "pyodide_lock": result.lock,
             "pylock": result.pylock,
             "report": json.dumps(report, indent=2),
-            "unit": "distributions",
         }
     )
 
@@ -269,15 +185,13 @@ async def symbol_search(query: str, refresh: bool = False, limit: int = 200) -> 
     ``chunked`` or ``more_itertools.chunked`` both find ``more_itertools.more.chunked``.
     """
     global _index_cache
-    ext_symbols = _entry("symbol_index")
-    if ext_symbols is None:
-        raise RuntimeError("micropip_ext.symbol_index is not available in this build of micropip-ext")
+    import micropip_ext
+
     wanted = query.strip().lower()
     if not wanted:
         raise ValueError("type a symbol, module or dotted name to search for")
     if _index_cache is None or refresh:
-        _index_cache = _jsonable(await _call(ext_symbols))
-    assert _index_cache is not None
+        _index_cache = await micropip_ext.symbol_index()
     hits = []
     for entry in _iter_entries(_index_cache):
         names = [entry["path"], *entry["public"]]
