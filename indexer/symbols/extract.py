@@ -24,7 +24,20 @@ from indexer.symbols.target import Target
 DEFINITION_KINDS = frozenset({"class", "function", "variable", "type_alias"})
 
 _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+_MAX_COLLECTION = 5000  # names kept per module-level collection that another module's __all__ may copy
+_MAX_LOOP = 1000  # iterations of a module-level loop over a literal that are followed
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
+
+
+@dataclass(slots=True)
+class _Name:
+    """One element of a literal ``__all__`` (a name, not a collection of names)."""
+
+    node: ast.expr
+
+    @property
+    def value(self) -> object:
+        return self.node.value if isinstance(self.node, ast.Constant) else None
 
 
 class _Sentinel:
@@ -79,6 +92,7 @@ class ModuleInfo:
     writes_globals: bool = False  # `globals()[name] = ...` / `globals().update(...)` we could not follow
     forward: str | None = None  # __getattr__ returns getattr(<this target>, name): a deprecation shim
     stub: ModuleInfo | None = None  # the adjacent .pyi, read when the runtime module's names are not all visible
+    collections: dict[str, list[str]] = field(default_factory=dict)  # `LEXERS = {"a": ...}`: for another's __all__
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -119,6 +133,8 @@ class ModuleInfo:
             data["writes_globals"] = True
         if self.stub is not None:
             data["stub"] = self.stub.to_json()
+        if self.collections:
+            data["collections"] = self.collections
         if self.problems:
             data["problems"] = self.problems
         return data
@@ -139,6 +155,7 @@ class ModuleInfo:
             forward=data.get("forward"),
             writes_globals=data.get("writes_globals", False),
             stub=ModuleInfo.from_json(name, data["stub"]) if "stub" in data else None,
+            collections=data.get("collections", {}),
             problems=data.get("problems", []),
         )
 
@@ -175,13 +192,24 @@ def extract_module(
             tree = ast.parse(reduced, filename=file)
         except (SyntaxError, ValueError):
             tree = None  # the skeleton was wrong about this file: parse it whole
+        except (RecursionError, MemoryError):
+            tree = None  # nesting too deep for the parser: the full parse reports it below
     if tree is None:
         try:
             tree = ast.parse(source, filename=file)
         except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
             info.problems.append(f"cannot parse {file}: {exc.__class__.__name__}: {exc}")
             return info
-    _Extractor(info, target, stub=stub, location=location).run(tree)
+        except (RecursionError, MemoryError):
+            # CPython's parser gives up on deeply nested expressions (100k `.attr`, `+`, calls, lambdas)
+            info.problems.append(f"cannot parse {file}: expressions nested too deeply")
+            return info
+    try:
+        _Extractor(info, target, stub=stub, location=location).run(tree)
+    except RecursionError:
+        # what parsed may still be nested deeper than the extractor follows: the module only is lost
+        info.bindings.clear()
+        info.problems.append(f"cannot read {file}: expressions nested too deeply")
     return info
 
 
@@ -195,6 +223,7 @@ class _Extractor:
         self.constants: dict[str, Any] = {}  # module-level names bound to values we could evaluate
         self.str_lists: dict[str, list[str]] = {}  # `_names = ["a", "b"]`, for `__all__ = _names + ...`
         self.str_maps: dict[str, dict[str, list[str]]] = {}  # dict literals: lazy-import tables
+        self.key_lists: dict[str, list[str]] = {}  # dict literals with string keys: `list(LEXERS)` in __all__
         self.getattr_names: set[str] = set()  # names read inside module __getattr__
         self.all_extenders: set[str] = set()  # `def extend_all(module): __all__.extend(module.__all__)`
         self.all_aliases: dict[str, str] = {}  # `from m import __all__ as x`: x -> m
@@ -334,8 +363,8 @@ class _Extractor:
             return UNKNOWN
         if isinstance(func, ast.Name) and func.id == "hasattr" and len(node.args) == 2:
             module = self.qualify(node.args[0])
-            if module and isinstance(args[1], str) and self.target.is_running:
-                answer = stdlib.has_attribute(module, args[1])
+            if module and isinstance(args[1], str):
+                answer = stdlib.has_attribute(module, args[1], self.target)
                 return UNKNOWN if answer is None else answer
         return UNKNOWN
 
@@ -448,17 +477,23 @@ class _Extractor:
             self.bind(alias.asname or alias.name, "alias", f"{module}:{alias.name}", node.lineno, hidden=hidden)
         prefix = self.info.name + "."
         if self.info.is_package and module.startswith(prefix) and not self.type_only:
-            # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics);
-            # an import side effect, not an export: hidden unless __all__ names it
+            # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics):
+            # `pkg.sub` is then an attribute everyone sees (click.core, jinja2.filters); a stub hides it
             child = module[len(prefix) :].partition(".")[0]
             if child not in self.info.bindings:
-                self.bind(child, "alias", prefix + child, node.lineno, hidden=True)
+                self.bind(child, "alias", prefix + child, node.lineno, hidden=self.stub)
 
     def on_Assign(self, node: ast.Assign) -> None:
         value = node.value
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self.assign(target.id, value, node.lineno)
+            elif isinstance(target, ast.Subscript) and _is_globals(target.value):
+                key = self.evaluate(target.slice)  # `globals()[name] = ...` in a loop over literal names
+                if isinstance(key, str):
+                    self.bind(key, "variable", None, node.lineno)
+                else:
+                    self.info.writes_globals = True
             elif isinstance(target, ast.Tuple | ast.List):
                 names = [e.id for e in target.elts if isinstance(e, ast.Name)]
                 if isinstance(value, ast.Call) and self.lazy_loader_call(value, names, node.lineno):
@@ -504,8 +539,8 @@ class _Extractor:
                 self.add_all(ast.List(elts=[call.args[0]], ctx=ast.Load()))
             elif method == "remove" and len(call.args) == 1:
                 value = self.evaluate(call.args[0])
-                if isinstance(value, str) and self.info.all_names and value in self.info.all_names:
-                    self.info.all_names.remove(value)
+                if isinstance(value, str) and self.info.all_names:
+                    self.info.all_names = [n for n in self.info.all_names if n != value]
         elif isinstance(owner, ast.Name) and owner.id in self.str_lists and len(call.args) == 1:
             value = self.evaluate(call.args[0])  # `_names.append("x")` on a known list of names
             if call.func.attr == "append" and isinstance(value, str):
@@ -559,7 +594,7 @@ class _Extractor:
                     and test.args[1].id == gen.target.id
                 ):
                     owner = self.qualify(test.args[0])
-                    has = stdlib.has_attribute(owner, name) if owner and self.target.is_running else None
+                    has = stdlib.has_attribute(owner, name, self.target) if owner else None
                     present = None if has is None or present is None else present and has
                 else:
                     present = None
@@ -621,11 +656,30 @@ class _Extractor:
 
     on_TryStar = on_Try
 
+    def literal_strings(self, node: ast.expr) -> list[str] | None:
+        if isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+        ):
+            return [str(e.value) for e in node.elts if isinstance(e, ast.Constant)]
+        if isinstance(node, ast.Name):
+            return self.str_lists.get(node.id) or self.key_lists.get(node.id)
+        return None
+
     def on_With(self, node: ast.With) -> None:
         self.walk(node.body)
 
     def on_For(self, node: ast.For) -> None:
-        """Loop bodies are not followed, but ``globals()[k] = v`` in one means names we cannot list."""
+        """A loop over a literal collection of strings is followed (``for n in ["a", "b"]:
+        __all__.append(n)``); other loop bodies are not, but ``globals()[k] = v`` in one means names we
+        cannot list."""
+        values = self.literal_strings(node.iter)
+        if isinstance(node.target, ast.Name) and values is not None and len(values) <= _MAX_LOOP:
+            variable = node.target.id
+            for value in values:
+                self.constants[variable] = value
+                self.walk(node.body)
+            self.constants.pop(variable, None)
+            return
         for sub in ast.walk(node):
             if (
                 isinstance(sub, ast.Subscript)
@@ -654,15 +708,15 @@ class _Extractor:
                 for alias in stmt.names:
                     if alias.name == "*":
                         continue
-                    has = stdlib.has_attribute(stmt.module, alias.name)
+                    has = stdlib.has_attribute(stmt.module, alias.name, self.target)
                     if has is None:
                         return None
-                    if not has and stdlib.importable(f"{stmt.module}.{alias.name}") is not True:
+                    if not has and stdlib.importable(f"{stmt.module}.{alias.name}", self.target) is not True:
                         return True
                     decided = True
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
-                    ok = stdlib.importable(alias.name)
+                    ok = stdlib.importable(alias.name, self.target)
                     if ok is None:
                         return None
                     if not ok:
@@ -697,6 +751,9 @@ class _Extractor:
             table = _string_table(value)
             if table:
                 self.str_maps[name] = table
+            keys = [k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            if keys and len(keys) == len(value.keys):
+                self.key_lists[name] = keys
         if name == "__getattr__" and not self.type_only and not self.stub:
             self.info.dynamic = True  # `__getattr__ = make_getattr(__name__)` (PEP 562, built by a factory)
         if (
@@ -706,6 +763,11 @@ class _Extractor:
             and name != "__getattr__"
         ):
             self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
+            return
+        chain = _name_chain(value)
+        if chain is not None and chain[0] == name:
+            # `X = X.T`: a new value computed from the old one, defined here (never an alias of itself)
+            self.bind(name, "variable", None, line)
             return
         if isinstance(value, ast.Name | ast.Attribute) and name != "__getattr__":
             target = self.local_target(value)
@@ -717,53 +779,65 @@ class _Extractor:
             kind = "function"
         self.bind(name, kind, None, line)
 
-    def add_all(self, node: ast.expr) -> None:
-        """Add to ``__all__``: literals, ``+``, ``sub.__all__``, ``list(...)``, known name lists."""
+    def add_all(self, start: ast.expr) -> None:
+        """Add to ``__all__``: literals, ``+``, ``sub.__all__``, ``list(...)``, known name lists, and names
+        imported from another module (``+ list(LEXERS)``: resolved later to that module's literal collection).
+
+        Iterative (an explicit stack), so a 100k-term ``+`` chain costs time linear in its length; duplicates
+        are dropped once, in :meth:`finish`, not by scanning the list on every insert.
+        """
         info = self.info
         if info.all_names is None:
             info.all_names = []
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            for element in node.elts:
-                if isinstance(element, ast.Constant) and isinstance(element.value, str):
-                    if element.value not in info.all_names:
-                        info.all_names.append(element.value)
-                elif isinstance(element, ast.Starred):
-                    self.add_all(element.value)
+        names = info.all_names
+        stack: list[ast.expr | _Name] = [start]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.List | ast.Tuple | ast.Set):
+                for element in reversed(node.elts):
+                    stack.append(element.value if isinstance(element, ast.Starred) else _Name(element))
+            elif isinstance(node, _Name):
+                value = node.value if isinstance(node.value, str) else self.evaluate(node.node)
+                if isinstance(value, str):
+                    names.append(value)
                 else:
                     info.all_dynamic = True
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.BitOr):  # list + list, set | set
-            self.add_all(node.left)
-            self.add_all(node.right)
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Slice)
-            and node.slice.lower is None
-            and node.slice.upper is None
-        ):
-            self.add_all(node.value)  # `np.__all__[:]`: a copy
-        elif isinstance(node, ast.Attribute) and node.attr == "__all__":
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.BitOr):  # list + list, set | set
+                stack.append(node.right)
+                stack.append(node.left)
+            elif isinstance(node, ast.Subscript) and _whole_slice(node.slice):
+                stack.append(node.value)  # `np.__all__[:]`: a copy
+            elif isinstance(node, ast.Call) and _copies_collection(node):
+                stack.append(node.args[0])
+            else:
+                self.add_all_reference(node)
+
+    def add_all_reference(self, node: ast.expr) -> None:
+        """One term of ``__all__`` that names something else: a list of names, another module's ``__all__``."""
+        info = self.info
+        if isinstance(node, ast.Attribute) and node.attr == "__all__":
             target = self.local_target(node.value)
             if target is None:
                 info.all_dynamic = True
             else:
                 info.all_from.append(target)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("list", "tuple", "sorted", "set")
-            and len(node.args) == 1
-        ):
-            self.add_all(node.args[0])
-        elif isinstance(node, ast.Name) and node.id in self.str_lists:
-            for name in self.str_lists[node.id]:
-                if name not in info.all_names:
-                    info.all_names.append(name)
+        elif isinstance(node, ast.Name) and (node.id in self.str_lists or node.id in self.key_lists):
+            assert info.all_names is not None
+            info.all_names.extend(self.str_lists.get(node.id) or self.key_lists[node.id])
         elif isinstance(node, ast.Name) and node.id == "__all__":
             pass  # `__all__ = __all__ + [...]`
         elif isinstance(node, ast.Name) and node.id in self.all_aliases:
             info.all_from.append(self.all_aliases[node.id])
+        elif isinstance(node, ast.Name | ast.Attribute) and self.imported(node):
+            info.all_from.append(f"{self.local_target(node)}")  # `+ list(LEXERS)`: another module's collection
         else:
             info.all_dynamic = True
+
+    def imported(self, node: ast.Name | ast.Attribute) -> bool:
+        """Whether the chain's head is an import (its value is another module's business)."""
+        parts = _name_chain(node)
+        binding = self.info.bindings.get(parts[0]) if parts else None
+        return binding is not None and binding.kind == "alias" and binding.target is not None
 
     def lazy_loader_call(self, call: ast.Call, names: list[str], line: int) -> bool:
         """``__getattr__, __dir__, __all__ = lazy.attach(__name__, submodules, submod_attrs)`` or attach_stub."""
@@ -814,8 +888,14 @@ class _Extractor:
         return exported
 
     def finish(self) -> None:
-        """PEP 562 lazy tables: names read by ``__getattr__`` from a literal dict become lazy aliases."""
+        """``__all__`` without duplicates (first occurrence wins); PEP 562 lazy tables: names read by
+        ``__getattr__`` from a literal dict become lazy aliases."""
         info = self.info
+        if info.all_names is not None:
+            info.all_names = list(dict.fromkeys(info.all_names))
+        for name, values in (*self.str_lists.items(), *self.key_lists.items()):
+            if not self.stub and len(values) <= _MAX_COLLECTION and name.isupper():
+                info.collections[name] = values
         if not info.dynamic:
             return
         for table_name, table in self.str_maps.items():
@@ -847,6 +927,24 @@ class _Extractor:
             stripped = text.lstrip(".")
             return self.absolute(stripped or None, len(text) - len(stripped))
         return text if all(p.isidentifier() for p in text.split(".")) else None
+
+
+def _is_globals(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "vars")
+
+
+def _whole_slice(node: ast.expr) -> bool:
+    return isinstance(node, ast.Slice) and node.lower is None and node.upper is None and node.step is None
+
+
+def _copies_collection(node: ast.Call) -> bool:
+    """``list(x)``, ``tuple(x)``, ``sorted(x)``, ``set(x)``: the same names (of a dict: its keys)."""
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id in ("list", "tuple", "sorted", "set", "frozenset")
+        and len(node.args) == 1
+        and not node.keywords
+    )
 
 
 def _probes_undefined_name(node: ast.Try) -> bool:

@@ -1,8 +1,9 @@
 """Follow aliases to where an object is defined, across modules and distributions.
 
-Resolution is a loop over (module, attribute path) states, never recursion, so alias cycles and long
-re-export chains end with an explicit "unresolved" answer instead of a RecursionError (griffe's weak spot).
-Results are memoized per (module, name).
+Resolution follows each (module, name) alias chain in a loop, marking every key in progress, so alias
+cycles and self-references (``X = X.T``) end at once with an explicit "unresolved" answer instead of a
+RecursionError (griffe's weak spot) or a path that grows step by step. Results are memoized per
+(module, name): the work over an environment is linear in its bindings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
 
 OPAQUE = "defined in an extension module without stubs"
 GLOBALS = "bound at run time through globals()"
-MAX_STEPS = 100_000  # cycles are caught by `seen`; this only bounds a pathological chain
+MAX_DEPTH = 60  # nested look-ups (`mod:X.y` targets, star imports, forwards) before giving up; cycles end at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class Resolver:
         self._memo: dict[tuple[str, str], Resolution] = {}
         self._exports: dict[str, dict[str, bool]] = {}
         self._in_progress: set[str] = set()
+        self._active: set[tuple[str, str]] = set()
+        self._nesting = 0
         self._hidden: dict[str, bool] = {}
 
     def is_module(self, name: str) -> bool:
@@ -57,35 +60,71 @@ class Resolver:
         return self.resolve(module, attrs.split(".") if attrs else [])
 
     def resolve(self, module: str, attrs: Sequence[str]) -> Resolution:
-        mod, path = module, list(attrs)
+        """Where ``module.attrs[0].attrs[1]...`` leads."""
+        if not attrs:
+            return self._module(module)
+        return self._resolve_path(module, attrs)
+
+    def _resolve_path(self, module: str, attrs: Sequence[str]) -> Resolution:
+        """Name by name: each (module, name) is resolved once (memoized); past a non-module, the rest is
+        an attribute of what was found (``X = Foo.bar``)."""
+        res = self._resolve_name(module, attrs[0])
+        for i in range(1, len(attrs)):
+            if res.kind != "module":
+                return _member(res, attrs[i:])
+            res = self._resolve_name(res.path, attrs[i])
+        return res
+
+    def _resolve_name(self, module: str, name: str) -> Resolution:
+        """Follow the alias chain of one (module, name), iteratively.
+
+        Every key on the chain is marked in progress, so a cycle (``a.X -> b.Y -> a.X``) or a self-reference
+        is caught the moment it closes, and all keys get the one answer (linear in the bindings visited).
+        A target with an attribute path (``mod:X.y``) resolves ``mod:X`` first, and a name found through a
+        star import or a forwarding ``__getattr__`` asks those modules: that nests, and nesting is bounded by
+        MAX_DEPTH (an explicit "unresolved" answer, never a RecursionError).
+        """
+        key = (module, name)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if self._nesting >= MAX_DEPTH:
+            return Resolution("unresolved", _dotted(module, [name]), None, "alias chain too deep")
+        self._nesting += 1
+        try:
+            return self._follow(key)
+        finally:
+            self._nesting -= 1
+
+    def _follow(self, key: tuple[str, str]) -> Resolution:
         chain: list[tuple[str, str]] = []
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        result: Resolution | None = None
-        for _ in range(MAX_STEPS):
-            if not path:
-                result = self._module(mod)
+        result: Resolution
+        while True:
+            memo = self._memo.get(key)
+            if memo is not None:
+                result = memo
                 break
-            key = (mod, path[0])
-            if len(path) == 1:
-                memo = self._memo.get(key)
-                if memo is not None:
-                    result = memo
-                    break
-                chain.append(key)
-            state = (mod, tuple(path))
-            if state in seen:
-                result = Resolution("unresolved", _dotted(mod, path), None, "alias cycle")
+            if key in self._active:
+                result = Resolution("unresolved", _dotted(key[0], [key[1]]), None, "alias cycle")
                 break
-            seen.add(state)
-            step = self._step(mod, path[0])
+            self._active.add(key)
+            chain.append(key)
+            step = self._step(*key)
             if isinstance(step, Resolution):
-                result = step if len(path) == 1 else _member(step, path[1:])
+                result = step
                 break
-            mod, path = step[0], step[1] + path[1:]
-        if result is None:
-            result = Resolution("unresolved", _dotted(mod, path), None, f"alias chain longer than {MAX_STEPS}")
-        for key in chain:
-            self._memo[key] = result
+            target_module, attrs = step
+            if not attrs:
+                result = self._module(target_module)
+                break
+            if len(attrs) == 1:
+                key = (target_module, attrs[0])
+                continue
+            result = self._resolve_path(target_module, attrs)
+            break
+        for done in chain:
+            self._memo[done] = result
+            self._active.discard(done)
         return result
 
     def _module(self, name: str) -> Resolution:
@@ -162,17 +201,15 @@ class Resolver:
         if cached is not None:
             return cached
         info = self.modules.get(mod)
-        if info is None or mod in self._in_progress:
-            return {}  # a star-import cycle: the names gathered so far are all there is
+        if info is None or mod in self._in_progress or len(self._in_progress) >= MAX_DEPTH:
+            return {}  # a star-import cycle (or a chain too deep): the names gathered so far are all there is
         self._in_progress.add(mod)
         try:
             names: dict[str, bool] = {}
             if info.all_names is not None:
                 names = dict.fromkeys(info.all_names, True)
                 for target in info.all_from:
-                    found = self.resolve_target(target)
-                    if found.kind == "module":
-                        names.update(dict.fromkeys(self.exports(found.path), True))
+                    names.update(dict.fromkeys(self._all_from(target), True))
             elif info.forward is not None:
                 forward = self.resolve_target(info.forward)
                 if forward.kind == "module":
@@ -200,6 +237,18 @@ class Resolver:
         self._exports[mod] = names
         return names
 
+    def _all_from(self, target: str) -> list[str]:
+        """Names a term of ``__all__`` adds: another module's exports (``core.__all__``) or a literal
+        collection bound in another module (``+ list(LEXERS)``)."""
+        found = self.resolve_target(target)
+        if found.kind == "module":
+            return list(self.exports(found.path))
+        if found.kind == "variable" and found.module is not None:
+            info = self.modules.get(found.module)
+            if info is not None:
+                return info.collections.get(found.path.rpartition(".")[2], [])
+        return []
+
     def _only_getattr_hides(self, info: ModuleInfo) -> bool:
         return (
             info.all_names is not None
@@ -208,11 +257,13 @@ class Resolver:
             and not any(self.hidden_names(star) for star in info.star_imports)
         )
 
-    def hidden_names(self, mod: str) -> bool:
+    def hidden_names(self, mod: str, depth: int = 0) -> bool:
         """Whether ``mod`` may have names its source does not show (itself or through star imports)."""
         known = self._hidden.get(mod)
         if known is not None:
             return known
+        if depth >= MAX_DEPTH:
+            return True  # a star-import chain too deep to follow: assume the worst
         self._hidden[mod] = False  # a star-import cycle adds nothing hidden
         info = self.modules.get(mod)
         if info is None:
@@ -223,7 +274,7 @@ class Resolver:
                 or info.all_dynamic
                 or info.writes_globals
                 or (info.dynamic and info.forward is None)
-                or any(self.hidden_names(star) for star in info.star_imports)
+                or any(self.hidden_names(star, depth + 1) for star in info.star_imports)
             )
         self._hidden[mod] = result
         return result

@@ -46,7 +46,9 @@ def test_without_all_public_names_are_underscore_free_bindings(install: Installe
         "plain/sub.py": "def thing(): pass\n",
     })
     top = symbols(build_index(site), "plain", "plain")
-    assert set(top) == {"os", "thing", "VALUE"}  # `sub`: only an attribute by import side effect
+    # `from .sub import thing` also sets `plain.sub` (the import system binds a loaded submodule on its parent)
+    assert set(top) == {"os", "thing", "VALUE", "sub"}
+    assert top["sub"] == {"kind": "module", "defined_in": "plain.sub", "distribution": "plain"}
     assert top["os"] == {"kind": "external", "defined_in": "os", "distribution": None, "origin": "stdlib"}
     assert "explicit" not in top["thing"]
 
@@ -295,10 +297,25 @@ def test_stub_declares_what_a_star_import_of_a_compiled_module_hides(install: In
                      "reason": "defined in an extension module without stubs"}
 
 
-def test_globals_written_in_a_loop(install: Installer) -> None:
+def test_globals_written_in_a_loop_over_literal_names_are_bound(install: Installer) -> None:
     site = install("loopy", "1.0", {
         "loopy/__init__.py": "from .types import *\n",
-        "loopy/types.py": "__all__ = ['base']\nbase = 1\nfor _k in ('a', 'b'):\n    globals()[_k] = _k\n",
+        "loopy/types.py": (
+            "__all__ = ['base']\nbase = 1\n_NAMES = ('a', 'b')\nfor _k in _NAMES:\n    globals()[_k] = _k\n"
+            "    __all__.append(_k)\n"
+        ),
+    })
+    index = build_index(site)
+    types = symbols(index, "loopy", "loopy.types")
+    assert set(types) == {"base", "a", "b"}
+    assert types["a"] == {"kind": "variable", "defined_in": "loopy.types.a", "distribution": "loopy", "explicit": True}
+    assert set(symbols(index, "loopy", "loopy")) == {"base", "a", "b", "types"}  # + the submodule attribute
+
+
+def test_globals_written_in_an_unreadable_loop_come_from_the_stub(install: Installer) -> None:
+    site = install("loopy", "1.0", {
+        "loopy/__init__.py": "from .types import *\n",
+        "loopy/types.py": "__all__ = ['base']\nbase = 1\nfor _k in _names():\n    globals()[_k] = _k\n",
         "loopy/types.pyi": "__all__ = ['base', 'a', 'b']\nbase: int\na: str\nb: str\n",
     })
     index = build_index(site)
