@@ -88,11 +88,13 @@ class ModuleInfo:
     all_from: list[str] = field(default_factory=list)  # targets whose __all__ is added (`sub.__all__`)
     all_dynamic: bool = False  # __all__ built in a way we cannot read
     star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
+    type_star: list[str] = field(default_factory=list)  # `if TYPE_CHECKING: from m import *` (what __getattr__ loads)
     dynamic: bool = False  # module __getattr__ (PEP 562): more names may exist than are bound
     writes_globals: bool = False  # `globals()[name] = ...` / `globals().update(...)` we could not follow
     forward: str | None = None  # __getattr__ returns getattr(<this target>, name): a deprecation shim
     stub: ModuleInfo | None = None  # the adjacent .pyi, read when the runtime module's names are not all visible
     collections: dict[str, list[str]] = field(default_factory=dict)  # `LEXERS = {"a": ...}`: for another's __all__
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)  # `{"Name": ("home.module", ...)}`: where
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -125,6 +127,8 @@ class ModuleInfo:
             data["all_dynamic"] = True
         if self.star_imports:
             data["star"] = self.star_imports
+        if self.type_star:
+            data["type_star"] = self.type_star
         if self.dynamic:
             data["dynamic"] = True
         if self.forward:
@@ -135,6 +139,8 @@ class ModuleInfo:
             data["stub"] = self.stub.to_json()
         if self.collections:
             data["collections"] = self.collections
+        if self.tables:
+            data["tables"] = self.tables
         if self.problems:
             data["problems"] = self.problems
         return data
@@ -151,11 +157,13 @@ class ModuleInfo:
             all_from=data.get("all_from", []),
             all_dynamic=data.get("all_dynamic", False),
             star_imports=data.get("star", []),
+            type_star=data.get("type_star", []),
             dynamic=data.get("dynamic", False),
             forward=data.get("forward"),
             writes_globals=data.get("writes_globals", False),
             stub=ModuleInfo.from_json(name, data["stub"]) if "stub" in data else None,
             collections=data.get("collections", {}),
+            tables=data.get("tables", {}),
             problems=data.get("problems", []),
         )
 
@@ -462,8 +470,9 @@ class _Extractor:
             return
         for alias in node.names:
             if alias.name == "*":
-                if not self.type_only and module not in self.info.star_imports:
-                    self.info.star_imports.append(module)
+                stars = self.info.type_star if self.type_only else self.info.star_imports
+                if module not in stars:
+                    stars.append(module)
                 continue
             if alias.name == "__all__" and not self.type_only:
                 if alias.asname and alias.asname != "__all__":
@@ -754,6 +763,9 @@ class _Extractor:
             keys = [k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
             if keys and len(keys) == len(value.keys):
                 self.key_lists[name] = keys
+                homes = _module_table(keys, value.values)
+                if homes and name.isupper() and len(homes) <= _MAX_COLLECTION and not self.stub:
+                    self.info.tables[name] = homes
         if name == "__getattr__" and not self.type_only and not self.stub:
             self.info.dynamic = True  # `__getattr__ = make_getattr(__name__)` (PEP 562, built by a factory)
         if (
@@ -927,6 +939,20 @@ class _Extractor:
             stripped = text.lstrip(".")
             return self.absolute(stripped or None, len(text) - len(stripped))
         return text if all(p.isidentifier() for p in text.split(".")) else None
+
+
+def _module_table(keys: list[str], values: list[ast.expr]) -> dict[str, str] | None:
+    """``{"PythonLexer": ("pygments.lexers.python", ...)}``: each name -> the module that defines it (a lazy
+    loader's table, as pygments' LEXERS); None unless every value starts with a dotted module name."""
+    homes: dict[str, str] = {}
+    for key, value in zip(keys, values, strict=True):
+        first = value.elts[0] if isinstance(value, ast.Tuple | ast.List) and value.elts else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and "." in first.value):
+            return None
+        if not all(part.isidentifier() for part in first.value.split(".")):
+            return None
+        homes[key] = first.value
+    return homes
 
 
 def _is_globals(node: ast.expr) -> bool:

@@ -122,10 +122,36 @@ class Resolver:
                 continue
             result = self._resolve_path(target_module, attrs)
             break
+        if result.kind == "unresolved":
+            self._prefer_stub(chain, result)
+        else:
+            for done in chain:
+                self._memo[done] = result
         for done in chain:
-            self._memo[done] = result
             self._active.discard(done)
-        return result
+        return self._memo.get(chain[0], result) if chain else result
+
+    def _prefer_stub(self, chain: list[tuple[str, str]], result: Resolution) -> None:
+        """The chain ends where the source cannot see (a compiled module, a ``__getattr__``): the last module
+        on it whose stub defines the name is the answer for it and the keys before it (numpy.ndarray:
+        ``numpy/__init__.pyi``); the keys after it keep ``result``."""
+        cut = 0
+        found = result
+        for i in range(len(chain) - 1, -1, -1):
+            declared = self._stub_definition(*chain[i])
+            if declared is not None:
+                cut, found = i + 1, declared
+                break
+        for i, done in enumerate(chain):
+            self._memo[done] = found if i < cut else result
+
+    def _stub_definition(self, mod: str, name: str) -> Resolution | None:
+        info = self.modules.get(mod)
+        stub = info.stub if info is not None else None
+        declared = stub.bindings.get(name) if stub is not None else None
+        if declared is None or declared.kind not in DEFINITION_KINDS or declared.type_only:
+            return None
+        return Resolution(declared.kind, _dotted(mod, [name]), mod)
 
     def _module(self, name: str) -> Resolution:
         if self.is_module(name):
@@ -170,6 +196,15 @@ class Resolver:
             forward = self.resolve_target(info.forward)
             if forward.kind == "module":
                 return forward.path, [name]
+        home = self._table_home(info, name)
+        if home is not None:
+            return home, [name]
+        if info.dynamic:
+            # `if TYPE_CHECKING: from .main import *` beside a module __getattr__ (pydantic): the type checker's
+            # view of where the lazily loaded names live
+            for star in info.type_star:
+                if name in self.exports(star):
+                    return star, [name]
         stub = info.stub
         declared = stub.bindings.get(name) if stub is not None else None
         if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
@@ -236,6 +271,19 @@ class Resolver:
             self._in_progress.discard(mod)
         self._exports[mod] = names
         return names
+
+    def _table_home(self, info: ModuleInfo, name: str) -> str | None:
+        """``__all__ = [...] + list(LEXERS)`` where LEXERS maps each name to its module (pygments.lexers):
+        the table says where the lazily loaded name lives."""
+        for target in info.all_from:
+            found = self.resolve_target(target)
+            if found.kind != "variable" or found.module is None:
+                continue
+            owner = self.modules.get(found.module)
+            table = owner.tables.get(found.path.rpartition(".")[2]) if owner is not None else None
+            if table is not None and name in table:
+                return table[name]
+        return None
 
     def _all_from(self, target: str) -> list[str]:
         """Names a term of ``__all__`` adds: another module's exports (``core.__all__``) or a literal
