@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.symbols import stdlib
-from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
+from indexer.symbols.extract import DEFINITION_KINDS, Binding, ModuleInfo
 
 OPAQUE = "defined in an extension module without stubs"
 GLOBALS = "bound at run time through globals()"
@@ -185,30 +185,16 @@ class Resolver:
         return target_module, attrs.split(".") if attrs else []
 
     def _not_bound(self, info: ModuleInfo, mod: str, name: str, sub: str) -> Resolution | tuple[str, list[str]]:
-        """``name`` has no binding in ``mod``: a submodule, a star import, a forwarding __getattr__, the stub,
-        in that order of certainty; else say why it cannot be known."""
+        """``name`` has no binding in ``mod``. In order of certainty: a submodule, a star import, a forwarding
+        ``__getattr__``, a lazy table, a TYPE_CHECKING star import beside ``__getattr__``, the stub, a star
+        import of a module that hides names, a stub's import, a stdlib star import; else say why it cannot be
+        known."""
         if self.is_module(sub):
             return sub, []
-        for star in info.star_imports:
-            if name in self.exports(star):
-                return star, [name]
-        if info.forward is not None:
-            forward = self.resolve_target(info.forward)
-            if forward.kind == "module":
-                return forward.path, [name]
-        home = self._table_home(info, name)
-        if home is not None:
-            return home, [name]
-        if info.dynamic:
-            # `if TYPE_CHECKING: from .main import *` beside a module __getattr__ (pydantic): the type checker's
-            # view of where the lazily loaded names live
-            for star in info.type_star:
-                if name in self.exports(star):
-                    return star, [name]
-        stub = info.stub
-        declared = stub.bindings.get(name) if stub is not None else None
-        if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
-            declared = None
+        found = self._seen_elsewhere(info, name)
+        if found is not None:
+            return found, [name]
+        declared = self._stub_binding(info, name)
         if declared is not None and declared.kind in DEFINITION_KINDS:
             return Resolution(declared.kind, sub, mod)
         for star in info.star_imports:
@@ -222,13 +208,35 @@ class Resolver:
         for star in info.star_imports:
             if star not in self.modules and stdlib.is_stdlib(star):
                 return star, [name]
-        if info.opaque:
-            return Resolution("unresolved", sub, mod, OPAQUE)
+        return _unknown(info, mod, name, sub)
+
+    def _seen_elsewhere(self, info: ModuleInfo, name: str) -> str | None:
+        """The module whose names ``name`` is among: a star import, a forwarding ``__getattr__``'s target, a
+        lazy table, or (beside a module ``__getattr__``, as pydantic) a TYPE_CHECKING star import."""
+        for star in info.star_imports:
+            if name in self.exports(star):
+                return star
+        if info.forward is not None:
+            forward = self.resolve_target(info.forward)
+            if forward.kind == "module":
+                return forward.path
+        home = self._table_home(info, name)
+        if home is not None:
+            return home
         if info.dynamic:
-            return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
-        if info.writes_globals:
-            return Resolution("unresolved", sub, mod, GLOBALS)
-        return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
+            for star in info.type_star:
+                if name in self.exports(star):
+                    return star
+        return None
+
+    @staticmethod
+    def _stub_binding(info: ModuleInfo, name: str) -> Binding | None:
+        """What the module's stub says of ``name`` (PEP 484: a stub's plain import is not a re-export)."""
+        stub = info.stub
+        declared = stub.bindings.get(name) if stub is not None else None
+        if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
+            return None
+        return declared
 
     def exports(self, mod: str) -> dict[str, bool]:
         """Public names of ``mod`` -> True if listed in ``__all__`` (explicit), False if merely public."""
@@ -240,22 +248,7 @@ class Resolver:
             return {}  # a star-import cycle (or a chain too deep): the names gathered so far are all there is
         self._in_progress.add(mod)
         try:
-            names: dict[str, bool] = {}
-            if info.all_names is not None:
-                names = dict.fromkeys(info.all_names, True)
-                for target in info.all_from:
-                    names.update(dict.fromkeys(self._all_from(target), True))
-            elif info.forward is not None:
-                forward = self.resolve_target(info.forward)
-                if forward.kind == "module":
-                    names = dict(self.exports(forward.path))
-            else:
-                for name, binding in info.bindings.items():
-                    if not name.startswith("_") and not binding.type_only and not binding.hidden:
-                        names[name] = False
-                for star in info.star_imports:
-                    for name in self.exports(star):
-                        names.setdefault(name, False)
+            names = self._own_exports(info)
             if info.stub is not None and self.hidden_names(mod) and not self._only_getattr_hides(info):
                 # what the runtime module hides (star import of a compiled module, globals() writes) its
                 # stub declares; a literal __all__ next to a module __getattr__ is the module's own word
@@ -270,6 +263,26 @@ class Resolver:
         finally:
             self._in_progress.discard(mod)
         self._exports[mod] = names
+        return names
+
+    def _own_exports(self, info: ModuleInfo) -> dict[str, bool]:
+        """``__all__`` (with what it copies from elsewhere), a forward's exports, or the public bindings."""
+        names: dict[str, bool] = {}
+        if info.all_names is not None:
+            names = dict.fromkeys(info.all_names, True)
+            for target in info.all_from:
+                names.update(dict.fromkeys(self._all_from(target), True))
+        elif info.forward is not None:
+            forward = self.resolve_target(info.forward)
+            if forward.kind == "module":
+                names = dict(self.exports(forward.path))
+        else:
+            for name, binding in info.bindings.items():
+                if not name.startswith("_") and not binding.type_only and not binding.hidden:
+                    names[name] = False
+            for star in info.star_imports:
+                for name in self.exports(star):
+                    names.setdefault(name, False)
         return names
 
     def _table_home(self, info: ModuleInfo, name: str) -> str | None:
@@ -326,6 +339,16 @@ class Resolver:
             )
         self._hidden[mod] = result
         return result
+
+
+def _unknown(info: ModuleInfo, mod: str, name: str, sub: str) -> Resolution:
+    if info.opaque:
+        return Resolution("unresolved", sub, mod, OPAQUE)
+    if info.dynamic:
+        return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
+    if info.writes_globals:
+        return Resolution("unresolved", sub, mod, GLOBALS)
+    return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
 
 
 def _dotted(mod: str, path: Sequence[str]) -> str:
