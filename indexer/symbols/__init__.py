@@ -17,7 +17,10 @@ JSON (``SymbolIndex.to_json()``, format ``micropip-ext-symbols/1``)::
                     "symbols": {name: {"kind", "defined_in", "distribution", "version"? (other dist),
                                        "origin"? ("stdlib"), "reason"? (unresolved), "explicit"? (in __all__),
                                        "type_only"?, "lazy"?, "conditional"?, "alternatives"?}}}},
-        "objects": {canonical path: {"kind", "public_paths": [...], "re_exported_by"?: [...]}},
+        "objects": {canonical path: {"kind", "public_paths": [...], "re_exported_by"?: [...],
+                    for classes: "bases": [...], "unknown_bases"?: [...],
+                                 "members": {name: {"kind": "method|property|attribute|class",
+                                                    "defined_in", "distribution"? (other dist)}}}},
         "references": {other dist: version},
         "unresolved": [{"symbol", "target", "reason"}],
         "problems": [...]}}}

