@@ -12,7 +12,7 @@ JSON (``SymbolIndex.to_json()``, format ``micropip-ext-symbols/1``)::
     {"format", "target": {"python", "platform"}, "problems": [...], "stats": {...},
      "distributions": {name: {
         "version",
-        "modules": {module: {"file", "source": "python|stub|extension|runtime", "package"?, "exports"?:
+        "modules": {module: {"file", "source": "python|stub|extension|runtime", "package"?, "private"?, "exports"?:
                     "explicit|dynamic", "dynamic"?, "opaque"?,
                     "symbols": {name: {"kind", "defined_in", "distribution", "version"? (other dist),
                                        "origin"? ("stdlib"), "reason"? (unresolved), "explicit"? (in __all__),

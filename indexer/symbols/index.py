@@ -283,6 +283,8 @@ class SymbolIndex:
                         public = f"{module}.{name}"
                         node["paths"].add((0 if explicit else 1, public.count("."), len(public), public))
             dist_json["modules"][module] = _module_json(info, symbols)
+            if not _public_module(module):
+                dist_json["modules"][module]["private"] = True  # google._upb._message: not an import path to offer
         for path, node in nodes.items():
             if self.distribution_of(path.rpartition(".")[0]) is not ref:
                 continue

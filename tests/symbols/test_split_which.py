@@ -96,3 +96,14 @@ def test_output_paths_are_checked_before_any_work(tmp_path: Path) -> None:
     split = _cli("symbols", str(tmp_path), "--format", "split", cache=cache)
     assert split.returncode == 2 and split.stderr.strip().endswith("--format split needs -o DIRECTORY")
     assert not cache.exists()  # nothing was read or written
+
+
+def test_private_modules_are_marked_private(install: Installer) -> None:
+    site = install("goog", "1.0", {
+        "google/_upb/__init__.py": "",
+        "google/_upb/_message.py": "class Message: pass\n",
+        "google/protobuf/__init__.py": "from google._upb._message import Message\n",
+    })
+    modules = build_index(site)["distributions"]["goog"]["modules"]
+    assert modules["google._upb._message"]["private"] is True and modules["google._upb"]["private"] is True
+    assert "private" not in modules["google.protobuf"]
