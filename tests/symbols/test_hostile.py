@@ -112,6 +112,8 @@ def test_stdlib_facts_still_decide_branches_on_the_running_target(install: Insta
 
 
 DEEP = 100_000
+CHAIN = 3_000
+STARS = 300
 
 
 def _hostile_modules() -> dict[str, str]:
@@ -129,6 +131,11 @@ def _hostile_modules() -> dict[str, str]:
         "deep/selfref.py": "import numpy\nX = numpy.ones(3)\nX = X.T\nY = Y.T\n",
         "deep/cycle_a.py": "from .cycle_b import B as A\n",
         "deep/cycle_b.py": "from .cycle_a import A as B\n",
+        # 3,000 modules re-exporting one name (an iterative chain) and 300 star imports deep (a bounded one)
+        **{f"deep/chain{i}.py": f"from .chain{i + 1} import X\n" for i in range(CHAIN)},
+        f"deep/chain{CHAIN}.py": "class X: pass\n",
+        **{f"deep/star{i}.py": f"from .star{i + 1} import *\n" for i in range(STARS)},
+        f"deep/star{STARS}.py": "def bottom(): pass\n",
     }
 
 
@@ -154,4 +161,7 @@ def test_deep_expressions_cost_only_their_module(install: Installer, tmp_path: P
     assert selfref["Y"]["kind"] == "variable"
     cycle = modules["deep.cycle_a"]["symbols"]["A"]
     assert cycle["kind"] == "unresolved" and cycle["reason"] == "alias cycle"
+    chained = modules["deep.chain0"]["symbols"]["X"]
+    assert chained == {"kind": "class", "defined_in": f"deep.chain{CHAIN}.X", "distribution": "deep"}
+    assert modules[f"deep.star{STARS - 1}"]["symbols"]["bottom"]["defined_in"] == f"deep.star{STARS}.bottom"
     assert sorted(os.listdir(cwd)) == []
