@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indexer.installed.safe_io import read_limited
+from indexer.installed.safe_io import TooLarge, read_limited
 
 if TYPE_CHECKING:
     from indexer.symbols.extract import ModuleInfo
@@ -68,7 +68,10 @@ class LazyLoaders:
             self.info.problems.append("lazy_loader.attach_stub: module location unknown")
             return {}
         stub_path = self.location.with_suffix(".pyi")
-        source = read_limited(stub_path, _MAX_STUB)
+        try:
+            source = read_limited(stub_path, _MAX_STUB)
+        except (OSError, TooLarge):
+            source = None
         if source is None:
             self.info.problems.append(f"lazy_loader.attach_stub: cannot read {stub_path.name}")
             return {}

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from indexer.installed.model import Distribution, FileKind, InstalledFile
+from indexer.installed.safe_io import RECORD_LIMIT, TooLarge, read_limited
 from indexer.symbols.cache import ShardCache, shard_key
 from indexer.symbols.extract import ModuleInfo, extract_module, opaque_module
 from indexer.symbols.target import Target
+
+SOURCE_LIMIT = 16 * 1024 * 1024  # the largest real module seen is ~5 MB (generated tables); above: a problem
 
 
 @dataclass
@@ -76,9 +79,15 @@ def extract_distribution(dist: Distribution, target: Target) -> Shard:
             shard.problems.append(f"{dist.name}: {chosen.path}: path not followed (outside the site directory)")
             continue
         try:
-            source = chosen.location.read_bytes()
+            source = read_limited(chosen.location, SOURCE_LIMIT)
+        except TooLarge as exc:
+            shard.problems.append(f"{dist.name}: {chosen.path}: not read: {exc}")
+            continue
         except OSError as exc:
             shard.problems.append(f"{dist.name}: cannot read {chosen.path}: {exc.strerror or exc}")
+            continue
+        if source is None:
+            shard.problems.append(f"{dist.name}: {chosen.path}: listed in RECORD but not a regular file")
             continue
         info = extract_module(
             module,
@@ -101,8 +110,10 @@ def _read_stub(module: str, stub: InstalledFile, target: Target) -> ModuleInfo |
     """The .pyi beside a module whose runtime names are partly hidden (PEP 484/561 stubs describe them)."""
     assert stub.location is not None
     try:
-        source = stub.location.read_bytes()
-    except OSError:
+        source = read_limited(stub.location, SOURCE_LIMIT)
+    except (OSError, TooLarge):
+        return None
+    if source is None:
         return None
     info = extract_module(module, stub.path, source, target, is_package=_is_package(stub), stub=True)
     return None if info.problems else info
@@ -176,9 +187,10 @@ def _extract(site: Path, dist_dir: Path, target: Target) -> Shard:
 
 
 def _record_key(dist_dir: Path, target: Target) -> str | None:
-    from indexer.installed.safe_io import RECORD_LIMIT, read_limited
-
-    record = read_limited(dist_dir / "RECORD", RECORD_LIMIT)
+    try:
+        record = read_limited(dist_dir / "RECORD", RECORD_LIMIT)
+    except (OSError, TooLarge):
+        return None  # unreadable: read the distribution (scan reports the RECORD problem), never trust a shard
     return shard_key(record, target) if record is not None else None  # no RECORD (egg-info): always re-read
 
 

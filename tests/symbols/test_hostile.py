@@ -165,3 +165,19 @@ def test_deep_expressions_cost_only_their_module(install: Installer, tmp_path: P
     assert chained == {"kind": "class", "defined_in": f"deep.chain{CHAIN}.X", "distribution": "deep"}
     assert modules[f"deep.star{STARS - 1}"]["symbols"]["bottom"]["defined_in"] == f"deep.star{STARS}.bottom"
     assert sorted(os.listdir(cwd)) == []
+
+
+def test_an_oversized_module_is_a_problem_and_the_rest_is_indexed(install: Installer) -> None:
+    from indexer.symbols.shards import SOURCE_LIMIT
+    from tests.symbols.conftest import build_index
+
+    site = install("huge", "1.0", {
+        "huge/__init__.py": "from .ok import fine\n",
+        "huge/ok.py": "def fine(): pass\n",
+        "huge/big.py": "x = 1\n" + "#" * SOURCE_LIMIT + "\n",
+    })
+    dist = build_index(site)["distributions"]["huge"]
+    assert dist["modules"]["huge"]["symbols"]["fine"]["defined_in"] == "huge.ok.fine"
+    assert "huge.big" not in dist["modules"]
+    [problem] = dist["problems"]
+    assert problem.startswith("huge: huge/big.py: not read: big.py is ") and "more than the" in problem
