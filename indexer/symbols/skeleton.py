@@ -19,7 +19,8 @@ import re
 _STATEMENT = re.compile(r"^[^\s#)\]}]", re.M)  # a column-0 line that may start a statement
 _NAME = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _KEEP = frozenset({"__getattr__", "__dir__"})
-_METHOD = re.compile(r"([ \t]+)(?:async[ \t]+)?def[ \t]")
+_METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]", re.M)
+_DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
 _TRIPLE = re.compile("\"\"\"|'''")
 
 
@@ -83,27 +84,27 @@ def skeleton(source: str) -> str | None:
 
 def _class_skeleton(chunk: str) -> str | None:
     """A class chunk with every method body replaced by ``...`` and the line count kept; None if unsure."""
-    lines = chunk.splitlines(keepends=True)
     out: list[str] = []
-    i, n = 0, len(lines)
-    while i < n:
-        m = _METHOD.match(lines[i])
+    pos = 0
+    while True:
+        m = _METHOD.search(chunk, pos)
         if m is None:
-            out.append(lines[i])
-            i += 1
-            continue
-        header_end = _header_end(lines, i)
-        if header_end is None:
+            break
+        header = _header_end(chunk, m.start())
+        if header is None:
             return None
-        out.extend(lines[i : header_end + 1])
-        if not _code(lines[header_end]).endswith(":"):
-            i = header_end + 1  # `def f(self): return 1`: the body is on the header line
+        body_start, code = header
+        if not code.endswith(":"):  # `def f(self): return 1`: the body is on the header line
+            out.append(chunk[pos:body_start])
+            pos = body_start
             continue
-        body_end = _body_end(lines, header_end + 1, len(m.group(1)))
-        if body_end == header_end + 1:
+        body_end = _body_end(chunk, body_start, len(m.group(1)))
+        if body_end is None or body_end == body_start:
             return None
-        out.append(m.group(1) + " ...\n" + "\n" * (body_end - header_end - 2))
-        i = body_end
+        out.append(chunk[pos:body_start])
+        out.append(m.group(1) + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
+        pos = body_end
+    out.append(chunk[pos:])
     return "".join(out)
 
 
@@ -111,29 +112,34 @@ def _code(line: str) -> str:
     return line.partition("#")[0].rstrip()
 
 
-def _header_end(lines: list[str], i: int) -> int | None:
-    """The line that ends the ``def`` header starting at ``i`` (brackets balanced)."""
+def _header_end(text: str, start: int) -> tuple[int, str] | None:
+    """(offset after the ``def`` header starting at ``start``, its last line's code), brackets balanced."""
     depth = 0
-    for j in range(i, min(len(lines), i + 200)):
-        code = _code(lines[j])
+    pos = start
+    for _ in range(200):
+        newline = text.find("\n", pos)
+        end = len(text) if newline < 0 else newline + 1
+        code = _code(text[pos:end])
         if _TRIPLE.search(code):
             return None  # a multi-line string in a signature: not worth the risk
         depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
         if depth <= 0 and code:
-            return j
+            return end, code
+        if end >= len(text):
+            return None
+        pos = end
     return None
 
 
-def _body_end(lines: list[str], start: int, indent: int) -> int:
+def _body_end(text: str, start: int, indent: int) -> int | None:
     """The first line after a method body: indented no deeper than the ``def``, outside any string."""
-    in_string = False
-    j = start
-    while j < len(lines):
-        line = lines[j]
-        stripped = line.lstrip()
-        if not in_string and stripped and not stripped.startswith("#") and len(line) - len(stripped) <= indent:
-            return j
-        if len(_TRIPLE.findall(line)) % 2:
-            in_string = not in_string
-        j += 1
-    return j
+    pattern = _DEDENT.get(indent)
+    if pattern is None:
+        pattern = _DEDENT.setdefault(indent, re.compile(rf"^[ \t]{{0,{indent}}}(?=[^ \t\r\n#\f])", re.M))
+    m = pattern.search(text, start)
+    end = len(text) if m is None else m.start()
+    if len(_TRIPLE.findall(text, start, end)) % 2:
+        # a dedented line inside a multi-line string, or a triple quote inside a one-line string ('"""'):
+        # where the body ends is not clear from lines; the caller keeps the class verbatim
+        return None
+    return end
