@@ -107,7 +107,8 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
             opaque = [m for m in shard.modules.values() if m.opaque]
             if opaque:
                 shard.problems.extend(inspect_modules(opaque, sites))
-    return SymbolIndex(refs, target)
+    # shards changed in memory by --runtime-inspect are not what the cache holds: no resolved index from it
+    return SymbolIndex(refs, target, cache=None if args.runtime_inspect else cache)
 
 
 def _progress_bar() -> Any:
@@ -151,13 +152,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {count} inventories to {out_dir}", file=sys.stderr)
     elif args.format == "split":
         args.output.mkdir(exist_ok=True)
-        problems = output.write_split(index, args.output, include_private=private)
+        problems = output.write_split(index, args.output, include_private=private, cache=index.cache)
         print(f"wrote {len(index.refs)} distributions and manifest.json to {args.output}", file=sys.stderr)
     elif args.output is None:
-        problems = output.write_json(index, sys.stdout, include_private=private)
+        problems = output.write_json(index, sys.stdout, include_private=private, cache=index.cache)
     else:
         with output.streamed_file(args.output) as handle:
-            problems = output.write_json(index, handle, include_private=private)
+            problems = output.write_json(index, handle, include_private=private, cache=index.cache)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     return 0

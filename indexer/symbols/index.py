@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from indexer.symbols.cache import ShardCache
 from indexer.symbols.extract import ModuleInfo
 from indexer.symbols.members import UNKNOWN_BASE, ClassInfo, linearize
 from indexer.symbols.resolve import GLOBALS, OPAQUE, Resolution, Resolver
@@ -59,9 +60,10 @@ class _Modules(Mapping[str, ModuleInfo]):
 class SymbolIndex:
     """All distributions of one environment, resolved together."""
 
-    def __init__(self, shards: Sequence[Shard | ShardRef], target: Target) -> None:
+    def __init__(self, shards: Sequence[Shard | ShardRef], target: Target, *, cache: ShardCache | None = None) -> None:
         self.refs = [s if isinstance(s, ShardRef) else ShardRef.of(s) for s in shards]
         self.target = target
+        self.cache = cache  # where the shards live; writers also keep the resolved index there
         self.owner: dict[str, ShardRef] = {}
         self.problems: list[str] = []
         for ref in self.refs:

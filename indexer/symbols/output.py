@@ -13,17 +13,22 @@ Three layouts, all from :meth:`SymbolIndex.iter_distributions`:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from indexer.fsutil import atomic_write
-from indexer.symbols.index import SymbolIndex
+from indexer.symbols.cache import SCHEMA, ShardCache
+from indexer.symbols.index import FORMAT, SymbolIndex
 from indexer.symbols.inventory import write_inventory
+from indexer.symbols.shards import ShardRef
 
 MANIFEST_FORMAT = "micropip-ext-symbols-manifest/1"
 _COMPACT = (",", ":")  # no indent: json's C encoder only runs without one (5x faster on a 150 MB index)
@@ -53,45 +58,137 @@ def streamed_file(path: Path) -> Iterator[IO[str]]:
         raise
 
 
-def write_json(index: SymbolIndex, out: IO[str], *, include_private: bool = False) -> list[str]:
+@dataclass(frozen=True)
+class Written:
+    """One distribution's part of the index as JSON text (in memory, or a cached file read when written
+    out: one distribution in memory at a time), with what a manifest says of it."""
+
+    ref: ShardRef
+    summary: dict[str, Any]
+    content: str | None = None
+    path: Path | None = None
+
+    def text(self) -> str:
+        if self.content is not None:
+            return self.content
+        assert self.path is not None
+        return self.path.read_text(encoding="utf-8")
+
+
+def distribution_texts(index: SymbolIndex, cache: ShardCache | None, *, include_private: bool) -> Iterator[Written]:
+    """Each distribution's JSON text, in path order.
+
+    When every distribution's shard key is known and a previous run wrote the resolved index of exactly
+    this environment (same shard keys in the same order, same target, schema and options) into the cache,
+    its texts are streamed back: an unchanged environment costs reading RECORDs and copying files. Else
+    the index is resolved and, as it is written, kept in the cache for the next run (a temporary
+    directory renamed into place at the end: a partial run leaves nothing behind).
+    """
+    key = _environment_key(index, include_private) if cache is not None else None
+    root = cache.root / "resolved" / key if cache is not None and key is not None else None
+    if root is not None:
+        cached = _cached(index, root)
+        if cached is not None:
+            yield from cached
+            return
+    tmp = _scratch(root)
+    summaries = []
+    for i, (ref, dist) in enumerate(index.iter_distributions(include_private=include_private)):
+        text = json.dumps(dist, separators=_COMPACT)
+        summary = _summary(ref, dist, f"{i}.json")
+        if tmp is not None:
+            (tmp / summary["file"]).write_text(text, encoding="utf-8")
+        summaries.append(summary)
+        yield Written(ref, summary, content=text)
+    if tmp is not None and root is not None:
+        (tmp / "done.json").write_text(json.dumps(summaries), encoding="utf-8")
+        try:
+            os.replace(tmp, root)
+        except OSError:  # another run got there first, or the cache is read-only: only slower next time
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _environment_key(index: SymbolIndex, include_private: bool) -> str | None:
+    if any(ref.key is None for ref in index.refs):
+        return None  # a distribution without RECORD: nothing proves it unchanged
+    digest = hashlib.sha256(f"{SCHEMA}/{FORMAT}/{index.target.key()}/{include_private}\n".encode())
+    for ref in index.refs:
+        digest.update(f"{ref.name}\0{ref.key}\n".encode())
+    return digest.hexdigest()
+
+
+def _scratch(root: Path | None) -> Path | None:
+    if root is None:
+        return None
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=root.parent, prefix=".partial-"))
+    except OSError:
+        return None
+
+
+def _cached(index: SymbolIndex, root: Path) -> list[Written] | None:
+    """The texts a previous run stored for this environment, or None (absent, incomplete, not ours)."""
+    try:
+        summaries = json.loads((root / "done.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(summaries, list) or [s.get("name") for s in summaries] != [r.name for r in index.refs]:
+        return None
+    return [Written(ref, summary, path=root / str(summary["file"])) for ref, summary in zip(index.refs, summaries,
+                                                                                            strict=True)]
+
+
+def _summary(ref: ShardRef, dist: dict[str, Any], file: str) -> dict[str, Any]:
+    modules = dist["modules"]
+    return {
+        "name": ref.name,
+        "version": ref.version,
+        "file": file,
+        "modules": len(modules),
+        "symbols": sum(len(m["symbols"]) for m in modules.values()),
+        "objects": len(dist["objects"]),
+        "members": sum(len(o.get("members", ())) for o in dist["objects"].values()),
+        "unresolved": len(dist["unresolved"]),
+        "references": sorted(dist["references"]),
+        "problems": _dist_problems(ref.name, dist),
+    }
+
+
+def write_json(
+    index: SymbolIndex, out: IO[str], *, include_private: bool = False, cache: ShardCache | None = None
+) -> list[str]:
     """The whole index as one JSON document, written distribution by distribution; returns the problems."""
     header = index.header()
     problems = list(header["problems"])
     out.write('{\n "format": ' + json.dumps(header["format"]) + ',\n "target": ' + json.dumps(header["target"]))
     out.write(',\n "distributions": {')
-    for i, (ref, dist) in enumerate(index.iter_distributions(include_private=include_private)):
-        out.write(("," if i else "") + "\n  " + json.dumps(ref.name) + ": ")
-        out.write(json.dumps(dist, separators=_COMPACT))
-        problems.extend(_dist_problems(ref.name, dist))
+    for i, written in enumerate(distribution_texts(index, cache, include_private=include_private)):
+        out.write(("," if i else "") + "\n  " + json.dumps(written.ref.name) + ": ")
+        out.write(written.text())
+        problems.extend(written.summary["problems"])
     out.write("\n },\n \"problems\": " + json.dumps(header["problems"]))
     out.write(',\n "stats": ' + json.dumps(header["stats"]) + "\n}\n")
     return problems
 
 
-def write_split(index: SymbolIndex, directory: Path, *, include_private: bool = False) -> list[str]:
+def write_split(
+    index: SymbolIndex, directory: Path, *, include_private: bool = False, cache: ShardCache | None = None
+) -> list[str]:
     """``manifest.json`` plus one file per distribution in ``directory``; returns the problems."""
     header = index.header()
     problems = list(header["problems"])
     entries: list[dict[str, Any]] = []
     used: set[str] = set()
-    for ref, dist in index.iter_distributions(include_private=include_private):
-        name = file_name(ref.name)
+    for written in distribution_texts(index, cache, include_private=include_private):
+        name = file_name(written.ref.name)
         while name.lower() in used:  # two distributions whose names differ only in unsafe characters
             name = "_" + name
         used.add(name.lower())
-        atomic_write(directory / f"{name}.json", json.dumps(dist, separators=_COMPACT) + "\n")
-        modules = dist["modules"]
-        entries.append({
-            "name": ref.name,
-            "version": ref.version,
-            "file": f"{name}.json",
-            "modules": len(modules),
-            "symbols": sum(len(m["symbols"]) for m in modules.values()),
-            "objects": len(dist["objects"]),
-            "unresolved": len(dist["unresolved"]),
-            "references": sorted(dist["references"]),
-        })  # fmt: skip
-        problems.extend(_dist_problems(ref.name, dist))
+        atomic_write(directory / f"{name}.json", written.text() + "\n")
+        summary = written.summary
+        entries.append({**{k: v for k, v in summary.items() if k != "problems"}, "file": f"{name}.json"})
+        problems.extend(summary["problems"])
     manifest = {"format": MANIFEST_FORMAT, "index_format": header["format"], "target": header["target"],
                 "problems": header["problems"], "stats": header["stats"], "distributions": entries}  # fmt: skip
     atomic_write(directory / "manifest.json", json.dumps(manifest, indent=1) + "\n")

@@ -40,7 +40,7 @@ def test_split_output_is_a_manifest_and_one_file_per_distribution(install: Insta
     assert manifest["index_format"] == "micropip-ext-symbols/1"
     entries = {e["name"]: e for e in manifest["distributions"]}
     assert entries["two"] == {"name": "two", "version": "2.0", "file": "two.json", "modules": 1, "symbols": 2,
-                              "objects": 1, "unresolved": 0, "references": ["one"]}  # fmt: skip
+                              "objects": 1, "members": 0, "unresolved": 0, "references": ["one"]}  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "one.json", "three.json", "two.json"]
     whole = build_index(site)
     for name, entry in entries.items():
@@ -107,3 +107,25 @@ def test_private_modules_are_marked_private(install: Installer) -> None:
     modules = build_index(site)["distributions"]["goog"]["modules"]
     assert modules["google._upb._message"]["private"] is True and modules["google._upb"]["private"] is True
     assert "private" not in modules["google.protobuf"]
+
+
+def test_an_unchanged_environment_reuses_its_resolved_index(install: Installer, tmp_path: Path) -> None:
+    site = _three(install)
+    cache = tmp_path / "c"
+    outputs = []
+    for run in range(2):
+        out = tmp_path / f"run{run}.json"
+        done = _cli("symbols", str(site), "-o", str(out), "--no-progress", cache=cache)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0].replace(b'"from_cache": 0', b'"from_cache": 3') == outputs[1]
+    [resolved] = (cache / "symbols" / "resolved").iterdir()
+    assert (resolved / "done.json").is_file()
+    # one distribution changes: a new environment key, the index is resolved again and says so
+    install("one", "1.1", {"one/__init__.py": "class f: pass\nclass Klass: pass\n"})
+    changed = tmp_path / "changed.json"
+    assert _cli("symbols", str(site), "-o", str(changed), "--no-progress", cache=cache).returncode == 0
+    two = json.loads(changed.read_text())["distributions"]["two"]["modules"]["two"]["symbols"]
+    assert two["f"] == {"kind": "class", "defined_in": "one.f", "distribution": "one", "version": "1.1",
+                        "explicit": True}  # fmt: skip
+    assert len(list((cache / "symbols" / "resolved").iterdir())) == 2
