@@ -4,7 +4,8 @@ RECORD lists every installed file with its sha256 (PEP 376/627), so identical RE
 identical code: re-indexing an unchanged environment reads shards and only merges. The key also
 holds the target (branches are evaluated for it) and the shard schema. Plain files and JSON, so the
 same cache works in Pyodide's file system. Writes are atomic (temp file + rename); a corrupt shard is
-treated as a miss.
+treated as a miss. ``resolved/<environment key>/`` beside the shards holds the resolved index of a whole
+environment (written by :mod:`.output`, keyed by every shard key in path order).
 """
 
 from __future__ import annotations
