@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements" / "bench-symbols.txt"  # requests, httpx, packaging, numpy: pinned + sha256
@@ -290,7 +291,7 @@ def oracle_report(site: Path, dists: list[str]) -> None:
     from tests.symbols.test_oracle import _compare
 
     python = site.parents[2] / "bin" / "python"
-    probe = subprocess.run([str(python), str(ORACLE_PROBE), *dists], capture_output=True, text=True,
+    probe = subprocess.run([str(python), str(ORACLE_PROBE), "--members", *dists], capture_output=True, text=True,
                            timeout=1800, cwd=tempfile.gettempdir(), check=True)  # fmt: skip
     oracle = json.loads(probe.stdout)
     target = Target.running()
@@ -303,7 +304,32 @@ def oracle_report(site: Path, dists: list[str]) -> None:
     print(f"oracle ({len(chosen)} distributions, {len(oracle['modules'])} modules imported, "
           f"{len(oracle['failed'])} not importable): origin accuracy {total['origin_accuracy']:.3f} "
           f"({total['origin_checked']} checked), name precision {total['precision']:.3f}, "
-          f"recall {total['recall']:.3f} (targets: origin >= 0.99, recall >= 0.97; members: not in the oracle)")
+          f"recall {total['recall']:.3f} (targets: origin >= 0.99, recall >= 0.97)")
+    tp, fp, fn, classes = _member_counts(oracle, data)
+    print(f"oracle members ({classes} public classes; members defined by stdlib classes left out): "
+          f"precision {tp / max(1, tp + fp):.3f}, recall {tp / max(1, tp + fn):.3f}")
+
+
+def _member_counts(oracle: dict[str, Any], data: dict[str, Any]) -> tuple[int, int, int, int]:
+    """Public member names of each public class the oracle saw, against the class's members in our objects."""
+    objects: dict[str, dict[str, Any]] = {}
+    symbols: dict[str, dict[str, Any]] = {}
+    for dist in data["distributions"].values():
+        objects.update(dist["objects"])
+        for module, body in dist["modules"].items():
+            symbols.update({f"{module}.{n}": e for n, e in body["symbols"].items()})
+    tp = fp = fn = classes = 0
+    for public, theirs in oracle.get("members", {}).items():
+        entry = symbols.get(public)
+        obj = objects.get(entry["defined_in"]) if entry is not None else None
+        if obj is None or obj.get("kind") != "class":
+            continue
+        classes += 1
+        ours = set(obj.get("members", {}))
+        tp += len(ours & set(theirs))
+        fp += len(ours - set(theirs))
+        fn += len(set(theirs) - ours)
+    return tp, fp, fn, classes
 
 
 CHILDREN = {
