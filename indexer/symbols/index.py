@@ -209,7 +209,7 @@ class SymbolIndex:
         self._bases[path] = result
         return result
 
-    def class_json(self, path: str, ref: ShardRef) -> dict[str, Any]:
+    def class_json(self, path: str, ref: ShardRef | None) -> dict[str, Any]:
         """Bases, public members (own and inherited through the C3 order) and the bases not followed."""
         mro, unknown = linearize(path, self.bases)
         members: dict[str, dict[str, Any]] = {}

@@ -56,6 +56,8 @@ def _symbol(index: SymbolIndex, module: str, attrs: list[str], shown: str) -> di
     if len(attrs) > 1:
         res = index.resolver.resolve(module, attrs)
         entry = index.entry(index.owner.get(module), res)
+        if res.kind == "attribute":
+            entry = _member(index, res.path) or entry
     owner = index.distribution_of(module)
     answer = {"name": shown, "kind": entry["kind"], "defined_in": entry["defined_in"],
               "distribution": entry["distribution"], "version": None,
@@ -66,6 +68,19 @@ def _symbol(index: SymbolIndex, module: str, attrs: list[str], shown: str) -> di
     if entry.get("reason"):
         answer["reason"] = entry["reason"]
     return answer
+
+
+def _member(index: SymbolIndex, path: str) -> dict[str, Any] | None:
+    """``pandas.DataFrame.merge``: a member of a class the index has read (own or inherited), as objects list it."""
+    owner, _, name = path.rpartition(".")
+    if index.class_info(owner) is None:
+        return None
+    found = index.class_json(owner, None)["members"].get(name)
+    if found is None:
+        return None
+    defining = index.distribution_of(found["defined_in"].rpartition(".")[0])
+    return {"kind": found["kind"], "defined_in": found["defined_in"],
+            "distribution": defining.name if defining else None}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -64,3 +64,18 @@ def test_unknown_base_from_a_missing_distribution_is_marked(install: Installer) 
     assert extended["unknown_bases"] == ["nowhere.Plugin"]
     assert extended["members"] == {"extra": {"kind": "method", "defined_in": "plug.Extended.extra"}}
     assert objects["plug.Made"]["unknown_bases"] == ["?"] and objects["plug.Made"]["members"] == {}
+
+
+def test_which_answers_a_member_as_the_class_lists_it(install: Installer) -> None:
+    from indexer.symbols import SymbolIndex, Target, iter_catalog
+    from indexer.symbols.which import lookup
+
+    install("basepkg", "1.0", {"basepkg/__init__.py": "class Base:\n    @property\n    def size(self): ...\n"})
+    site = install("app", "2.0", {"app/__init__.py": "import basepkg\nclass Model(basepkg.Base):\n"
+                                                     "    def save(self): ...\n"})
+    target = Target.running()
+    index = SymbolIndex(list(iter_catalog([site], target)), target)
+    [size] = lookup(index, "app.Model.size")
+    assert (size["kind"], size["defined_in"], size["distribution"]) == ("property", "basepkg.Base.size", "basepkg")
+    [save] = lookup(index, "app.Model.save")
+    assert (save["kind"], save["defined_in"], save["distribution"]) == ("method", "app.Model.save", "app")
