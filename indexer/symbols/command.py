@@ -10,6 +10,7 @@ reads only the shards its answer passes through.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,12 @@ def run(args: argparse.Namespace) -> int:
         problems = output.write_split(index, args.output, include_private=private, cache=index.cache)
         print(f"wrote {len(index.refs)} distributions and manifest.json to {args.output}", file=sys.stderr)
     elif args.output is None:
-        problems = output.write_json(index, sys.stdout, include_private=private, cache=index.cache)
+        try:
+            problems = output.write_json(index, sys.stdout, include_private=private, cache=index.cache)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `symbols | head`: the reader has what it wanted; no traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     else:
         with output.streamed_file(args.output) as handle:
             problems = output.write_json(index, handle, include_private=private, cache=index.cache)

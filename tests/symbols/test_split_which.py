@@ -129,3 +129,17 @@ def test_an_unchanged_environment_reuses_its_resolved_index(install: Installer, 
     assert two["f"] == {"kind": "class", "defined_in": "one.f", "distribution": "one", "version": "1.1",
                         "explicit": True}  # fmt: skip
     assert len(list((cache / "symbols" / "resolved").iterdir())) == 2
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(install: Installer, tmp_path: Path) -> None:
+    site = install("wide", "1.0", {"wide/__init__.py": "".join(f"def function_number_{i}(): pass\n"
+                                                               for i in range(5000))})  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MICROPIP_EXT_CACHE": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "symbols", str(site), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10) == b'{\n "format'
+    proc.stdout.close()  # `symbols | head -c 10`
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0
+    assert b"Traceback" not in err
