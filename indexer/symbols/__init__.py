@@ -19,7 +19,7 @@ JSON (``SymbolIndex.to_json()``, format ``micropip-ext-symbols/1``)::
                                        "type_only"?, "lazy"?, "conditional"?, "alternatives"?}}}},
         "objects": {canonical path: {"kind", "public_paths": [...], "re_exported_by"?: [...],
                     for classes: "bases": [...], "unknown_bases"?: [...],
-                                 "members": {name: {"kind": "method|property|attribute|class",
+                                 "members": {name: {"kind": "method|property|attribute|instance_attribute|class",
                                                     "defined_in", "distribution"? (other dist)}}}},
         "references": {other dist: version},
         "unresolved": [{"symbol", "target", "reason"}],

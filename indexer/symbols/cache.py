@@ -20,7 +20,7 @@ from indexer.fsutil import atomic_write
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
-SCHEMA = 6
+SCHEMA = 7
 _META_KEYS = ("name", "canonical_name", "version")
 
 

@@ -20,7 +20,8 @@ _ROLES = {
     "type_alias": "type",
     "attribute": "attribute",
 }
-_MEMBER_ROLES = {"method": "method", "property": "property", "attribute": "attribute", "class": "class"}
+_MEMBER_ROLES = {"method": "method", "property": "property", "attribute": "attribute",
+                 "instance_attribute": "attribute", "class": "class"}
 _SAFE = re.compile(r"^\S+$")
 
 

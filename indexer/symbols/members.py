@@ -1,10 +1,11 @@
 """Class members, read statically: what a class body binds, and its bases as alias targets.
 
 Rules (applied in :func:`read_class`): a ``def`` is a ``method`` unless decorated ``@property`` /
-``@cached_property`` (a ``property``; ``@x.setter`` adds nothing new); assignments and annotations bind an
-``attribute``; a nested ``class`` is a ``class`` and is read too (its key is ``Outer.Inner``); statements
-inside ``if``/``try`` in the body count as bound. Bases are alias targets (``"mod:Base"``, the subscript of
-``Generic[T]`` dropped) resolved later; a base expression that is not a name (``make_base()``) is ``"?"``.
+``@cached_property`` (a ``property``; ``@x.setter`` adds nothing new); assignments bind an ``attribute``,
+an annotation without a value an ``instance_attribute``; a nested ``class`` is a ``class`` and is read too
+(its key is ``Outer.Inner``); statements inside ``if``/``try`` in the body count as bound. Bases are alias
+targets (``"mod:Base"``, the subscript of ``Generic[T]`` dropped) resolved later; a base expression that is
+not a name (``make_base()``) is ``"?"``.
 
 Inherited members follow the C3 linearisation of the static bases (:func:`linearize`), across modules and
 distributions; a base that cannot be followed (not installed, compiled without stub, computed) is an
@@ -82,7 +83,9 @@ def _bound(stmt: ast.stmt) -> list[tuple[str, str]]:
     if isinstance(stmt, ast.Assign):
         return [(t.id, "attribute") for t in stmt.targets if isinstance(t, ast.Name)]
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-        return [(stmt.target.id, "attribute")]
+        # `name: str` without a value declares an attribute of instances (dataclass and pydantic fields,
+        # attributes set in __init__): not on the class itself, but what completion needs
+        return [(stmt.target.id, "attribute" if stmt.value is not None else "instance_attribute")]
     return []
 
 

@@ -41,7 +41,7 @@ def test_members_own_inherited_across_distributions_and_unknown_bases(install: I
     assert set(members) == {"name", "flag", "save", "fetch", "Meta", "kind", "shared", "size", "mix", "hello"}
     assert members["save"] == {"kind": "method", "defined_in": "app.models.Model.save"}
     assert members["Meta"] == {"kind": "class", "defined_in": "app.models.Model.Meta"}
-    assert members["name"]["kind"] == "attribute" and members["flag"]["kind"] == "attribute"
+    assert members["name"]["kind"] == "instance_attribute" and members["flag"]["kind"] == "attribute"
     assert members["size"] == {"kind": "property", "defined_in": "basepkg._impl.Base.size", "distribution": "basepkg"}
     # C3: Model, Base, Mixin, Root: Base's `shared` wins over Mixin's, Mixin's over Root's
     assert members["shared"]["defined_in"] == "basepkg._impl.Base.shared"
