@@ -285,7 +285,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     if not args.wheels_dir.is_dir():
         raise UsageError(f"{shown(str(args.wheels_dir))}: not a directory")

@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] | None = None) -> SymbolIndex:
     """The index the options describe (shards read lazily). Raises UsageError for bad paths or targets."""
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     for path in args.paths:
         if not path.is_dir():
@@ -122,7 +122,7 @@ def _progress_bar() -> Any:
 
 def _check_output(args: argparse.Namespace) -> None:
     """-o before any work: a file for json (in an existing folder), a directory for the other formats."""
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     out: Path | None = args.output
     if out is None:
