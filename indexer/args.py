@@ -12,6 +12,10 @@ import os
 from pathlib import Path
 
 
+class UsageError(Exception):
+    """A problem with what the user asked for, found after parsing: printed as one line, exit status 2."""
+
+
 def http_url(text: str) -> str:
     """An http(s) URL with a host and a port in range (index URLs, base locks)."""
     from indexer.freeze.options import FreezeError, check_http_url

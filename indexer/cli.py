@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple, NoReturn
 
+from indexer.args import UsageError
+
 
 class Command(NamedTuple):
     module: str  # the module that owns the step
@@ -39,10 +41,6 @@ COMMANDS: dict[str, Command] = {
         "indexer.web_server", "serve the web page, a Pyodide distribution and an index from one origin", "server"
     ),
 }
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -69,7 +69,7 @@ class WebServer(IndexServer):
 
 
 def _check_dirs(web_dir: Path, dist_dir: Path, index_dir: Path | None) -> None:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     if not (web_dir / "index.html").is_file():
         raise UsageError(f"{web_dir}: no index.html (pass --web DIR, the page's folder)")

@@ -7,9 +7,6 @@ runtime-neutral (no threads, no subprocess, no sockets).
 from __future__ import annotations
 
 import os
-import site
-import sys
-import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,28 +20,10 @@ __all__ = ["inspect", "inspect_json", "site_dirs"]
 
 def site_dirs() -> list[Path]:
     """Where installers put distributions in this runtime (Pyodide: ``/lib/python3.X/site-packages``),
-    plus any other ``sys.path`` directory that holds one. ``""`` on sys.path is the working directory
-    (``/home/pyodide``), where ``pyodide.unpackArchive`` extracts by default."""
-    candidates = [sysconfig.get_path("purelib"), *site.getsitepackages(), *(p or os.getcwd() for p in sys.path)]
-    out: list[Path] = []
-    seen: set[str] = set()
-    for entry in candidates:
-        if not entry or not os.path.isdir(entry):
-            continue
-        real = os.path.realpath(entry)
-        if real in seen:
-            continue
-        seen.add(real)
-        if real == os.path.realpath(sysconfig.get_path("purelib")) or _holds_distributions(entry):
-            out.append(Path(os.path.normpath("/" + entry.lstrip("/")) if entry.startswith("//") else entry))
-    return out
+    plus any other ``sys.path`` directory that holds one (inspect's one site-dir discovery)."""
+    from indexer.installed.scan import default_site_dirs
 
-
-def _holds_distributions(directory: str) -> bool:
-    try:
-        return any(n.endswith((".dist-info", ".egg-info")) for n in os.listdir(directory))
-    except OSError:
-        return False
+    return default_site_dirs()
 
 
 def inspect(paths: Iterable[str | os.PathLike[str]] | None = None, *, target: Target = "host") -> Environment:

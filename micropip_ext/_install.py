@@ -10,13 +10,13 @@ that writes into a dist-info; every write is atomic (temp file + ``os.replace``)
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from indexer.fsutil import atomic_write
+from indexer.installed.names import parse_dist_info_name
 from indexer.resolve.client import Client
 from indexer.resolve.resolver import IndexProblem, fetch_project_page
 from indexer.resolve.transport import TransportError
@@ -44,9 +44,9 @@ class Recorded:
 
 
 def _site_dirs() -> list[Path]:
-    import sys
+    from indexer.installed.scan import default_site_dirs
 
-    return [Path(p) for p in sys.path if p and os.path.isdir(p)]
+    return default_site_dirs()
 
 
 def _dist_infos(site_dirs: Sequence[Path]) -> set[Path]:
@@ -89,7 +89,7 @@ async def record_provenance(dist_info: Path, index_urls: Sequence[str], client: 
         return Recorded(shown, False, reason="loaded from the Pyodide distribution (its lockfile records it)")
     if not url or not sha256:
         return Recorded(shown, False, reason="micropip recorded no PYODIDE_URL/PYODIDE_SHA256")
-    project = shown.removesuffix(".dist-info").rsplit("-", 1)[0]
+    project = (parse_dist_info_name(shown) or (shown.removesuffix(".dist-info"), ""))[0]
     own_client = client is None
     active = client or Client()
     try:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 
 _original: Callable[[], str] | None = None
 _options: dict[str, Any] = {}
@@ -108,14 +108,14 @@ def freeze_without_network(*, paths: Sequence[str | Path] | None = None) -> str:
     from indexer.freeze.core import inspect_paths
     from indexer.freeze.running import running_pyodide
     from indexer.resolve.client import Client
-    from indexer.resolve.resolver import Resolver
+    from indexer.resolve.resolver import FileResolver
     from micropip_ext._inspect import site_dirs
 
     running = running_pyodide()
     base_packages = running.packages if running is not None else {}
     dists, _target = inspect_paths([Path(p) for p in (paths or site_dirs())], "pyodide")
-    resolver = Resolver(Client(offline=True), [], base_lock=base_packages)
-    resolutions = [_run_unless_it_waits(resolver.resolve(d), Resolution(d.name, d.canonical_name, d.version))
+    resolver = FileResolver(Client(offline=True), [], base_lock=base_packages)
+    resolutions = [_run_unless_it_waits(resolver.resolve(d), FileResolution(d.name, d.canonical_name, d.version))
                    for d in dists]  # fmt: skip
     lock = build_pyodide_lock(
         resolutions,
@@ -127,12 +127,12 @@ def freeze_without_network(*, paths: Sequence[str | Path] | None = None) -> str:
     return json.dumps(lock.data)
 
 
-def _run_unless_it_waits(coro: Coroutine[Any, Any, Resolution], fallback: Resolution) -> Resolution:
+def _run_unless_it_waits(coro: Coroutine[Any, Any, FileResolution], fallback: FileResolution) -> FileResolution:
     """Run ``coro`` to its end if it never suspends (no request was needed); else drop it, unlocked."""
     try:
         coro.send(None)
     except StopIteration as done:
-        result: Resolution = done.value
+        result: FileResolution = done.value
         return result
     coro.close()
     return fallback.unlockable("index-unreachable", NO_SYNC_NETWORK)

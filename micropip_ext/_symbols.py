@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.symbols.cache import ShardCache, default_cache_dir
-from indexer.symbols.index import Shard, SymbolIndex, iter_shards
+from indexer.symbols.index import SymbolIndex
+from indexer.symbols.shards import ShardRef, iter_catalog
 from indexer.symbols.target import Target
 
 __all__ = ["symbol_index", "which"]
@@ -38,13 +39,13 @@ async def _build(
 ) -> SymbolIndex:
     chosen = Target.parse(target) if target else Target.running()
     cache = ShardCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
-    shards: list[Shard] = []
-    for shard in iter_shards(_site_dirs(paths), chosen, cache):
-        shards.append(shard)
+    refs: list[ShardRef] = []
+    for ref in iter_catalog(_site_dirs(paths), chosen, cache):
+        refs.append(ref)
         if progress is not None:
-            progress(shard.name)
+            progress(ref.name)
         await asyncio.sleep(0)
-    return SymbolIndex(shards, chosen)
+    return SymbolIndex(refs, chosen)
 
 
 async def symbol_index(

@@ -80,6 +80,13 @@ step_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver
 }
 
+step_bench_symbols_large() {
+  # ~140 pinned wheels (hash-checked) into .cache/bench-symbols-large-venv for `symbols_bench.py --large`;
+  # the script skips the install while the venv's stamp matches requirements/bench-symbols-large.txt
+  say "large bench venv (.cache/bench-symbols-large-venv): jupyterlab, pandas, scipy, django, ... (issue 11)"
+  "$VENV/bin/python" bench/symbols_bench.py --large --prepare
+}
+
 start=$(date +%s)
 step_venv
 step_npm
@@ -88,4 +95,5 @@ step_dist
 step_pyodide_venv
 step_vendor_viz
 step_chromium
+step_bench_symbols_large
 say "set-up done in $(( $(date +%s) - start )) s"

@@ -63,7 +63,7 @@ async def remote_shard(client: Client, f: IndexFile, project: str, version: str,
         directory = await read_directory(client, f.url, tail_size(f.size))
         counts.downloads += directory.downloaded
         counts.ranges += 1
-        files, placed = member_files((e.name, e.size) for e in directory.entries[: MAX_MEMBERS + 1])
+        files, placed = member_files((e.name, e.uncompressed_size) for e in directory.entries[: MAX_MEMBERS + 1])
         if len(directory.entries) > MAX_MEMBERS:
             raise RemoteZipError(f"more than {MAX_MEMBERS} members")
         by_name = {e.name: e for e in directory.entries}

@@ -13,13 +13,13 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.markers import Marker
-from packaging.pylock import Package, PackageWheel, Pylock
+from packaging.pylock import Package, PackageWheel, Pylock, PylockValidationError
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
 from indexer.installed.model import Distribution
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution, is_sha256
 from indexer.urls import redact
 
 CREATED_BY = "micropip-ext"
@@ -66,7 +66,7 @@ def _upload_time(value: str | None) -> dt.datetime | None:
 
 
 def build_pylock(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     dists: Sequence[Distribution],
     *,
     info: Mapping[str, Any] | None = None,
@@ -91,31 +91,15 @@ def build_pylock(
         url = res.url
         if res.method == "base-lock" and base_url and res.filename:
             url = urljoin(base_url, res.filename)
-        if not url or not res.sha256 or not url.startswith(("http://", "https://")):
+        if not url or not is_sha256(res.sha256) or not url.startswith(("http://", "https://")):
             problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
             continue
-        try:
-            version: Version | None = Version(dist.version)
-        except InvalidVersion:
-            version = None
-        deps = [{"name": n} for n in depends_of(dist) if n in locked_names]
-        packages.append(
-            Package(
-                name=NormalizedName(canonicalize_name(dist.name)),
-                version=version,
-                index=redact(res.index) if res.index else None,
-                dependencies=deps or None,
-                wheels=[
-                    PackageWheel(
-                        name=_filename(url),
-                        url=redact(url),
-                        size=res.size,
-                        upload_time=_upload_time(res.upload_time),
-                        hashes={"sha256": res.sha256},
-                    )
-                ],
-            )
-        )
+        package = _package(res, dist, url, locked_names)
+        problem = _invalid(package)
+        if problem is not None:
+            problems.append(f"{dist.name} {dist.version}: left out of pylock.toml: {problem}")
+            continue
+        packages.append(package)
     lock = Pylock(
         lock_version=Version("1.0"),
         created_by=CREATED_BY,
@@ -124,6 +108,41 @@ def build_pylock(
     )
     lock.validate()  # PEP 751: never write a lock that does not validate
     return PylockResult(lock, problems)
+
+
+def _package(res: FileResolution, dist: Distribution, url: str, locked_names: set[str]) -> Package:
+    try:
+        version: Version | None = Version(dist.version)
+    except InvalidVersion:
+        version = None
+    deps = [{"name": n} for n in depends_of(dist) if n in locked_names]
+    return Package(
+        name=NormalizedName(canonicalize_name(dist.name)),
+        version=version,
+        index=redact(res.index) if res.index else None,
+        dependencies=deps or None,
+        wheels=[
+            PackageWheel(
+                name=_filename(url),
+                url=redact(url),
+                size=res.size if isinstance(res.size, int) and res.size >= 0 else None,
+                upload_time=_upload_time(res.upload_time),
+                hashes={"sha256": str(res.sha256)},
+            )
+        ],
+    )
+
+
+def _invalid(package: Package) -> str | None:
+    """Why one package would make the lock invalid (PEP 751, as packaging checks it), or None.
+
+    Checked one by one so that one bad entry (a base lock naming a file that is no wheel) costs only itself.
+    """
+    try:
+        Pylock(lock_version=Version("1.0"), created_by=CREATED_BY, packages=[package]).validate()
+    except PylockValidationError as exc:
+        return str(exc)
+    return None
 
 
 def _filename(url: str) -> str:

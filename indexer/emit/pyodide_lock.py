@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from packaging.utils import canonicalize_name
 
 from indexer.installed.model import Distribution
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution, is_sha256
 from indexer.urls import redact
 
 #: ``info`` of the Pyodide this project targets, used only when neither a running Pyodide nor a
@@ -68,7 +68,7 @@ def loadable_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def _entry(res: Resolution, dist: Distribution) -> dict[str, Any]:
+def _entry(res: FileResolution, dist: Distribution) -> dict[str, Any]:
     return {
         "name": dist.name,
         "version": dist.version,
@@ -84,7 +84,7 @@ def _entry(res: Resolution, dist: Distribution) -> dict[str, Any]:
 
 
 def build_pyodide_lock(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     dists: Sequence[Distribution],
     *,
     info: Mapping[str, Any] | None = None,
@@ -111,6 +111,9 @@ def build_pyodide_lock(
                     f"{dist.name}: installed {dist.version} is unlockable; the lock keeps the base entry "
                     f"{base.get('version')}, which is not what is installed"
                 )
+            continue
+        if res.method != "base-lock" and not is_sha256(res.sha256):
+            problems.append(f"{dist.name} {dist.version}: left out, no sha256 hex digest to lock its file by")
             continue
         if res.method == "base-lock" and res.base_entry is not None:
             entry = _absolute(dict(res.base_entry), base_url)

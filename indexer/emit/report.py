@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from indexer.resolve.client import Stats
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 from indexer.urls import redact, scrub
 
 
 def build_report(
-    resolutions: Sequence[Resolution],
+    resolutions: Sequence[FileResolution],
     *,
     stats: Stats,
     index_urls: Sequence[str],
@@ -27,7 +27,7 @@ def build_report(
             "distributions": len(resolutions),
             "locked": len(locked),
             "unlockable": len(unlockable),
-            "by_method": _count(r.method or "unlockable" for r in resolutions),
+            "by_method": _count((r.method or "unlockable") if r.locked else "unlockable" for r in resolutions),
             "by_reason": _count(r.reason_code for r in unlockable if r.reason_code),
             "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
         },

@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     try:
         return asyncio.run(_run(args))

@@ -23,8 +23,8 @@ from indexer.freeze.options import FreezeError, FreezeOptions, TargetName
 from indexer.installed.model import Distribution
 from indexer.installed.target import contradicting, detect_target
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
-from indexer.resolve.model import Resolution
-from indexer.resolve.resolver import Resolver
+from indexer.resolve.model import FileResolution
+from indexer.resolve.resolver import FileResolver
 from indexer.resolve.transport import Transport
 from indexer.urls import redact
 
@@ -39,13 +39,13 @@ class FreezeResult:
     lock: str  # pyodide-lock.json text
     pylock: str  # pylock.toml text (PEP 751)
     report: dict[str, Any]
-    resolutions: list[Resolution]
+    resolutions: list[FileResolution]
     target: TargetName
     lock_problems: list[str] = field(default_factory=list)  # what pyodide-lock.json could not hold
     pylock_problems: list[str] = field(default_factory=list)  # what pylock.toml could not hold
 
     @property
-    def unlockable(self) -> list[Resolution]:
+    def unlockable(self) -> list[FileResolution]:
         return [r for r in self.resolutions if not r.locked]
 
     def text(self, format: Format = "pyodide-lock") -> str:
@@ -101,14 +101,14 @@ def is_local(location: str) -> bool:
     return scheme not in ("http", "https")
 
 
-def apply_locations(resolutions: Sequence[Resolution], mapping: LocationMap) -> None:
+def apply_locations(resolutions: Sequence[FileResolution], mapping: LocationMap) -> None:
     """Rewrite locked files that live on this machine, or mark them unlockable (a lock must be fetchable)."""
     for res in resolutions:
         if not res.locked or res.method == "base-lock" or res.url is None or not is_local(res.url):
             continue
         mapped = mapping.rewrite(res.url)
         if mapped is None:
-            differs = any("not these bytes" in n for n in res.notes)
+            differs = res.index_has_other_bytes
             res.unlockable(
                 "local-build" if differs else "local-file",
                 f"installed from the local file {redact(res.url)}"
@@ -192,11 +192,12 @@ async def freeze(
     if progress is not None:
         progress.start(len(dists))
     try:
-        resolver = Resolver(
+        resolver = FileResolver(
             client,
             opts.index_urls,
             base_lock=base_packages,
-            verify_record=opts.verify == "record",
+            base_lock_url=opts.base_lock_url,
+            verify=opts.verify,
             find_index=True,  # PEP 751: a pylock package's `index` SHOULD be given
         )
         resolutions = await resolver.resolve_all(dists, on_done=(lambda _r: progress.advance()) if progress else None)

@@ -14,15 +14,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from indexer.resolve.model import VERIFY_MODES, VerifyMode
 from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
-
-#: How much proof a lock needs (issue: proof by default).
-#: ``auto``: an installer record of the file and its hash, else the index's METADATA hash + WHEEL tags AND the
-#: remote wheel's RECORD matching the installed files. ``metadata``: the METADATA hash + tags suffice (faster,
-#: blind to a rebuilt wheel with identical METADATA). ``record``: the remote RECORD is checked for every dist.
-VerifyMode = Literal["auto", "metadata", "record"]
-VERIFY_MODES: tuple[VerifyMode, ...] = get_args(VerifyMode)
 
 #: The marker environment Requires-Dist and wheel tags are judged in; ``None`` = detect from the environment.
 TargetName = Literal["pyodide", "host"]

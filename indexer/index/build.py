@@ -21,8 +21,6 @@ import hashlib
 import html
 import json
 import stat
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -38,7 +36,7 @@ from packaging.utils import (
 )
 
 from indexer.fsutil import atomic_copy, atomic_write
-from indexer.installed.safe_io import METADATA_LIMIT
+from indexer.wheelfile import WheelError, wheel_metadata
 
 API_VERSION = "1.1"
 SDIST_SUFFIXES = (".tar.gz", ".zip")
@@ -74,45 +72,12 @@ def shown(name: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
 
 
-#: what reading a broken or hostile zip can raise, besides BadZipFile (corrupt deflate data, truncation,
-#: unsupported compression methods, encryption, impossible sizes)
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError)
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str) -> bytes:
-    """One member's bytes, never more than ``limit`` in memory: a member that declares or inflates to more (a
-    zip bomb), is encrypted, or inflates to another size than it declares is an :class:`IndexBuildError`."""
-    where = f"{label}: {shown(info.filename)}"
-    if info.flag_bits & 0x1:
-        raise IndexBuildError(f"{where} is encrypted")
-    if info.file_size > limit:
-        raise IndexBuildError(f"{where} declares {info.file_size} bytes, more than the {limit} build-index reads")
-    data = bytearray()
-    with zf.open(info) as member:
-        while chunk := member.read(min(1 << 16, limit + 1 - len(data))):
-            data += chunk
-            if len(data) > limit:
-                raise IndexBuildError(f"{where} inflates past the {limit} bytes build-index reads")
-    if len(data) != info.file_size:
-        raise IndexBuildError(f"{where} inflates to {len(data)} bytes, not the {info.file_size} it declares")
-    return bytes(data)
-
-
 def _wheel_metadata(path: Path) -> bytes:
-    """The ``*.dist-info/METADATA`` member of a wheel (the one in the top-level dist-info directory), bounded."""
-    label = shown(path.name)
+    """The ``*.dist-info/METADATA`` member of a wheel (the one wheel reader: size caps, zip64, no bombs)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = [
-                i for i in zf.infolist() if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/METADATA")
-            ]
-            if len(infos) != 1:
-                raise IndexBuildError(f"{label}: expected one .dist-info/METADATA, found {len(infos)}")
-            return _read_member(zf, infos[0], METADATA_LIMIT, label)
-    except zipfile.BadZipFile as exc:
-        raise IndexBuildError(f"{label}: not a zip archive ({exc})") from exc
-    except _ZIP_ERRORS as exc:
-        raise IndexBuildError(f"{label}: unreadable zip archive ({type(exc).__name__}: {exc})") from exc
+        return wheel_metadata(path)
+    except WheelError as exc:
+        raise IndexBuildError(f"{shown(path.name)}: {exc}") from exc
 
 
 def _upload_time(path: Path) -> str:
@@ -321,7 +286,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     if not args.wheels_dir.is_dir():
         raise UsageError(f"{shown(str(args.wheels_dir))}: not a directory")

@@ -596,7 +596,7 @@ def _latency_ms(text: str) -> float:
 def listen(app: web.Application, host: str, port: int, banner: str) -> None:
     """Serve ``app`` until interrupted, printing ``banner`` once it listens; an address that cannot be bound is
     one line (UsageError), not a traceback."""
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     def announce(_aiohttp_banner: str) -> None:
         print(banner, flush=True)
@@ -622,7 +622,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     if not args.directory.is_dir():
         raise UsageError(f"{args.directory}: not a directory")

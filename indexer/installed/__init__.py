@@ -35,6 +35,7 @@ def inspect(
     interpreter) or ``"pyodide"`` (Pyodide 314); ``"auto"`` takes the one the installed wheels show
     (:func:`indexer.installed.target.detect_target`). Problems are collected, never raised.
     """
+    from indexer.installed.names import shown
     from indexer.installed.requires import evaluate_requirements
     from indexer.installed.scan import default_site_dirs, find_dist_dirs, read_distribution
 
@@ -45,9 +46,9 @@ def inspect(
     seen: dict[str, Distribution] = {}
     for site_dir in site_dirs:
         try:
-            dist_dirs = find_dist_dirs(site_dir)
+            dist_dirs = find_dist_dirs(site_dir, env.problems)
         except OSError as exc:
-            env.problems.append(Problem("site-dir-unreadable", f"{site_dir}: {exc.strerror or exc}"))
+            env.problems.append(Problem("site-dir-unreadable", f"{shown(str(site_dir))}: {exc.strerror or exc}"))
             continue
         for dist_dir in dist_dirs:
             dist = read_distribution(dist_dir, site_dir)
@@ -82,7 +83,6 @@ def _shared_import_names(dists: list[Distribution]) -> list[Problem]:
             who = ", ".join(f"{d.name} {d.version}" for d in ds)
             problems.append(Problem("import-name-shared", f"import name {name!r} is provided by {who}"))
     return problems
-
 
 
 __all__ = [

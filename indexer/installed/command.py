@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.installed.model import Distribution, Environment
+from indexer.installed.names import shown
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
     from indexer.installed import inspect
 
     paths = [Path(p) for p in args.paths] or None
@@ -67,7 +68,7 @@ _ALSO_PER_DIST = {"requirement-missing", "requirement-conflict", "duplicate-dist
 
 def print_table(env: Environment, out: Any = None) -> None:
     out = out or sys.stdout
-    rows = [("NAME", "VERSION", "INSTALLER", "SOURCE", "IMPORTS")]
+    rows: list[tuple[str, ...]] = [("NAME", "VERSION", "INSTALLER", "SOURCE", "IMPORTS")]
     for d in env.distributions:
         where: str = d.source.kind
         if d.source.index or d.source.url:
@@ -75,7 +76,7 @@ def print_table(env: Environment, out: Any = None) -> None:
         imports = ", ".join(d.imports) or "-"
         if d.namespaces:
             imports += f" (namespaces: {', '.join(d.namespaces)})"
-        rows.append((d.name, d.version, d.installer or "-", where, imports))
+        rows.append(tuple(shown(c) for c in (d.name, d.version, d.installer or "-", where, imports)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4], file=out)
@@ -86,9 +87,9 @@ def print_table(env: Environment, out: Any = None) -> None:
     if pth:
         print(f"\n{len(pth)} .pth file(s) (they change sys.path):", file=out)
         for d, f in pth:
-            print(f"  {d.name}: {f}", file=out)
+            print(f"  {shown(d.name)}: {shown(f)}", file=out)
     if problems:
         print(f"\n{len(problems)} problem(s):", file=out)
         for p in problems:
-            print(f"  {p.code}: {' '.join(p.message.split())}", file=out)  # one line per problem
+            print(f"  {p.code}: {shown(' '.join(p.message.split()))}", file=out)  # one line per problem, escaped
     print(f"\n{len(env.distributions)} distribution(s) in {len(env.site_dirs)} site dir(s)", file=out)

@@ -12,6 +12,9 @@ from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMet
 
 from indexer.installed.model import Problem
 
+#: Values read of one multiple-use field (Requires-Dist, Classifier...): real projects have at most a few hundred.
+MAX_FIELD_VALUES = 2000
+
 
 @dataclass
 class ParsedMetadata:
@@ -33,6 +36,12 @@ def parse_metadata(data: bytes, label: str) -> ParsedMetadata:
     for key, values in unparsed.items():
         shown = ", ".join(repr(v)[:80] for v in values[:3])
         result.problems.append(Problem("metadata-unparsed", f"{label}: METADATA field {key!r} not understood: {shown}"))
+    for key, value in raw.items():
+        if isinstance(value, list) and len(value) > MAX_FIELD_VALUES:
+            # Validation is linear per value but repeated per bad one: a count cap keeps the time bounded.
+            why = f"{len(value)} values, only the first {MAX_FIELD_VALUES} read"
+            result.problems.append(Problem("metadata-too-large", f"{label}: METADATA field {key!r} has {why}"))
+            raw[key] = value[:MAX_FIELD_VALUES]  # type: ignore[literal-required]
     result.raw = dict(raw)
     raw_dict: dict[str, Any] = dict(raw)
     # Retry validation without each value that failed, so one bad value costs only itself.

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from packaging.metadata import Metadata
 
-SourceKind = Literal["index", "url", "vcs", "directory", "distribution", "unknown"]
-ImportEvidence = Literal["import-name", "record", "files-on-disk", "top-level-txt", "none"]
+SourceKind = Literal["index", "url", "vcs", "directory", "editable", "distribution", "unknown"]
+ImportEvidence = Literal["import-name", "record", "editable", "files-on-disk", "top-level-txt", "none"]
 Target = Literal["host", "pyodide"]
 
 
@@ -96,6 +96,23 @@ class InstalledFile:
 
 
 @dataclass
+class InstallerFiles:
+    """The installer-written dist-info files as inspect read them (bounded, once); freeze reads these, not the disk.
+
+    Each is None when absent, unreadable, too large or malformed (inspect reported why in the dist's problems).
+    """
+
+    direct_url: dict[str, Any] | None = None  # direct_url.json (PEP 610)
+    provenance_url: dict[str, Any] | None = None  # provenance_url.json (PEP 710, draft)
+    index: str | None = None  # our INDEX file: the simple-API base URL (redacted)
+    pyodide_source: str | None = None  # micropip / pyodide.loadPackage
+    pyodide_url: str | None = None
+    pyodide_sha256: str | None = None
+    uv_build: bool = False  # uv_build.json: built here from an sdist
+    metadata_actual_sha256: str | None = None  # hex sha256 of METADATA / PKG-INFO as it is on disk now
+
+
+@dataclass
 class Requirement:
     """One Requires-Dist entry, evaluated in the target environment."""
 
@@ -155,6 +172,7 @@ class Distribution:
     pth_files: list[str] = field(default_factory=list)  # .pth files it installs (they change sys.path)
     problems: list[Problem] = field(default_factory=list)
     metadata: Metadata | None = None
+    installer_files: InstallerFiles = field(default_factory=InstallerFiles)  # not serialised: see its doc
 
     def file_counts(self) -> dict[str, int]:
         counts = {kind.value: 0 for kind in FileKind}

@@ -15,6 +15,7 @@ import io
 import itertools
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,12 +107,12 @@ def _check_hash(value: str) -> str | None:
     """None if ``value`` is a well-formed RECORD hash, else why not."""
     algo, sep, digest = value.partition("=")
     if not sep or not digest:
-        return f"hash {value!r} is not <algorithm>=<digest>"
+        return f"hash {value[:100]!r} is not <algorithm>=<digest>"
     if algo not in hashlib.algorithms_guaranteed or algo in ("md5", "sha1"):
         # PEP 376 / the wheel spec: a hash from hashlib.algorithms_guaranteed, and not md5 or sha1.
-        return f"hash algorithm {algo!r} is not allowed"
+        return f"hash algorithm {algo[:40]!r} is not allowed"
     if not _URLSAFE_B64.match(digest):
-        return f"hash digest {digest!r} is not urlsafe base64 without padding"
+        return f"hash digest {digest[:100]!r} is not urlsafe base64 without padding"
     try:
         raw = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4))
     except (binascii.Error, ValueError):
@@ -124,18 +125,49 @@ def _check_hash(value: str) -> str | None:
     return None
 
 
+#: Caps on one RECORD (the byte cap is the reader's): rows, and characters in one field. A real RECORD has a
+#: few tens of thousands of rows; a path is at most a few hundred characters (PATH_MAX is 4096).
+MAX_ROWS = 250_000
+MAX_FIELD = 8192
+_MAX_ROW_PROBLEMS = 100  # malformed rows reported one by one up to here, then the parse stops
+
+
+def _rows(text: str, dist_label: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of each CSV row; a malformed row costs only itself, within the caps."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    bad = 0
+    for index in itertools.count(1):
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            bad += 1
+            problems.append(Problem("record-bad-csv", f"{dist_label}: RECORD line {reader.line_num}: {exc}"))
+            if bad >= _MAX_ROW_PROBLEMS:
+                problems.append(
+                    Problem("record-bad-csv", f"{dist_label}: RECORD has too many bad lines; rest not read")
+                )
+                return
+            continue
+        if index > MAX_ROWS:
+            problems.append(Problem("record-too-large", f"{dist_label}: RECORD has more than {MAX_ROWS} rows"))
+            return
+        yield reader.line_num, row
+
+
 def parse_record(text: str, dist_label: str, prefix_levels: int = 0) -> Record:
     """Parse RECORD text, collecting problems instead of raising. ``dist_label`` names the dist in messages;
     ``prefix_levels`` (see :func:`prefix_depth`) is how far ``../`` paths may climb before they are a problem."""
     record = Record()
     seen: set[str] = set()
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        record.problems.append(Problem("record-bad-csv", f"{dist_label}: RECORD is not valid CSV: {exc}"))
-        return record
-    for lineno, row in enumerate(rows, start=1):
+    for lineno, row in _rows(text, dist_label, record.problems):
         if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if any(len(value) > MAX_FIELD for value in row):
+            record.problems.append(
+                Problem("record-bad-row", f"{dist_label}: RECORD line {lineno} has a field over {MAX_FIELD} characters")
+            )
             continue
         if len(row) != 3:
             record.problems.append(
@@ -147,7 +179,7 @@ def parse_record(text: str, dist_label: str, prefix_levels: int = 0) -> Record:
         path, hash_value, size_value = row
         normalized, code = normalize_path(path)
         if code is not None and not _stays_in_prefix(path, code, prefix_levels):
-            record.problems.append(Problem(code, f"{dist_label}: RECORD line {lineno}: {path!r} not followed"))
+            record.problems.append(Problem(code, f"{dist_label}: RECORD line {lineno}: {path[:200]!r} not followed"))
         hash_or_none: str | None = hash_value or None
         if hash_or_none is not None:
             why = _check_hash(hash_or_none)
@@ -162,12 +194,14 @@ def parse_record(text: str, dist_label: str, prefix_levels: int = 0) -> Record:
                     raise ValueError
             except ValueError:
                 record.problems.append(
-                    Problem("record-bad-size", f"{dist_label}: RECORD line {lineno}: size {size_value!r}")
+                    Problem("record-bad-size", f"{dist_label}: RECORD line {lineno}: size {size_value[:40]!r}")
                 )
                 size = None
         key = normalized if normalized is not None else path
         if key in seen:
-            record.problems.append(Problem("record-duplicate", f"{dist_label}: RECORD lists {path!r} more than once"))
+            record.problems.append(
+                Problem("record-duplicate", f"{dist_label}: RECORD lists {path[:200]!r} more than once")
+            )
             continue
         seen.add(key)
         record.rows.append(RecordRow(path, normalized, hash_or_none, size))

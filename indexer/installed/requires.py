@@ -43,6 +43,9 @@ def _evaluate(marker: Marker, env: Mapping[str, str], extra: str) -> bool:
     return marker.evaluate({**env, "extra": extra})
 
 
+_Parsed = list[tuple[str, PackagingRequirement | None, str | None]]  # (as written, parsed, parse error)
+
+
 def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list[Problem]:
     """Fill ``requires`` and ``requested_extras`` of every dist; return environment-level problems."""
     env = marker_environment(target)
@@ -50,10 +53,20 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
     by_name: dict[str, Distribution] = {}
     for d in dists:
         by_name.setdefault(d.canonical_name, d)  # first on the path wins, as importlib.metadata does
-    parsed: dict[int, list[tuple[str, PackagingRequirement | None, str | None]]] = {}
+    parsed = _parse_all(dists)
+    _propagate_extras(dists, by_name, parsed, env)
+    problems: list[Problem] = []
+    for d in dists:
+        d.requires = [_evaluate_one(d, text, req, err, env, by_name, problems) for text, req, err in parsed[id(d)]]
+    return problems
+
+
+def _parse_all(dists: list[Distribution]) -> dict[int, _Parsed]:
+    """Requires-Dist of every dist, parsed once per distinct string (packaging's parse reused when it did one)."""
+    parsed: dict[int, _Parsed] = {}
     cache: dict[str, tuple[PackagingRequirement | None, str | None]] = {}  # same strings recur across dists
     for d in dists:
-        entries: list[tuple[str, PackagingRequirement | None, str | None]] = []
+        entries: _Parsed = []
         validated = d.metadata.requires_dist if d.metadata is not None else None
         if validated is not None and len(validated) == len(d.requires_dist):
             # packaging already parsed them while validating METADATA: don't parse twice.
@@ -67,9 +80,13 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
                         cache[text] = (None, " ".join(str(exc).split()))  # packaging's message spans lines
                 entries.append((text, *cache[text]))
         parsed[id(d)] = entries
+    return parsed
 
-    # Propagate requested extras to a fixed point: an extra can switch on a requirement that asks
-    # another dist for an extra, and so on.
+
+def _propagate_extras(
+    dists: list[Distribution], by_name: dict[str, Distribution], parsed: dict[int, _Parsed], env: Mapping[str, str]
+) -> None:
+    """Requested extras to a fixed point: an extra can switch on a requirement that asks another dist for one."""
     changed = True
     while changed:
         changed = False
@@ -77,10 +94,8 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
             if by_name.get(d.canonical_name) is not d:
                 continue
             for _text, req, _err in parsed[id(d)]:
-                if req is None or not req.extras:
-                    continue
-                target_dist = by_name.get(canonicalize_name(req.name))
-                if target_dist is None:
+                target_dist = by_name.get(canonicalize_name(req.name)) if req is not None and req.extras else None
+                if req is None or target_dist is None:
                     continue
                 if _brought_by(req, env, d.requested_extras)[0] is True:
                     _check_extras_exist(d, req, target_dist)
@@ -89,46 +104,52 @@ def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list
                         target_dist.requested_extras |= new
                         changed = True
 
-    problems: list[Problem] = []
-    for d in dists:
-        d.requires = []
-        for text, req, err in parsed[id(d)]:
-            if req is None:
-                d.requires.append(Requirement(requirement=text, name="", error=err))
-                d.problems.append(Problem("requirement-invalid", f"{d.name}: Requires-Dist {text!r}: {err}"))
-                continue
-            result, extra, marker_error = _brought_by(req, env, d.requested_extras)
-            r = Requirement(
-                requirement=text,
-                name=canonicalize_name(req.name),
-                marker=str(req.marker) if req.marker is not None else None,
-                marker_result=result,
-                extra=extra,
-                specifier=str(req.specifier),
-                extras=sorted(req.extras),
-                error=marker_error,
-            )
-            if marker_error is not None:
-                d.problems.append(Problem("marker-error", f"{d.name}: {text!r}: {marker_error}"))
-            installed = by_name.get(r.name)
-            r.installed_version = installed.version if installed is not None else None
-            if result is True:
-                if installed is None:
-                    r.satisfied = False
-                    msg = f"{d.name} {d.version} requires {text.split(';')[0].strip()}, which is not installed"
-                    d.problems.append(Problem("requirement-missing", msg))
-                    problems.append(Problem("requirement-missing", msg))
-                else:
-                    r.satisfied = _contains(req, installed.version)
-                    if r.satisfied is False:
-                        msg = (
-                            f"{d.name} {d.version} requires {text.split(';')[0].strip()}, "
-                            f"but {installed.name} {installed.version} is installed"
-                        )
-                        d.problems.append(Problem("requirement-conflict", msg))
-                        problems.append(Problem("requirement-conflict", msg))
-            d.requires.append(r)
-    return problems
+
+def _evaluate_one(
+    d: Distribution,
+    text: str,
+    req: PackagingRequirement | None,
+    err: str | None,
+    env: Mapping[str, str],
+    by_name: dict[str, Distribution],
+    problems: list[Problem],
+) -> Requirement:
+    """One Requires-Dist of ``d`` evaluated for the target; missing / conflicting ones reported on both levels."""
+    if req is None:
+        d.problems.append(Problem("requirement-invalid", f"{d.name}: Requires-Dist {text!r}: {err}"))
+        return Requirement(requirement=text, name="", error=err)
+    result, extra, marker_error = _brought_by(req, env, d.requested_extras)
+    r = Requirement(
+        requirement=text,
+        name=canonicalize_name(req.name),
+        marker=str(req.marker) if req.marker is not None else None,
+        marker_result=result,
+        extra=extra,
+        specifier=str(req.specifier),
+        extras=sorted(req.extras),
+        error=marker_error,
+    )
+    if marker_error is not None:
+        d.problems.append(Problem("marker-error", f"{d.name}: {text!r}: {marker_error}"))
+    installed = by_name.get(r.name)
+    r.installed_version = installed.version if installed is not None else None
+    if result is not True:
+        return r
+    if installed is None:
+        r.satisfied = False
+        msg = f"{d.name} {d.version} requires {text.split(';')[0].strip()}, which is not installed"
+        d.problems.append(Problem("requirement-missing", msg))
+        problems.append(Problem("requirement-missing", msg))
+        return r
+    r.satisfied = _contains(req, installed.version)
+    if r.satisfied is False:
+        msg = (
+            f"{d.name} {d.version} requires {text.split(';')[0].strip()}, "
+            f"but {installed.name} {installed.version} is installed"
+        )
+        d.problems.append(Problem("requirement-conflict", msg))
+        problems.append(Problem("requirement-conflict", msg))
+    return r
 
 
 def _check_extras_exist(d: Distribution, req: PackagingRequirement, target: Distribution) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from pathlib import Path
 
 from indexer.installed.model import Problem
@@ -14,6 +15,7 @@ SMALL_FILE_LIMIT = 64 * 1024  # INSTALLER, PYODIDE_*, INDEX, REQUESTED
 JSON_LIMIT = 1024 * 1024  # direct_url.json, provenance_url.json, uv_*.json
 METADATA_LIMIT = 16 * 1024 * 1024  # METADATA / PKG-INFO (long descriptions exist)
 RECORD_LIMIT = 64 * 1024 * 1024
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
 
 
 class TooLarge(Exception):
@@ -26,19 +28,24 @@ class TooLarge(Exception):
 
 
 def read_limited(path: Path, limit: int) -> bytes | None:
-    """The bytes of ``path``, or None if it does not exist (or is not a regular file).
+    """The bytes of ``path``, or None if it does not exist (or is not a regular file: a FIFO is never opened
+    for a blocking read, a directory never read).
 
-    Raises TooLarge instead of reading more than ``limit`` bytes, OSError for other failures.
+    Raises TooLarge instead of reading more than ``limit`` bytes, OSError for other failures (a symlink
+    loop, no permission).
     """
     try:
-        st = path.stat()
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    if not os.path.isfile(path):
+    except IsADirectoryError:  # Windows and some platforms refuse to open a directory
         return None
-    if st.st_size > limit:
-        raise TooLarge(path, st.st_size, limit)
-    with open(path, "rb") as f:
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if st.st_size > limit:
+            raise TooLarge(path, st.st_size, limit)
         data = f.read(limit + 1)
     if len(data) > limit:  # grew while we looked
         raise TooLarge(path, len(data), limit)

@@ -34,7 +34,8 @@ def pyodide_evidence(dist: Distribution) -> str | None:
     tags = [t for t in dist.wheel_tags if is_pyodide_tag(t)]
     if tags:
         return f"WHEEL tag {tags[0]}"
-    if any(e.startswith("PYODIDE_") for e in dist.source.evidence):
+    files = dist.installer_files  # read even when direct_url.json decided the source kind
+    if any(e.startswith("PYODIDE_") for e in dist.source.evidence) or files.pyodide_source or files.pyodide_url:
         return "PYODIDE_* installer record"
     if (dist.installer or "") in ("micropip", "pyodide.loadPackage"):
         return f"INSTALLER {dist.installer}"

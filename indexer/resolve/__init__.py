@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.resolve.client import Client, DiskCache, Stats
-from indexer.resolve.model import Resolution
-from indexer.resolve.resolver import Resolver
+from indexer.resolve.model import FileResolution
+from indexer.resolve.resolver import FileResolver
 
-__all__ = ["Client", "DiskCache", "Resolution", "Resolver", "Stats"]
+__all__ = ["Client", "DiskCache", "FileResolution", "FileResolver", "Stats"]

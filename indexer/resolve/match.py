@@ -8,12 +8,15 @@ was installed, as far as metadata can tell. Never "the first compatible wheel".
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
+from urllib.parse import unquote, urlsplit
 
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, canonicalize_version, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from indexer.resolve.client import Client
@@ -28,7 +31,7 @@ class Match:
     file: IndexFile | None
     proof: str | None = None
     notes: list[str] = field(default_factory=list)
-    # Why nothing matched, when file is None: "no-version" | "no-tags" | "no-metadata-match" | "error"
+    # Why nothing matched, when file is None: "no-version" | "no-tags" | "no-metadata-match" | "invalid" | "error"
     miss: str | None = None
     detail: str = ""
 
@@ -48,17 +51,62 @@ def wheel_tags(filename: str) -> frozenset[str] | None:
     return frozenset(str(t) for t in tags)
 
 
-def files_of_version(files: Sequence[IndexFile], name: str, version: str) -> list[IndexFile]:
+@dataclass
+class Candidates:
+    """Index files that may be the installed wheel, and the entries of that version not believed."""
+
+    files: list[IndexFile] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "<file name>: why", for the reason when nothing matched
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_version(text: str) -> str:
+    """Equal for versions that compare equal (``1.0`` and ``1.0.0``, ``1.0rc1`` and ``1.0-rc1``)."""
+    return canonicalize_version(text)
+
+
+def may_be_version(filename: str, version: str) -> bool:
+    """Cheap prefilter on a file name: a wheel whose version field may be ``version`` (parsed fully later)."""
+    if not filename.endswith(".whl"):
+        return False
+    parts = filename[:-4].split("-")
+    return len(parts) in (5, 6) and (parts[1] == version or _canonical_version(parts[1]) == _canonical_version(version))
+
+
+def files_of_version(files: Sequence[IndexFile], name: str, version: str) -> Candidates:
+    """Wheels of project ``name`` at ``version`` whose index entry can be believed.
+
+    Parsing file names is the prefilter: no request is made for a file of another version or project.
+    An entry whose file name is another project's wheel, whose URL names another file, or whose hash or
+    URL is malformed (``IndexFile.problem``) is rejected with its reason.
+    """
     wanted = canonicalize_name(name)
-    out = []
+    out = Candidates()
     for f in files:
         try:
             fname, fversion, _, _ = parse_wheel_filename(f.filename)
         except InvalidWheelFilename:
             continue  # sdists and other files can never be the installed wheel
-        if fname == wanted and _same_version(str(fversion), version):
-            out.append(f)
+        if not _same_version(str(fversion), version):
+            continue
+        if fname != wanted:
+            out.rejected.append(f"{f.filename}: a wheel of {fname}, not of {wanted}, listed on its page")
+            continue
+        problem = f.problem or _url_names_other_file(f)
+        if problem is not None:
+            out.rejected.append(f"{f.filename}: {problem}")
+            continue
+        out.files.append(f)
     return out
+
+
+def _url_names_other_file(f: IndexFile) -> str | None:
+    """A URL whose last segment is a wheel file name must be this entry's (PEP 503: the link text is the
+    file name); opaque download URLs (``.../download?id=3``) are allowed."""
+    last = unquote(urlsplit(f.url).path.rsplit("/", 1)[-1])
+    if last.endswith(".whl") and last != f.filename:
+        return f"its URL names another file ({last})"
+    return None
 
 
 async def fetch_metadata(client: Client, f: IndexFile, project: str) -> bytes:
@@ -81,6 +129,12 @@ def _check_name(data: bytes, project: str, where: str) -> None:
         raise ValueError(f"metadata of {where} names {name!r}, not {project!r}")
 
 
+#: Candidates whose METADATA is fetched at once (the client bounds requests in flight as well), and how many
+#: files of one version and tag set are examined at all: a page listing thousands costs bounded work.
+METADATA_FETCH_CONCURRENCY = 8
+MAX_FETCHED_CANDIDATES = 64
+
+
 async def match_installed(
     client: Client,
     files: Sequence[IndexFile],
@@ -89,51 +143,71 @@ async def match_installed(
     version: str,
     installed_tags: Sequence[str],
     metadata_sha256: str,
+    tail_bytes: int = 8 * 1024,
 ) -> Match:
-    candidates = files_of_version(files, name, version)
+    found = files_of_version(files, name, version)
+    candidates = found.files
     if not candidates:
+        if found.rejected:
+            return Match(None, miss="invalid", detail="; ".join(found.rejected[:5]))
         return Match(None, miss="no-version", detail=f"no wheel of version {version}")
-    notes: list[str] = []
+    notes: list[str] = [f"not believed: {r}" for r in found.rejected[:5]]
     wanted_tags = frozenset(installed_tags)
     if wanted_tags:
         # The installed WHEEL file lists the tags of the very wheel that was unpacked (PEP 427).
         tagged = [f for f in candidates if wheel_tags(f.filename) == wanted_tags]
         if not tagged:
-            listed = ", ".join(sorted(f.filename for f in candidates))
+            listed = ", ".join(sorted(f.filename for f in candidates)[:10])
             return Match(None, miss="no-tags", detail=f"no wheel with tags {'.'.join(sorted(wanted_tags))} ({listed})")
         candidates = tagged
     else:
         notes.append("no WHEEL tags installed: matched on metadata alone")
 
-    errors: list[str] = []
+    # The page's hashes first, with no request: an advertised hash is authoritative for its file.
     for f in candidates:
-        advertised = f.metadata_sha256
-        if advertised is not None:
-            if advertised == metadata_sha256:
-                return Match(f, proof="core-metadata sha256 from the index page", notes=notes)
-            continue  # the page's hash is authoritative for this file: it is not ours
-        try:
-            if f.has_metadata:
-                data = await fetch_metadata(client, f, name)
-                proof = "sha256 of the PEP 658 metadata file"
-            else:
-                # No metadata file: read METADATA out of the remote wheel with range requests.
-                _, data = await read_member(client, f.url, _is_metadata_member)
-                _check_name(data, name, f.filename)
-                proof = "sha256 of METADATA read from the wheel by range requests"
-        except (ValueError, RemoteZipError, TransportError) as exc:
-            errors.append(f"{f.filename}: {exc}")
-            continue
-        if hashlib.sha256(data).hexdigest() == metadata_sha256:
-            return Match(f, proof=proof, notes=notes)
-    if errors:
-        notes.extend(errors)
+        if f.metadata_sha256 == metadata_sha256:
+            return Match(f, proof="core-metadata sha256 from the index page", notes=notes)
+    unhashed = [f for f in candidates if f.metadata_sha256 is None]
+    if len(unhashed) > MAX_FETCHED_CANDIDATES:
+        notes.append(f"{len(unhashed)} files without a metadata hash: only the first {MAX_FETCHED_CANDIDATES} examined")
+        unhashed = unhashed[:MAX_FETCHED_CANDIDATES]
+    gate = asyncio.Semaphore(METADATA_FETCH_CONCURRENCY)
+
+    async def one(f: IndexFile) -> tuple[tuple[str, str] | None, str | None]:
+        async with gate:
+            return await _metadata_digest(client, f, name, tail_bytes)
+
+    results = await asyncio.gather(*(one(f) for f in unhashed))
+    errors = [f"{f.filename}: {err}" for f, (_, err) in zip(unhashed, results, strict=True) if err]
+    for f, (digest, _) in zip(unhashed, results, strict=True):
+        if digest is not None and digest[0] == metadata_sha256:
+            return Match(f, proof=digest[1], notes=notes)
+    notes.extend(errors)
     return Match(
         None,
         notes=notes,
         miss="error" if errors and len(errors) == len(candidates) else "no-metadata-match",
-        detail="; ".join(errors),
+        detail="; ".join(errors[:5]),
     )
+
+
+async def _metadata_digest(
+    client: Client, f: IndexFile, name: str, tail_bytes: int
+) -> tuple[tuple[str, str] | None, str | None]:
+    """((sha256 of the file's METADATA, how it was read), None) or (None, why it could not be read)."""
+    try:
+        if f.has_metadata:
+            data = await fetch_metadata(client, f, name)
+            proof = "sha256 of the PEP 658 metadata file"
+        else:
+            # No metadata file: read METADATA out of the remote wheel with range requests.
+            content_id = f"sha256:{f.sha256}" if f.sha256 else None
+            _, data = await read_member(client, f.url, _is_metadata_member, tail=tail_bytes, content_id=content_id)
+            _check_name(data, name, f.filename)
+            proof = "sha256 of METADATA read from the wheel by range requests"
+    except (ValueError, RemoteZipError, TransportError) as exc:
+        return None, str(exc)
+    return (hashlib.sha256(data).hexdigest(), proof), None
 
 
 def _is_metadata_member(member: str) -> bool:

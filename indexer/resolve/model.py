@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from indexer.resolve.reasons import ReasonCode
 from indexer.urls import redact
+
+#: How much proof a lock needs (``--verify``): "auto" proves every file no installer recorded with a hash by
+#: the remote wheel's RECORD; "metadata" trusts the index's METADATA hash and WHEEL tags alone; "record"
+#: also compares every installed file's bytes with the remote RECORD, installer record or not.
+VerifyMode = Literal["auto", "metadata", "record"]
+VERIFY_MODES: tuple[VerifyMode, ...] = ("auto", "metadata", "record")
 
 #: How a distribution was attributed to a file.
 Method = Literal[
@@ -13,28 +20,20 @@ Method = Literal[
     "direct-url",  # PEP 610 direct_url.json with archive hashes
     "provenance",  # our INDEX + provenance_url.json (PEP 710 draft shape)
     "base-lock",  # a Pyodide-distribution package, taken from the base lockfile
+    "pyodide-source",  # the URL pyodide.loadPackage recorded in PYODIDE_SOURCE, hashed by download
     "index",  # proved on an index by the PEP 658 metadata hash
 ]
 
-#: Stable reason codes for unlockable distributions (the message says the details).
-ReasonCode = Literal[
-    "local-build",  # built locally from an sdist (or otherwise not the index's file)
-    "local-path",  # installed from a local directory or checkout
-    "local-file",  # known file has a local (file:/emfs:) location and no --base-url mapping
-    "vcs",  # installed from a VCS checkout
-    "modified",  # METADATA differs from its RECORD hash: changed after install
-    "no-hash",  # nothing records a hash to prove identity
-    "not-on-index",  # the project or the version is on no configured index
-    "index-unreachable",  # an index could not be read (after retries)
-    "no-index",  # no index configured
-    "egg-info",  # legacy install format without RECORD/WHEEL
-    "record-mismatch",  # --verify record: installed files differ from the remote wheel's RECORD
-    "error",  # an unexpected failure while resolving this distribution (a bug: the message says what)
-]
+
+def is_sha256(value: object) -> bool:
+    """A lower-case hex sha256 digest (64 characters): the only hash a lock is written with."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 @dataclass
-class Resolution:
+class FileResolution:
+    """One installed distribution resolved to the file that reinstalls it, or unlockable with a reason."""
+
     name: str
     canonical_name: str
     version: str
@@ -50,7 +49,12 @@ class Resolution:
     reason: str | None = None
     evidence: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    record_verified: bool | None = None  # None: --verify record not asked (or not possible)
+    record_verified: bool | None = None  # True: the remote wheel's RECORD matched; None: not compared
+    # An installer recorded this file AND its hash (PYODIDE_URL/SHA256, direct_url.json, provenance_url.json):
+    # "auto" verification needs no RECORD proof for it.
+    proved_by_installer: bool = False
+    # A local wheel whose version an index has with other bytes: if it cannot be published, a local build.
+    index_has_other_bytes: bool = False
     base_entry: dict[str, Any] | None = None  # the base-lock entry for method == "base-lock"
     requests: list[str] = field(default_factory=list)  # "GET <url> -> <status>" made to resolve this dist
 
@@ -58,7 +62,7 @@ class Resolution:
     def locked(self) -> bool:
         return self.method is not None and self.reason_code is None
 
-    def unlockable(self, code: ReasonCode, reason: str) -> Resolution:
+    def unlockable(self, code: ReasonCode, reason: str) -> FileResolution:
         self.reason_code, self.reason = code, reason
         return self
 

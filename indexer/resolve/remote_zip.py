@@ -7,18 +7,14 @@ requests read ``RECORD`` or ``METADATA`` without downloading the wheel. A server
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from indexer import wheelfile
 from indexer.resolve.client import Client
 from indexer.urls import redact
+from indexer.wheelfile import WheelError
 
-_EOCD_SIG = b"PK\x05\x06"
-_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
-_CDIR_SIG = b"PK\x01\x02"
-_LOCAL_SIG = b"PK\x03\x04"
 _TAIL = 8 * 1024  # enough for the central directory of a small wheel; larger ones take one more range
 
 
@@ -26,15 +22,6 @@ class RemoteZipError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status  # the HTTP status when the server refused the range
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    method: int
-    compressed_size: int
-    local_offset: int
-    size: int = 0  # uncompressed, as the central directory declares it
 
 
 class _Body:
@@ -67,31 +54,6 @@ async def _fetch(client: Client, url: str, rng: tuple[int, int | None], content_
     raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}", response.status)
 
 
-def _central_directory(tail: _Body) -> tuple[int, int]:
-    data = tail.data
-    pos = data.rfind(_EOCD_SIG)
-    if pos < 0 or len(data) - pos < 22:
-        raise RemoteZipError("no end-of-central-directory record at the end of the file")
-    _, _, _, _, _, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", data[pos : pos + 22])
-    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-        raise RemoteZipError("zip64 wheels are not supported by range reading")
-    return cd_offset, cd_size
-
-
-def _entries(cd: bytes) -> list[_Entry]:
-    entries: list[_Entry] = []
-    pos = 0
-    while pos + 46 <= len(cd) and cd[pos : pos + 4] == _CDIR_SIG:
-        (method,) = struct.unpack("<H", cd[pos + 10 : pos + 12])
-        csize, usize = struct.unpack("<II", cd[pos + 20 : pos + 28])
-        name_len, extra_len, comment_len = struct.unpack("<HHH", cd[pos + 28 : pos + 34])
-        (offset,) = struct.unpack("<I", cd[pos + 42 : pos + 46])
-        name = cd[pos + 46 : pos + 46 + name_len].decode("utf-8", errors="replace")
-        entries.append(_Entry(name, method, csize, offset, usize))
-        pos += 46 + name_len + extra_len + comment_len
-    return entries
-
-
 def record_tail(names: Iterable[str], record_size: int) -> int:
     """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
 
@@ -109,34 +71,47 @@ def record_tail(names: Iterable[str], record_size: int) -> int:
 class RemoteDirectory:
     """A remote wheel's member list and the bytes already fetched (a later member read may need no request)."""
 
-    entries: list[_Entry]
+    entries: list[wheelfile.ZipMember]
     body: _Body
     downloaded: bool  # the server ignored Range and sent the whole file
     requests: int
 
 
-async def read_directory(
-    client: Client, url: str, tail: int = _TAIL, *, content_id: str | None = None
-) -> RemoteDirectory:
+async def read_directory(client: Client, url: str, tail: int = _TAIL) -> RemoteDirectory:
     """The central directory: one suffix range of ``tail`` bytes, one more only if the directory is larger."""
-    body = await _fetch(client, url, (-tail, None), content_id)
+    body = await _fetch(client, url, (-tail, None))
     requests = 1
-    cd_offset, cd_size = _central_directory(body)
-    if not body.has(cd_offset, cd_offset + cd_size):
-        end = body.offset - 1 if body.offset > cd_offset else cd_offset + cd_size - 1
-        head = await _fetch(client, url, (cd_offset, end), content_id)
-        requests += 1
-        if head.offset + len(head.data) == body.offset:
-            body = _Body(head.data + body.data, head.offset, body.total)
-        else:
-            body = head
-    entries = _entries(body.slice(cd_offset, cd_offset + cd_size))
+    try:
+        where = wheelfile.find_central_directory(body.data, body.offset)
+        if not body.has(where.offset, where.offset + where.size):
+            end = body.offset - 1 if body.offset > where.offset else where.offset + where.size - 1
+            head = await _fetch(client, url, (where.offset, end))
+            requests += 1
+            if head.offset + len(head.data) == body.offset:
+                body = _Body(head.data + body.data, head.offset, body.total, body.partial)
+            else:
+                body = head
+        entries = wheelfile.parse_central_directory(body.slice(where.offset, where.offset + where.size))
+    except WheelError as exc:
+        raise RemoteZipError(str(exc)) from None
     return RemoteDirectory(entries, body, not body.partial, requests)
 
 
-async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry: _Entry) -> bytes:
+async def read_entry(client: Client, url: str, directory: RemoteDirectory, entry: wheelfile.ZipMember) -> bytes:
     """One member's bytes, from what ``directory`` holds when it covers the member, else by range."""
-    return (await _member(client, url, directory.body, entry, None))[1]
+    try:
+        cap = min(wheelfile.limit_for(entry.name), client.max_bytes)
+        wheelfile.check_member(entry, cap)
+        body = directory.body
+        want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
+        if not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
+            body = await _fetch(client, url, (entry.local_offset, want_end - 1))
+        start, end = wheelfile.data_span(entry, body.slice(entry.local_offset, entry.local_offset + 30))
+        if not body.has(start, end):
+            body = await _fetch(client, url, (start, end - 1))
+        return wheelfile.inflate(entry, body.slice(start, end), cap)
+    except WheelError as exc:
+        raise RemoteZipError(str(exc)) from None
 
 
 async def read_member(
@@ -146,8 +121,13 @@ async def read_member(
     *,
     tail: int | None = None,
     content_id: str | None = None,
+    limit: int | None = None,
 ) -> tuple[str, bytes]:
     """Return ``(name, bytes)`` of the first member whose name ``select`` accepts.
+
+    Parsing, caps and checks are :mod:`indexer.wheelfile`'s (the one wheel reader); ``limit`` caps the
+    member's uncompressed size (default: the cap for its dist-info file name, at most the client's body cap).
+    Failures are RemoteZipError.
 
     ``tail`` is how many bytes to read from the end first (default 8 KiB; see :func:`record_tail`).
     ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
@@ -155,50 +135,36 @@ async def read_member(
     """
     tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
     first = await _fetch(client, url, (-tail_size, None), content_id)
-    return await _read_from(client, url, select, first, content_id)
+    try:
+        return await _read_from(client, url, select, first, content_id, limit)
+    except WheelError as exc:
+        raise RemoteZipError(str(exc)) from None
 
 
 async def _read_from(
-    client: Client, url: str, select: Callable[[str], bool], tail: _Body, content_id: str | None
+    client: Client,
+    url: str,
+    select: Callable[[str], bool],
+    tail: _Body,
+    content_id: str | None,
+    limit: int | None,
 ) -> tuple[str, bytes]:
     """The member, from the tail already read plus whatever ranges are still missing."""
-    cd_offset, cd_size = _central_directory(tail)
-    if not tail.has(cd_offset, cd_offset + cd_size):
-        tail = await _fetch(client, url, (cd_offset, cd_offset + cd_size - 1), content_id)
-    entry = next((e for e in _entries(tail.slice(cd_offset, cd_offset + cd_size)) if select(e.name)), None)
+    where = wheelfile.find_central_directory(tail.data, tail.offset)
+    if not tail.has(where.offset, where.offset + where.size):
+        tail = await _fetch(client, url, (where.offset, where.offset + where.size - 1), content_id)
+    members = wheelfile.parse_central_directory(tail.slice(where.offset, where.offset + where.size))
+    entry = next((m for m in members if select(m.name)), None)
     if entry is None:
         raise RemoteZipError("no such member in the remote wheel")
-    return await _member(client, url, tail, entry, content_id)
-
-
-async def _member(client: Client, url: str, body: _Body, entry: _Entry, content_id: str | None) -> tuple[str, bytes]:
+    cap = min(wheelfile.limit_for(entry.name), client.max_bytes) if limit is None else limit
+    wheelfile.check_member(entry, cap)
     # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
     want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
-    if not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
+    body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
+    if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
         body = await _fetch(client, url, (entry.local_offset, want_end - 1), content_id)
-    header = body.slice(entry.local_offset, entry.local_offset + 30)
-    if header[:4] != _LOCAL_SIG:
-        raise RemoteZipError("bad local file header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    start = entry.local_offset + 30 + name_len + extra_len
-    end = start + entry.compressed_size
+    start, end = wheelfile.data_span(entry, body.slice(entry.local_offset, entry.local_offset + 30))
     if not body.has(start, end):
         body = await _fetch(client, url, (start, end - 1), content_id)
-    raw = body.slice(start, end)
-    if entry.method == 0:
-        return entry.name, raw
-    if entry.method == 8:
-        return entry.name, _inflate(raw, client.max_bytes)
-    raise RemoteZipError(f"unsupported compression method {entry.method}")
-
-
-def _inflate(raw: bytes, limit: int) -> bytes:
-    """Deflated member bytes, never more than ``limit`` of output (a zip bomb stops here, issue 9)."""
-    inflater = zlib.decompressobj(-15)
-    try:
-        data = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise RemoteZipError(f"member does not inflate: {exc}") from exc
-    if len(data) > limit:
-        raise RemoteZipError(f"member inflates past the {limit}-byte cap")
-    return data
+    return entry.name, wheelfile.inflate(entry, body.slice(start, end), cap)

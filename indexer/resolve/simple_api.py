@@ -6,8 +6,10 @@ ignore the Accept header (PEP 691, "Content negotiation").
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -35,6 +37,7 @@ class IndexFile:
     yanked: bool | str = False
     size: int | None = None
     upload_time: str | None = None
+    problem: str | None = None  # why this entry cannot be believed (bad hash or URL); never locked then
 
     @property
     def metadata_sha256(self) -> str | None:
@@ -61,12 +64,20 @@ class ProjectPage:
     format: str  # "json" | "html"
 
 
-def parse_project_page(content: bytes, content_type: str, page_url: str) -> ProjectPage:
-    """Parse a project page; relative file URLs resolve against ``page_url`` (the final URL)."""
+#: Which file names to keep (by name alone, before any other work on the entry); None keeps every file.
+Wanted = Callable[[str], bool] | None
+
+
+def parse_project_page(content: bytes, content_type: str, page_url: str, *, wanted: Wanted = None) -> ProjectPage:
+    """Parse a project page; relative file URLs resolve against ``page_url`` (the final URL).
+
+    ``wanted`` filters entries by file name first: a page listing thousands of files costs little work
+    for the few that can matter (one version of one project).
+    """
     if content_type in JSON_TYPES:
-        return _parse_json(content, page_url)
+        return _parse_json(content, page_url, wanted)
     if content_type in HTML_TYPES:
-        return _parse_html(content, page_url)
+        return _parse_html(content, page_url, wanted)
     raise PageError(f"unexpected Content-Type {content_type or '(none)'!r} for a project page")
 
 
@@ -79,13 +90,40 @@ def _check_api_version(version: str) -> None:
         raise PageError(f"unsupported simple API version {version} (this client speaks 1.x)")
 
 
-def _hash_map(value: Any) -> dict[str, str]:
+_HEX = re.compile("[0-9a-f]+")
+
+
+def _hash_map(value: Any) -> tuple[dict[str, str], str | None]:
+    """Hex digests of the algorithms this client knows, each checked for syntax; unknown algorithms are
+    ignored (PEP 503/691 let indexes add any). Returns the digests and what was malformed, if anything."""
     if not isinstance(value, Mapping):
-        return {}
-    return {str(k).lower(): str(v).lower() for k, v in value.items() if isinstance(v, str)}
+        return {}, None
+    out: dict[str, str] = {}
+    for key, digest in value.items():
+        algo = str(key).lower()
+        if algo not in hashlib.algorithms_guaranteed or algo.startswith("shake_"):
+            continue
+        text = digest.lower() if isinstance(digest, str) else ""
+        if len(text) != 2 * hashlib.new(algo).digest_size or not _HEX.fullmatch(text):
+            return {}, f"malformed {algo} {str(digest)[:80]!r}"
+        out[algo] = text
+    return out, None
 
 
-def _parse_json(content: bytes, page_url: str) -> ProjectPage:
+def _check_url(url: str) -> str | None:
+    """Files are fetched and locked by URL: only http(s) is believed (never javascript:, data:, file:)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return None
+    return f"URL scheme {scheme + ':' if scheme else '(none)'} is not http(s)"
+
+
+def _size(value: Any) -> int | None:
+    """PEP 700 ``size``: a non-negative integer, else not believed."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _parse_json(content: bytes, page_url: str, wanted: Wanted) -> ProjectPage:
     try:
         data = json.loads(content)
     except ValueError as exc:
@@ -100,12 +138,18 @@ def _parse_json(content: bytes, page_url: str) -> ProjectPage:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             continue
         filename = entry.get("filename")
+        if wanted is not None and isinstance(filename, str) and not wanted(filename):
+            continue
         url, _ = urldefrag(urljoin(page_url, entry["url"]))
         if not isinstance(filename, str):
             filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         # PEP 714: "core-metadata" is the key; "dist-info-metadata" is the older alias.
         core = entry.get("core-metadata", entry.get("dist-info-metadata", False))
-        core_metadata: bool | Mapping[str, str] = _hash_map(core) if isinstance(core, dict) else bool(core)
+        hashes, bad_hash = _hash_map(entry.get("hashes"))
+        core_metadata: bool | Mapping[str, str] = bool(core)
+        if isinstance(core, dict):
+            core_metadata, bad_core = _hash_map(core)
+            bad_hash = bad_hash or (f"core-metadata: {bad_core}" if bad_core else None)
         yanked = entry.get("yanked", False)
         size = entry.get("size")
         upload = entry.get("upload-time")
@@ -114,12 +158,13 @@ def _parse_json(content: bytes, page_url: str) -> ProjectPage:
             IndexFile(
                 filename=filename,
                 url=url,
-                hashes=_hash_map(entry.get("hashes")),
+                hashes=hashes,
                 requires_python=requires_python if isinstance(requires_python, str) else None,
                 core_metadata=core_metadata,
                 yanked=yanked if isinstance(yanked, str) and yanked else bool(yanked),
-                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                size=_size(size),
                 upload_time=upload if isinstance(upload, str) else None,
+                problem=_check_url(url) or bad_hash,
             )
         )
     return ProjectPage(str(data.get("name", "")), page_url, tuple(files), version, "json")
@@ -153,15 +198,15 @@ class _AnchorParser(HTMLParser):
             self._current = None
 
 
-def _hash_fragment(value: str | None) -> dict[str, str]:
-    """``sha256=<hex>`` (PEP 503 fragment and PEP 658 attribute value) -> ``{"sha256": hex}``."""
+def _hash_fragment(value: str | None) -> tuple[dict[str, str], str | None]:
+    """``sha256=<hex>`` (PEP 503 fragment and PEP 658 attribute value) -> ``{"sha256": hex}``, checked."""
     if not value or "=" not in value:
-        return {}
+        return {}, None
     algo, _, digest = value.partition("=")
-    return {algo.lower(): digest.lower()}
+    return _hash_map({algo: digest})
 
 
-def _parse_html(content: bytes, page_url: str) -> ProjectPage:
+def _parse_html(content: bytes, page_url: str, wanted: Wanted) -> ProjectPage:
     parser = _AnchorParser()
     parser.feed(content.decode("utf-8", errors="replace"))
     parser.close()
@@ -170,28 +215,32 @@ def _parse_html(content: bytes, page_url: str) -> ProjectPage:
     files: list[IndexFile] = []
     for attrs, text in parser.anchors:
         href = attrs.get("href")
-        if not href:
+        if not href or (wanted is not None and text and not wanted(text)):
             continue
         url, fragment = urldefrag(urljoin(base, href))
         filename = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         # PEP 714: data-core-metadata, else the legacy data-dist-info-metadata alias.
         raw = attrs["data-core-metadata"] if "data-core-metadata" in attrs else attrs.get("data-dist-info-metadata")
         core_metadata: bool | Mapping[str, str]
+        hashes, bad_hash = _hash_fragment(fragment)
         if raw is None:
             core_metadata = False
         elif raw.lower() == "true" or raw == "":
             core_metadata = True
         else:
-            core_metadata = _hash_fragment(raw) or True
+            core_hashes, bad_core = _hash_fragment(raw)
+            core_metadata = core_hashes or True
+            bad_hash = bad_hash or (f"data-core-metadata: {bad_core}" if bad_core else None)
         yanked_raw = attrs.get("data-yanked")
         files.append(
             IndexFile(
                 filename=filename,
                 url=url,
-                hashes=_hash_fragment(fragment),
+                hashes=hashes,
                 requires_python=attrs.get("data-requires-python"),
                 core_metadata=core_metadata,
                 yanked=(yanked_raw or True) if "data-yanked" in attrs else False,
+                problem=_check_url(url) or bad_hash,
             )
         )
     name = urlsplit(page_url).path.rstrip("/").rsplit("/", 1)[-1]

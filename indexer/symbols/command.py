@@ -1,20 +1,23 @@
 """Index the modules and public symbols of installed distributions, statically (no package code runs).
 
 Reads every module of every distribution in the given site directories (default: this interpreter's
-sys.path), resolves re-exports across distributions and writes JSON, or one Sphinx objects.inv (v2)
-per distribution. Unchanged distributions (same RECORD) are read from the shard cache.
+sys.path), resolves re-exports across distributions and writes JSON (one file, or a manifest plus one file
+per distribution), or one Sphinx objects.inv (v2) per distribution, one distribution at a time
+(:mod:`.output`). Unchanged distributions (same RECORD) are read from the shard cache, lazily: ``which``
+reads only the shards its answer passes through.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from indexer.symbols.cache import ShardCache, default_cache_dir
-from indexer.symbols.index import SymbolIndex, load_shards
+from indexer.symbols.index import SymbolIndex
+from indexer.symbols.shards import ShardRef, iter_catalog
 from indexer.symbols.target import Target
 
 
@@ -51,9 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=None,
-        help="JSON file (default: stdout); for objects-inv, a directory (default: .)",
+        help="JSON file (default: stdout); for split and objects-inv, a directory (default for objects-inv: .)",
     )
-    parser.add_argument("--format", choices=("json", "objects-inv"), default="json")
+    parser.add_argument(
+        "--format",
+        choices=("json", "split", "objects-inv"),
+        default="json",
+        help="json: one file; split: DIR/manifest.json + one file per distribution; objects-inv: Sphinx inventories",
+    )
     parser.add_argument("--private", action="store_true", help="also list private (underscore) names")
     parser.add_argument(
         "--dist",
@@ -66,8 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] | None = None) -> SymbolIndex:
-    """The index the options describe. Raises UsageError for bad paths or targets."""
-    from indexer.cli import UsageError
+    """The index the options describe (shards read lazily). Raises UsageError for bad paths or targets."""
+    from indexer.args import UsageError
 
     for path in args.paths:
         if not path.is_dir():
@@ -76,19 +84,17 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
         target = Target.parse(args.target) if args.target else Target.running()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.runtime_inspect and not target.is_running:
+        raise UsageError("--runtime-inspect needs --target to be the running interpreter")
     cache = None if args.no_cache else ShardCache(args.cache_dir or default_cache_dir())
-    bar: Any = None
-    callback = None
-    if progress:
-        bar = _progress_bar()
-        if bar is not None:
-
-            def callback(name: str) -> None:
-                bar.set_postfix_str(name, refresh=False)
-                bar.update()
-
+    bar = _progress_bar() if progress else None
+    refs: list[ShardRef] = []
     try:
-        shards = load_shards(args.paths or None, target, cache, progress=callback, only=only)
+        for ref in iter_catalog(args.paths or None, target, cache, only=only):
+            refs.append(ref)
+            if bar is not None:
+                bar.set_postfix_str(ref.name, refresh=False)
+                bar.update()
     finally:
         if bar is not None:
             bar.close()
@@ -96,14 +102,14 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
         from indexer.installed import scan
         from indexer.symbols.runtime import inspect_modules
 
-        if not target.is_running:
-            raise UsageError("--runtime-inspect needs --target to be the running interpreter")
         sites = list(args.paths) or scan.default_site_dirs()
-        for shard in shards:
+        for ref in refs:
+            shard = ref.load()
             opaque = [m for m in shard.modules.values() if m.opaque]
             if opaque:
                 shard.problems.extend(inspect_modules(opaque, sites))
-    return SymbolIndex(shards, target)
+    # shards changed in memory by --runtime-inspect are not what the cache holds: no resolved index from it
+    return SymbolIndex(refs, target, cache=None if args.runtime_inspect else cache)
 
 
 def _progress_bar() -> Any:
@@ -114,26 +120,51 @@ def _progress_bar() -> Any:
     return tqdm(desc="indexing", unit="dist", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
 
 
-def run(args: argparse.Namespace) -> int:
-    index = build(args, progress=not args.no_progress, only=args.dist)
-    data = index.to_json(include_private=args.private)
-    if args.format == "objects-inv":
-        from indexer.symbols.inventory import write_inventory
+def _check_output(args: argparse.Namespace) -> None:
+    """-o before any work: a file for json (in an existing folder), a directory for the other formats."""
+    from indexer.args import UsageError
 
+    out: Path | None = args.output
+    if out is None:
+        if args.format == "split":
+            raise UsageError("--format split needs -o DIRECTORY")
+        return
+    if args.format == "json":
+        if out.is_dir():
+            raise UsageError(f"-o {out}: is a directory (json is one file; --format split writes a directory)")
+        if not out.parent.is_dir():
+            raise UsageError(f"-o {out}: folder {out.parent} does not exist")
+    elif out.exists() and not out.is_dir():
+        raise UsageError(f"-o {out}: not a directory")
+    elif not out.exists() and not out.parent.is_dir():
+        raise UsageError(f"-o {out}: folder {out.parent} does not exist")
+
+
+def run(args: argparse.Namespace) -> int:
+    from indexer.symbols import output
+
+    _check_output(args)
+    index = build(args, progress=not args.no_progress, only=args.dist)
+    private = args.private
+    if args.format == "objects-inv":
         out_dir = args.output or Path(".")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, dist in data["distributions"].items():
-            (out_dir / f"{name}.inv").write_bytes(write_inventory(name, dist["version"], dist))
-        print(f"wrote {len(data['distributions'])} inventories to {out_dir}", file=sys.stderr)
+        out_dir.mkdir(exist_ok=True)
+        count, problems = output.write_inventories(index, out_dir, include_private=private)
+        print(f"wrote {count} inventories to {out_dir}", file=sys.stderr)
+    elif args.format == "split":
+        args.output.mkdir(exist_ok=True)
+        problems = output.write_split(index, args.output, include_private=private, cache=index.cache)
+        print(f"wrote {len(index.refs)} distributions and manifest.json to {args.output}", file=sys.stderr)
+    elif args.output is None:
+        try:
+            problems = output.write_json(index, sys.stdout, include_private=private, cache=index.cache)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `symbols | head`: the reader has what it wanted; no traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     else:
-        text = json.dumps(data, indent=1, sort_keys=False)
-        if args.output is None:
-            sys.stdout.write(text + "\n")
-        else:
-            args.output.write_text(text + "\n", encoding="utf-8")
-    problems = list(data["problems"])
-    for name, dist in data["distributions"].items():
-        problems.extend(p if p.startswith(name) else f"{name}: {p}" for p in dist["problems"])
+        with output.streamed_file(args.output) as handle:
+            problems = output.write_json(index, handle, include_private=private, cache=index.cache)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     return 0

@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from indexer.symbols import stdlib
+from indexer.symbols.conditions import NOT_TYPE_CHECKING, TYPE_CHECKING, UNKNOWN, Conditions, Sentinel
+from indexer.symbols.dunder_all import AllNames
+from indexer.symbols.lazy import LazyLoaders, module_table, string_table
+from indexer.symbols.members import ClassInfo, read_class
+from indexer.symbols.names import name_chain
 from indexer.symbols.skeleton import skeleton
 from indexer.symbols.target import Target
 
@@ -24,20 +29,9 @@ from indexer.symbols.target import Target
 DEFINITION_KINDS = frozenset({"class", "function", "variable", "type_alias"})
 
 _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+_MAX_COLLECTION = 5000  # names kept per module-level collection that another module's __all__ may copy
+_MAX_LOOP = 1000  # iterations of a module-level loop over a literal that are followed
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
-
-
-class _Sentinel:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-UNKNOWN: Any = _Sentinel("UNKNOWN")
-TYPE_CHECKING: Any = _Sentinel("TYPE_CHECKING")
-NOT_TYPE_CHECKING: Any = _Sentinel("NOT_TYPE_CHECKING")
 
 
 @dataclass(slots=True)
@@ -75,10 +69,14 @@ class ModuleInfo:
     all_from: list[str] = field(default_factory=list)  # targets whose __all__ is added (`sub.__all__`)
     all_dynamic: bool = False  # __all__ built in a way we cannot read
     star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
+    type_star: list[str] = field(default_factory=list)  # `if TYPE_CHECKING: from m import *` (what __getattr__ loads)
     dynamic: bool = False  # module __getattr__ (PEP 562): more names may exist than are bound
     writes_globals: bool = False  # `globals()[name] = ...` / `globals().update(...)` we could not follow
     forward: str | None = None  # __getattr__ returns getattr(<this target>, name): a deprecation shim
     stub: ModuleInfo | None = None  # the adjacent .pyi, read when the runtime module's names are not all visible
+    collections: dict[str, list[str]] = field(default_factory=dict)  # `LEXERS = {"a": ...}`: for another's __all__
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)  # `{"Name": ("home.module", ...)}`: where
+    classes: dict[str, ClassInfo] = field(default_factory=dict)  # "Outer" / "Outer.Inner" -> bases and members
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -111,6 +109,8 @@ class ModuleInfo:
             data["all_dynamic"] = True
         if self.star_imports:
             data["star"] = self.star_imports
+        if self.type_star:
+            data["type_star"] = self.type_star
         if self.dynamic:
             data["dynamic"] = True
         if self.forward:
@@ -119,6 +119,12 @@ class ModuleInfo:
             data["writes_globals"] = True
         if self.stub is not None:
             data["stub"] = self.stub.to_json()
+        if self.collections:
+            data["collections"] = self.collections
+        if self.tables:
+            data["tables"] = self.tables
+        if self.classes:
+            data["classes"] = {name: c.to_json() for name, c in self.classes.items()}
         if self.problems:
             data["problems"] = self.problems
         return data
@@ -135,10 +141,14 @@ class ModuleInfo:
             all_from=data.get("all_from", []),
             all_dynamic=data.get("all_dynamic", False),
             star_imports=data.get("star", []),
+            type_star=data.get("type_star", []),
             dynamic=data.get("dynamic", False),
             forward=data.get("forward"),
             writes_globals=data.get("writes_globals", False),
             stub=ModuleInfo.from_json(name, data["stub"]) if "stub" in data else None,
+            collections=data.get("collections", {}),
+            tables=data.get("tables", {}),
+            classes={name: ClassInfo.from_json(row) for name, row in data.get("classes", {}).items()},
             problems=data.get("problems", []),
         )
 
@@ -175,19 +185,39 @@ def extract_module(
             tree = ast.parse(reduced, filename=file)
         except (SyntaxError, ValueError):
             tree = None  # the skeleton was wrong about this file: parse it whole
+        except (RecursionError, MemoryError):
+            tree = None  # nesting too deep for the parser: the full parse reports it below
     if tree is None:
         try:
             tree = ast.parse(source, filename=file)
         except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
             info.problems.append(f"cannot parse {file}: {exc.__class__.__name__}: {exc}")
             return info
-    _Extractor(info, target, stub=stub, location=location).run(tree)
+        except (RecursionError, MemoryError):
+            # CPython's parser gives up on deeply nested expressions (100k `.attr`, `+`, calls, lambdas)
+            info.problems.append(f"cannot parse {file}: expressions nested too deeply")
+            return info
+    try:
+        _Extractor(info, target, stub=stub, location=location).run(tree)
+    except RecursionError:
+        # what parsed may still be nested deeper than the extractor follows: the module only is lost
+        info.bindings.clear()
+        info.problems.append(f"cannot read {file}: expressions nested too deeply")
     return info
 
 
-class _Extractor:
+class _Extractor(Conditions, AllNames, LazyLoaders):
+    """Module-level statements -> bindings, one ``on_<Statement>`` handler per statement type (as griffe's
+    visitors); the parts live beside it: :mod:`.conditions` (``if`` tests), :mod:`.dunder_all`
+    (``__all__``), :mod:`.lazy` (lazy loaders). Precedence of the four flags, applied in :meth:`bind`:
+    ``type_only`` (under ``if TYPE_CHECKING``) never replaces a runtime binding; ``alternative`` (an
+    ``except ImportError`` or undecided ``else``) and an existing ``conditional`` binding keep the first
+    binding primary and add a fallback; ``guarded`` (a ``try:`` body) replaces and keeps the old as fallback.
+    """
+
     def __init__(self, info: ModuleInfo, target: Target, *, stub: bool, location: Path | None) -> None:
         self.info = info
+        self.module_name = info.name
         self.target = target
         self.stub = stub
         self.location = location
@@ -195,6 +225,7 @@ class _Extractor:
         self.constants: dict[str, Any] = {}  # module-level names bound to values we could evaluate
         self.str_lists: dict[str, list[str]] = {}  # `_names = ["a", "b"]`, for `__all__ = _names + ...`
         self.str_maps: dict[str, dict[str, list[str]]] = {}  # dict literals: lazy-import tables
+        self.key_lists: dict[str, list[str]] = {}  # dict literals with string keys: `list(LEXERS)` in __all__
         self.getattr_names: set[str] = set()  # names read inside module __getattr__
         self.all_extenders: set[str] = set()  # `def extend_all(module): __all__.extend(module.__all__)`
         self.all_aliases: dict[str, str] = {}  # `from m import __all__ as x`: x -> m
@@ -238,7 +269,7 @@ class _Extractor:
 
     def qualify(self, node: ast.expr) -> str | None:
         """Dotted name of a Name/Attribute chain, with the first name expanded through imports."""
-        parts = _name_chain(node)
+        parts = name_chain(node)
         if parts is None:
             return None
         binding = self.info.bindings.get(parts[0])
@@ -248,96 +279,10 @@ class _Extractor:
 
     def local_target(self, node: ast.expr) -> str | None:
         """``X = a.b.c`` -> ``"thismodule:a.b.c"``: an alias resolved later through this module's names."""
-        parts = _name_chain(node)
+        parts = name_chain(node)
         return None if parts is None else f"{self.info.name}:" + ".".join(parts)
 
     # -- evaluation of branch conditions -------------------------------------------------------
-
-    def evaluate(self, node: ast.expr) -> Any:
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Tuple):
-            values = [self.evaluate(e) for e in node.elts]
-            return UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
-        if isinstance(node, ast.Name | ast.Attribute):
-            qualified = self.qualify(node)
-            if qualified in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
-                return TYPE_CHECKING
-            if qualified == "sys.version_info":
-                return self.version
-            if qualified == "sys.platform":
-                return self.target.platform
-            if qualified in ("sys.version_info.major", "sys.version_info.minor"):
-                return self.version[0 if qualified.endswith("major") else 1]
-            if qualified == "__name__":
-                return self.info.name  # `if __name__ == "__main__":` never runs on import
-            if isinstance(node, ast.Name) and node.id in self.constants:
-                return self.constants[node.id]
-            return UNKNOWN
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            value = self.evaluate(node.operand)
-            if value is TYPE_CHECKING:
-                return NOT_TYPE_CHECKING
-            if value is NOT_TYPE_CHECKING:
-                return TYPE_CHECKING
-            return UNKNOWN if value is UNKNOWN else not value
-        if isinstance(node, ast.BoolOp):
-            values = [self.evaluate(v) for v in node.values]
-            if any(isinstance(v, _Sentinel) and v is not UNKNOWN for v in values):
-                return UNKNOWN
-            if isinstance(node.op, ast.And):
-                if any(v is not UNKNOWN and not v for v in values):
-                    return False
-                return UNKNOWN if UNKNOWN in values else True
-            if any(v is not UNKNOWN and v for v in values):
-                return True
-            return UNKNOWN if UNKNOWN in values else False
-        if isinstance(node, ast.Subscript):
-            value = self.evaluate(node.value)
-            if not isinstance(value, tuple):
-                return UNKNOWN
-            if isinstance(node.slice, ast.Slice):
-                lower = self.evaluate(node.slice.lower) if node.slice.lower else None
-                upper = self.evaluate(node.slice.upper) if node.slice.upper else None
-                if lower is UNKNOWN or upper is UNKNOWN or node.slice.step is not None:
-                    return UNKNOWN
-                return value[lower:upper]
-            index = self.evaluate(node.slice)
-            if isinstance(index, int) and -len(value) <= index < len(value):
-                return value[index]
-            return UNKNOWN
-        if isinstance(node, ast.Compare):
-            left = self.evaluate(node.left)
-            for op, comparator in zip(node.ops, node.comparators, strict=True):
-                right = self.evaluate(comparator)
-                if left is UNKNOWN or right is UNKNOWN or isinstance(left, _Sentinel) or isinstance(right, _Sentinel):
-                    return UNKNOWN
-                try:
-                    ok = _compare(op, left, right)
-                except TypeError:
-                    return UNKNOWN
-                if ok is UNKNOWN or not ok:
-                    return ok
-                left = right
-            return True
-        if isinstance(node, ast.Call):
-            return self.evaluate_call(node)
-        return UNKNOWN
-
-    def evaluate_call(self, node: ast.Call) -> Any:
-        func = node.func
-        args = [self.evaluate(a) for a in node.args]
-        if isinstance(func, ast.Attribute) and func.attr in ("startswith", "endswith") and len(args) == 1:
-            subject = self.evaluate(func.value)
-            if isinstance(subject, str) and isinstance(args[0], str | tuple):
-                return getattr(subject, func.attr)(args[0])
-            return UNKNOWN
-        if isinstance(func, ast.Name) and func.id == "hasattr" and len(node.args) == 2:
-            module = self.qualify(node.args[0])
-            if module and isinstance(args[1], str) and self.target.is_running:
-                answer = stdlib.has_attribute(module, args[1])
-                return UNKNOWN if answer is None else answer
-        return UNKNOWN
 
     # -- statements -----------------------------------------------------------------------------
 
@@ -372,39 +317,11 @@ class _Extractor:
             self.getattr_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
             self.info.forward = self.forwarded(node)
 
-    def forwarded(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-        """``def __getattr__(name): from pkg import mod; return getattr(mod, name)``: where names go."""
-        if not fn.args.args:
-            return None
-        param = fn.args.args[0].arg
-        imported: dict[str, str] = {}
-        for node in ast.walk(fn):
-            if isinstance(node, ast.ImportFrom):
-                module = self.absolute(node.module, node.level)
-                for alias in node.names:
-                    if module and alias.name != "*":
-                        imported[alias.asname or alias.name] = f"{module}:{alias.name}"
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        imported[alias.asname] = alias.name
-        targets = {
-            imported[call.args[0].id]
-            for call in ast.walk(fn)
-            if isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Name)
-            and call.func.id == "getattr"
-            and len(call.args) >= 2
-            and isinstance(call.args[0], ast.Name)
-            and call.args[0].id in imported
-            and isinstance(call.args[1], ast.Name)
-            and call.args[1].id == param
-        }
-        return targets.pop() if len(targets) == 1 else None
-
     on_AsyncFunctionDef = on_FunctionDef
 
     def on_ClassDef(self, node: ast.ClassDef) -> None:
+        if not self.type_only:  # bases first: `class Foo(Foo)` names the imported Foo, not itself
+            read_class(node, node.name, self.local_target, self.info.classes)
         self.bind(node.name, "class", None, node.lineno)
 
     def on_TypeAlias(self, node: Any) -> None:  # `type X = ...` (PEP 695)
@@ -433,8 +350,9 @@ class _Extractor:
             return
         for alias in node.names:
             if alias.name == "*":
-                if not self.type_only and module not in self.info.star_imports:
-                    self.info.star_imports.append(module)
+                stars = self.info.type_star if self.type_only else self.info.star_imports
+                if module not in stars:
+                    stars.append(module)
                 continue
             if alias.name == "__all__" and not self.type_only:
                 if alias.asname and alias.asname != "__all__":
@@ -448,17 +366,23 @@ class _Extractor:
             self.bind(alias.asname or alias.name, "alias", f"{module}:{alias.name}", node.lineno, hidden=hidden)
         prefix = self.info.name + "."
         if self.info.is_package and module.startswith(prefix) and not self.type_only:
-            # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics);
-            # an import side effect, not an export: hidden unless __all__ names it
+            # importing pkg.sub.x from pkg/__init__ sets `sub` on the package (import system semantics):
+            # `pkg.sub` is then an attribute everyone sees (click.core, jinja2.filters); a stub hides it
             child = module[len(prefix) :].partition(".")[0]
             if child not in self.info.bindings:
-                self.bind(child, "alias", prefix + child, node.lineno, hidden=True)
+                self.bind(child, "alias", prefix + child, node.lineno, hidden=self.stub)
 
     def on_Assign(self, node: ast.Assign) -> None:
         value = node.value
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self.assign(target.id, value, node.lineno)
+            elif isinstance(target, ast.Subscript) and _is_globals(target.value):
+                key = self.evaluate(target.slice)  # `globals()[name] = ...` in a loop over literal names
+                if isinstance(key, str):
+                    self.bind(key, "variable", None, node.lineno)
+                else:
+                    self.info.writes_globals = True
             elif isinstance(target, ast.Tuple | ast.List):
                 names = [e.id for e in target.elts if isinstance(e, ast.Name)]
                 if isinstance(value, ast.Call) and self.lazy_loader_call(value, names, node.lineno):
@@ -504,8 +428,8 @@ class _Extractor:
                 self.add_all(ast.List(elts=[call.args[0]], ctx=ast.Load()))
             elif method == "remove" and len(call.args) == 1:
                 value = self.evaluate(call.args[0])
-                if isinstance(value, str) and self.info.all_names and value in self.info.all_names:
-                    self.info.all_names.remove(value)
+                if isinstance(value, str) and self.info.all_names:
+                    self.info.all_names = [n for n in self.info.all_names if n != value]
         elif isinstance(owner, ast.Name) and owner.id in self.str_lists and len(call.args) == 1:
             value = self.evaluate(call.args[0])  # `_names.append("x")` on a known list of names
             if call.func.attr == "append" and isinstance(value, str):
@@ -559,7 +483,7 @@ class _Extractor:
                     and test.args[1].id == gen.target.id
                 ):
                     owner = self.qualify(test.args[0])
-                    has = stdlib.has_attribute(owner, name) if owner and self.target.is_running else None
+                    has = stdlib.has_attribute(owner, name, self.target) if owner else None
                     present = None if has is None or present is None else present and has
                 else:
                     present = None
@@ -621,11 +545,30 @@ class _Extractor:
 
     on_TryStar = on_Try
 
+    def literal_strings(self, node: ast.expr) -> list[str] | None:
+        if isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+        ):
+            return [str(e.value) for e in node.elts if isinstance(e, ast.Constant)]
+        if isinstance(node, ast.Name):
+            return self.str_lists.get(node.id) or self.key_lists.get(node.id)
+        return None
+
     def on_With(self, node: ast.With) -> None:
         self.walk(node.body)
 
     def on_For(self, node: ast.For) -> None:
-        """Loop bodies are not followed, but ``globals()[k] = v`` in one means names we cannot list."""
+        """A loop over a literal collection of strings is followed (``for n in ["a", "b"]:
+        __all__.append(n)``); other loop bodies are not, but ``globals()[k] = v`` in one means names we
+        cannot list."""
+        values = self.literal_strings(node.iter)
+        if isinstance(node.target, ast.Name) and values is not None and len(values) <= _MAX_LOOP:
+            variable = node.target.id
+            for value in values:
+                self.constants[variable] = value
+                self.walk(node.body)
+            self.constants.pop(variable, None)
+            return
         for sub in ast.walk(node):
             if (
                 isinstance(sub, ast.Subscript)
@@ -654,15 +597,15 @@ class _Extractor:
                 for alias in stmt.names:
                     if alias.name == "*":
                         continue
-                    has = stdlib.has_attribute(stmt.module, alias.name)
+                    has = stdlib.has_attribute(stmt.module, alias.name, self.target)
                     if has is None:
                         return None
-                    if not has and stdlib.importable(f"{stmt.module}.{alias.name}") is not True:
+                    if not has and stdlib.importable(f"{stmt.module}.{alias.name}", self.target) is not True:
                         return True
                     decided = True
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
-                    ok = stdlib.importable(alias.name)
+                    ok = stdlib.importable(alias.name, self.target)
                     if ok is None:
                         return None
                     if not ok:
@@ -674,18 +617,39 @@ class _Extractor:
 
     def assign(self, name: str, value: ast.expr, line: int) -> None:
         if name == "__all__":
-            if self.type_only:
-                return
-            self.info.all_names = []
-            self.info.all_from = []
-            self.info.all_dynamic = False
-            self.add_all(value)
+            if not self.type_only:
+                self.info.all_names = []
+                self.info.all_from = []
+                self.info.all_dynamic = False
+                self.add_all(value)
             return
         if isinstance(value, ast.Call) and self.lazy_loader_call(value, [name], line):
             return
+        self.remember_value(name, value)
+        if name == "__getattr__":
+            if not self.type_only and not self.stub:
+                self.info.dynamic = True  # `__getattr__ = make_getattr(__name__)` (PEP 562, built by a factory)
+            self.bind(name, "variable", None, line)
+            return
+        if isinstance(value, ast.Name) and value.id in _BUILTIN_NAMES and value.id not in self.info.bindings:
+            self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
+            return
+        chain = name_chain(value)
+        if chain is not None and chain[0] == name:
+            # `X = X.T`: a new value computed from the old one, defined here (never an alias of itself)
+            self.bind(name, "variable", None, line)
+            return
+        target = self.local_target(value) if chain is not None else None
+        if target is not None:
+            self.bind(name, "alias", target, line)
+            return
+        self.bind(name, "function" if isinstance(value, ast.Lambda) else "variable", None, line)
+
+    def remember_value(self, name: str, value: ast.expr) -> None:
+        """Constants (for later ``if`` tests), lists of names and dict tables (for ``__all__`` and lazy loaders)."""
         if not self.conditional and not self.alternative and not self.type_only:
             evaluated = self.evaluate(value)
-            if evaluated is not UNKNOWN and not isinstance(evaluated, _Sentinel):
+            if evaluated is not UNKNOWN and not isinstance(evaluated, Sentinel):
                 self.constants[name] = evaluated
             else:
                 self.constants.pop(name, None)
@@ -694,159 +658,37 @@ class _Extractor:
         ):
             self.str_lists[name] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
         elif isinstance(value, ast.Dict):
-            table = _string_table(value)
+            table = string_table(value)
             if table:
                 self.str_maps[name] = table
-        if name == "__getattr__" and not self.type_only and not self.stub:
-            self.info.dynamic = True  # `__getattr__ = make_getattr(__name__)` (PEP 562, built by a factory)
-        if (
-            isinstance(value, ast.Name)
-            and value.id in _BUILTIN_NAMES
-            and value.id not in self.info.bindings
-            and name != "__getattr__"
-        ):
-            self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
-            return
-        if isinstance(value, ast.Name | ast.Attribute) and name != "__getattr__":
-            target = self.local_target(value)
-            if target is not None:
-                self.bind(name, "alias", target, line)
-                return
-        kind = "variable"
-        if isinstance(value, ast.Lambda):
-            kind = "function"
-        self.bind(name, kind, None, line)
-
-    def add_all(self, node: ast.expr) -> None:
-        """Add to ``__all__``: literals, ``+``, ``sub.__all__``, ``list(...)``, known name lists."""
-        info = self.info
-        if info.all_names is None:
-            info.all_names = []
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            for element in node.elts:
-                if isinstance(element, ast.Constant) and isinstance(element.value, str):
-                    if element.value not in info.all_names:
-                        info.all_names.append(element.value)
-                elif isinstance(element, ast.Starred):
-                    self.add_all(element.value)
-                else:
-                    info.all_dynamic = True
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.BitOr):  # list + list, set | set
-            self.add_all(node.left)
-            self.add_all(node.right)
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Slice)
-            and node.slice.lower is None
-            and node.slice.upper is None
-        ):
-            self.add_all(node.value)  # `np.__all__[:]`: a copy
-        elif isinstance(node, ast.Attribute) and node.attr == "__all__":
-            target = self.local_target(node.value)
-            if target is None:
-                info.all_dynamic = True
-            else:
-                info.all_from.append(target)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("list", "tuple", "sorted", "set")
-            and len(node.args) == 1
-        ):
-            self.add_all(node.args[0])
-        elif isinstance(node, ast.Name) and node.id in self.str_lists:
-            for name in self.str_lists[node.id]:
-                if name not in info.all_names:
-                    info.all_names.append(name)
-        elif isinstance(node, ast.Name) and node.id == "__all__":
-            pass  # `__all__ = __all__ + [...]`
-        elif isinstance(node, ast.Name) and node.id in self.all_aliases:
-            info.all_from.append(self.all_aliases[node.id])
-        else:
-            info.all_dynamic = True
-
-    def lazy_loader_call(self, call: ast.Call, names: list[str], line: int) -> bool:
-        """``__getattr__, __dir__, __all__ = lazy.attach(__name__, submodules, submod_attrs)`` or attach_stub."""
-        qualified = self.qualify(call.func)
-        if qualified not in ("lazy_loader.attach", "lazy_loader.attach_stub"):
-            return False
-        exported: dict[str, str] = {}
-        if qualified == "lazy_loader.attach":
-            args: dict[str, ast.expr] = dict(zip(("package", "submodules", "submod_attrs"), call.args, strict=False))
-            args.update({k.arg: k.value for k in call.keywords if k.arg})
-            submodules = args.get("submodules")
-            if isinstance(submodules, ast.List | ast.Tuple | ast.Set):
-                for element in submodules.elts:
-                    if isinstance(element, ast.Constant) and isinstance(element.value, str):
-                        exported[element.value] = f"{self.info.name}.{element.value}"
-            attrs = args.get("submod_attrs")
-            if isinstance(attrs, ast.Dict):
-                for module, attr_names in _string_table(attrs).items():
-                    for attr in attr_names:
-                        exported[attr] = f"{self.info.name}.{module}:{attr}"
-        else:
-            exported = self.stub_exports()
-        self.info.dynamic = True
-        for name, target in exported.items():
-            self.bind(name, "lazy", target, line)
-        if "__all__" in names:
-            self.info.all_names = sorted(exported)
-        return True
-
-    def stub_exports(self) -> dict[str, str]:
-        """``lazy.attach_stub``: the adjacent ``.pyi`` lists the lazily loaded names as relative imports."""
-        if self.location is None:
-            self.info.problems.append("lazy_loader.attach_stub: module location unknown")
-            return {}
-        stub_path = self.location.with_suffix(".pyi")
-        try:
-            stub = ast.parse(stub_path.read_bytes())
-        except (OSError, SyntaxError, ValueError) as exc:
-            self.info.problems.append(f"lazy_loader.attach_stub: cannot read {stub_path.name}: {exc}")
-            return {}
-        exported: dict[str, str] = {}
-        for stmt in stub.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.level >= 1:
-                module = self.absolute(stmt.module, stmt.level)
-                for alias in stmt.names:
-                    if module and alias.name != "*":
-                        exported[alias.asname or alias.name] = f"{module}:{alias.name}"
-        return exported
+            keys = [k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            if keys and len(keys) == len(value.keys):
+                self.key_lists[name] = keys
+                homes = module_table(keys, value.values)
+                if homes and name.isupper() and len(homes) <= _MAX_COLLECTION and not self.stub:
+                    self.info.tables[name] = homes
 
     def finish(self) -> None:
-        """PEP 562 lazy tables: names read by ``__getattr__`` from a literal dict become lazy aliases."""
+        """``__all__`` without duplicates (first occurrence wins); collections another module's ``__all__``
+        may copy; lazy tables; names promised by ``__all__`` and imported only under TYPE_CHECKING are what
+        ``__getattr__`` loads."""
         info = self.info
+        if info.all_names is not None:
+            info.all_names = list(dict.fromkeys(info.all_names))
+        for name, values in (*self.str_lists.items(), *self.key_lists.items()):
+            if not self.stub and len(values) <= _MAX_COLLECTION and name.isupper():
+                info.collections[name] = values
         if not info.dynamic:
             return
-        for table_name, table in self.str_maps.items():
-            if table_name not in self.getattr_names:
-                continue
-            for key, values in table.items():
-                if len(values) == 1:  # {"Name": ".module"} or {"Name": ("module", "attr")}
-                    module = self.relative_module(values[0])
-                    if module and key not in info.bindings:
-                        self.bind(key, "lazy", f"{module}:{key}", 0)
-                else:  # {"module": ["a", "b"]} or {"Name": ("module", "attr")}
-                    if len(values) == 2 and key not in info.bindings and "." in values[0]:
-                        module = self.relative_module(values[0])
-                        if module and values[1].isidentifier():
-                            self.bind(key, "lazy", f"{module}:{values[1]}", 0)
-                            continue
-                    module = self.relative_module(key)
-                    for attr in values:
-                        if module and attr not in info.bindings:
-                            self.bind(attr, "lazy", f"{module}:{attr}", 0)
-        # names promised by __all__ and only imported under TYPE_CHECKING are what __getattr__ loads
+        self.lazy_tables()
         for name in info.all_names or ():
             binding = info.bindings.get(name)
             if binding is not None and binding.type_only and binding.kind == "alias":
                 info.bindings[name] = Binding("lazy", binding.target, binding.line)
 
-    def relative_module(self, text: str) -> str | None:
-        if text.startswith("."):
-            stripped = text.lstrip(".")
-            return self.absolute(stripped or None, len(text) - len(stripped))
-        return text if all(p.isidentifier() for p in text.split(".")) else None
+
+def _is_globals(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "vars")
 
 
 def _probes_undefined_name(node: ast.Try) -> bool:
@@ -883,23 +725,6 @@ def _extends_all(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return reads_param_all and mutates_all
 
 
-def _string_table(node: ast.Dict) -> dict[str, list[str]]:
-    """A dict literal of str -> str | [str, ...] as str -> list of str; {} if it is anything else."""
-    table: dict[str, list[str]] = {}
-    for key, value in zip(node.keys, node.values, strict=True):
-        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-            return {}
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            table[key.value] = [value.value]
-        elif isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
-        ):
-            table[key.value] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
-        else:
-            return {}
-    return table
-
-
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
@@ -909,34 +734,3 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
         if name in _IMPORT_ERRORS:
             return True
     return False
-
-
-def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Eq):
-        return left == right
-    if isinstance(op, ast.NotEq):
-        return left != right
-    if isinstance(op, ast.Lt):
-        return left < right
-    if isinstance(op, ast.LtE):
-        return left <= right
-    if isinstance(op, ast.Gt):
-        return left > right
-    if isinstance(op, ast.GtE):
-        return left >= right
-    if isinstance(op, ast.In):
-        return left in right
-    if isinstance(op, ast.NotIn):
-        return left not in right
-    return UNKNOWN
-
-
-def _name_chain(node: ast.expr) -> list[str] | None:
-    """``a.b.c`` -> ``["a", "b", "c"]``; None unless the expression is a plain Name/Attribute chain."""
-    attrs: list[str] = []
-    while isinstance(node, ast.Attribute):
-        attrs.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return [node.id, *reversed(attrs)]

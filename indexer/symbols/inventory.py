@@ -20,11 +20,14 @@ _ROLES = {
     "type_alias": "type",
     "attribute": "attribute",
 }
+_MEMBER_ROLES = {"method": "method", "property": "property", "attribute": "attribute",
+                 "instance_attribute": "attribute", "class": "class"}
 _SAFE = re.compile(r"^\S+$")
 
 
 def entries(dist: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(dotted name, py role) for every module, canonical object and public path of one distribution."""
+    """(dotted name, py role) for every module, canonical object and public path of one distribution, and
+    every public member of its classes (methods, properties, attributes, nested classes, inherited ones)."""
     seen: set[str] = set()
     for module in dist["modules"]:
         if module not in seen:
@@ -38,6 +41,11 @@ def entries(dist: dict[str, Any]) -> Iterator[tuple[str, str]]:
             if name not in seen:
                 seen.add(name)
                 yield name, role
+            for member, entry in obj.get("members", {}).items():
+                dotted = f"{name}.{member}"
+                if dotted not in seen and entry["kind"] in _MEMBER_ROLES:
+                    seen.add(dotted)
+                    yield dotted, _MEMBER_ROLES[entry["kind"]]
 
 
 def write_inventory(project: str, version: str, dist: dict[str, Any]) -> bytes:

@@ -1,8 +1,9 @@
 """Follow aliases to where an object is defined, across modules and distributions.
 
-Resolution is a loop over (module, attribute path) states, never recursion, so alias cycles and long
-re-export chains end with an explicit "unresolved" answer instead of a RecursionError (griffe's weak spot).
-Results are memoized per (module, name).
+Resolution follows each (module, name) alias chain in a loop, marking every key in progress, so alias
+cycles and self-references (``X = X.T``) end at once with an explicit "unresolved" answer instead of a
+RecursionError (griffe's weak spot) or a path that grows step by step. Results are memoized per
+(module, name): the work over an environment is linear in its bindings.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.symbols import stdlib
-from indexer.symbols.extract import DEFINITION_KINDS, ModuleInfo
+from indexer.symbols.extract import DEFINITION_KINDS, Binding, ModuleInfo
 
 OPAQUE = "defined in an extension module without stubs"
 GLOBALS = "bound at run time through globals()"
-MAX_STEPS = 100_000  # cycles are caught by `seen`; this only bounds a pathological chain
+MAX_DEPTH = 60  # nested look-ups (`mod:X.y` targets, star imports, forwards) before giving up; cycles end at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class Resolver:
         self._memo: dict[tuple[str, str], Resolution] = {}
         self._exports: dict[str, dict[str, bool]] = {}
         self._in_progress: set[str] = set()
+        self._active: set[tuple[str, str]] = set()
+        self._nesting = 0
         self._hidden: dict[str, bool] = {}
 
     def is_module(self, name: str) -> bool:
@@ -57,36 +60,98 @@ class Resolver:
         return self.resolve(module, attrs.split(".") if attrs else [])
 
     def resolve(self, module: str, attrs: Sequence[str]) -> Resolution:
-        mod, path = module, list(attrs)
+        """Where ``module.attrs[0].attrs[1]...`` leads."""
+        if not attrs:
+            return self._module(module)
+        return self._resolve_path(module, attrs)
+
+    def _resolve_path(self, module: str, attrs: Sequence[str]) -> Resolution:
+        """Name by name: each (module, name) is resolved once (memoized); past a non-module, the rest is
+        an attribute of what was found (``X = Foo.bar``)."""
+        res = self._resolve_name(module, attrs[0])
+        for i in range(1, len(attrs)):
+            if res.kind != "module":
+                return _member(res, attrs[i:])
+            res = self._resolve_name(res.path, attrs[i])
+        return res
+
+    def _resolve_name(self, module: str, name: str) -> Resolution:
+        """Follow the alias chain of one (module, name), iteratively.
+
+        Every key on the chain is marked in progress, so a cycle (``a.X -> b.Y -> a.X``) or a self-reference
+        is caught the moment it closes, and all keys get the one answer (linear in the bindings visited).
+        A target with an attribute path (``mod:X.y``) resolves ``mod:X`` first, and a name found through a
+        star import or a forwarding ``__getattr__`` asks those modules: that nests, and nesting is bounded by
+        MAX_DEPTH (an explicit "unresolved" answer, never a RecursionError).
+        """
+        key = (module, name)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if self._nesting >= MAX_DEPTH:
+            return Resolution("unresolved", _dotted(module, [name]), None, "alias chain too deep")
+        self._nesting += 1
+        try:
+            return self._follow(key)
+        finally:
+            self._nesting -= 1
+
+    def _follow(self, key: tuple[str, str]) -> Resolution:
         chain: list[tuple[str, str]] = []
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        result: Resolution | None = None
-        for _ in range(MAX_STEPS):
-            if not path:
-                result = self._module(mod)
+        result: Resolution
+        while True:
+            memo = self._memo.get(key)
+            if memo is not None:
+                result = memo
                 break
-            key = (mod, path[0])
-            if len(path) == 1:
-                memo = self._memo.get(key)
-                if memo is not None:
-                    result = memo
-                    break
-                chain.append(key)
-            state = (mod, tuple(path))
-            if state in seen:
-                result = Resolution("unresolved", _dotted(mod, path), None, "alias cycle")
+            if key in self._active:
+                result = Resolution("unresolved", _dotted(key[0], [key[1]]), None, "alias cycle")
                 break
-            seen.add(state)
-            step = self._step(mod, path[0])
+            self._active.add(key)
+            chain.append(key)
+            step = self._step(*key)
             if isinstance(step, Resolution):
-                result = step if len(path) == 1 else _member(step, path[1:])
+                result = step
                 break
-            mod, path = step[0], step[1] + path[1:]
-        if result is None:
-            result = Resolution("unresolved", _dotted(mod, path), None, f"alias chain longer than {MAX_STEPS}")
-        for key in chain:
-            self._memo[key] = result
-        return result
+            target_module, attrs = step
+            if not attrs:
+                result = self._module(target_module)
+                break
+            if len(attrs) == 1:
+                key = (target_module, attrs[0])
+                continue
+            result = self._resolve_path(target_module, attrs)
+            break
+        if result.kind == "unresolved":
+            self._prefer_stub(chain, result)
+        else:
+            for done in chain:
+                self._memo[done] = result
+        for done in chain:
+            self._active.discard(done)
+        return self._memo.get(chain[0], result) if chain else result
+
+    def _prefer_stub(self, chain: list[tuple[str, str]], result: Resolution) -> None:
+        """The chain ends where the source cannot see (a compiled module, a ``__getattr__``): the last module
+        on it whose stub defines the name is the answer for it and the keys before it (numpy.ndarray:
+        ``numpy/__init__.pyi``); the keys after it keep ``result``."""
+        cut = 0
+        found = result
+        for i in range(len(chain) - 1, -1, -1):
+            declared = self._stub_definition(*chain[i])
+            if declared is not None:
+                cut, found = i + 1, declared
+                break
+        for i, done in enumerate(chain):
+            self._memo[done] = found if i < cut else result
+
+    def _stub_definition(self, mod: str, name: str) -> Resolution | None:
+        info = self.modules.get(mod)
+        stub = info.stub if info is not None else None
+        declared = stub.bindings.get(name) if stub is not None else None
+        if declared is None or declared.kind not in DEFINITION_KINDS or declared.type_only:
+            return None
+        return Resolution(declared.kind, _dotted(mod, [name]), mod)
 
     def _module(self, name: str) -> Resolution:
         if self.is_module(name):
@@ -120,21 +185,16 @@ class Resolver:
         return target_module, attrs.split(".") if attrs else []
 
     def _not_bound(self, info: ModuleInfo, mod: str, name: str, sub: str) -> Resolution | tuple[str, list[str]]:
-        """``name`` has no binding in ``mod``: a submodule, a star import, a forwarding __getattr__, the stub,
-        in that order of certainty; else say why it cannot be known."""
+        """``name`` has no binding in ``mod``. In order of certainty: a submodule, a star import, a forwarding
+        ``__getattr__``, a lazy table, a TYPE_CHECKING star import beside ``__getattr__``, the stub, a star
+        import of a module that hides names, a stub's import, a stdlib star import; else say why it cannot be
+        known."""
         if self.is_module(sub):
             return sub, []
-        for star in info.star_imports:
-            if name in self.exports(star):
-                return star, [name]
-        if info.forward is not None:
-            forward = self.resolve_target(info.forward)
-            if forward.kind == "module":
-                return forward.path, [name]
-        stub = info.stub
-        declared = stub.bindings.get(name) if stub is not None else None
-        if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
-            declared = None
+        found = self._seen_elsewhere(info, name)
+        if found is not None:
+            return found, [name]
+        declared = self._stub_binding(info, name)
         if declared is not None and declared.kind in DEFINITION_KINDS:
             return Resolution(declared.kind, sub, mod)
         for star in info.star_imports:
@@ -148,13 +208,35 @@ class Resolver:
         for star in info.star_imports:
             if star not in self.modules and stdlib.is_stdlib(star):
                 return star, [name]
-        if info.opaque:
-            return Resolution("unresolved", sub, mod, OPAQUE)
+        return _unknown(info, mod, name, sub)
+
+    def _seen_elsewhere(self, info: ModuleInfo, name: str) -> str | None:
+        """The module whose names ``name`` is among: a star import, a forwarding ``__getattr__``'s target, a
+        lazy table, or (beside a module ``__getattr__``, as pydantic) a TYPE_CHECKING star import."""
+        for star in info.star_imports:
+            if name in self.exports(star):
+                return star
+        if info.forward is not None:
+            forward = self.resolve_target(info.forward)
+            if forward.kind == "module":
+                return forward.path
+        home = self._table_home(info, name)
+        if home is not None:
+            return home
         if info.dynamic:
-            return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
-        if info.writes_globals:
-            return Resolution("unresolved", sub, mod, GLOBALS)
-        return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
+            for star in info.type_star:
+                if name in self.exports(star):
+                    return star
+        return None
+
+    @staticmethod
+    def _stub_binding(info: ModuleInfo, name: str) -> Binding | None:
+        """What the module's stub says of ``name`` (PEP 484: a stub's plain import is not a re-export)."""
+        stub = info.stub
+        declared = stub.bindings.get(name) if stub is not None else None
+        if declared is not None and declared.hidden and name not in (stub.all_names or ()):  # type: ignore[union-attr]
+            return None
+        return declared
 
     def exports(self, mod: str) -> dict[str, bool]:
         """Public names of ``mod`` -> True if listed in ``__all__`` (explicit), False if merely public."""
@@ -162,28 +244,11 @@ class Resolver:
         if cached is not None:
             return cached
         info = self.modules.get(mod)
-        if info is None or mod in self._in_progress:
-            return {}  # a star-import cycle: the names gathered so far are all there is
+        if info is None or mod in self._in_progress or len(self._in_progress) >= MAX_DEPTH:
+            return {}  # a star-import cycle (or a chain too deep): the names gathered so far are all there is
         self._in_progress.add(mod)
         try:
-            names: dict[str, bool] = {}
-            if info.all_names is not None:
-                names = dict.fromkeys(info.all_names, True)
-                for target in info.all_from:
-                    found = self.resolve_target(target)
-                    if found.kind == "module":
-                        names.update(dict.fromkeys(self.exports(found.path), True))
-            elif info.forward is not None:
-                forward = self.resolve_target(info.forward)
-                if forward.kind == "module":
-                    names = dict(self.exports(forward.path))
-            else:
-                for name, binding in info.bindings.items():
-                    if not name.startswith("_") and not binding.type_only and not binding.hidden:
-                        names[name] = False
-                for star in info.star_imports:
-                    for name in self.exports(star):
-                        names.setdefault(name, False)
+            names = self._own_exports(info)
             if info.stub is not None and self.hidden_names(mod) and not self._only_getattr_hides(info):
                 # what the runtime module hides (star import of a compiled module, globals() writes) its
                 # stub declares; a literal __all__ next to a module __getattr__ is the module's own word
@@ -200,6 +265,51 @@ class Resolver:
         self._exports[mod] = names
         return names
 
+    def _own_exports(self, info: ModuleInfo) -> dict[str, bool]:
+        """``__all__`` (with what it copies from elsewhere), a forward's exports, or the public bindings."""
+        names: dict[str, bool] = {}
+        if info.all_names is not None:
+            names = dict.fromkeys(info.all_names, True)
+            for target in info.all_from:
+                names.update(dict.fromkeys(self._all_from(target), True))
+        elif info.forward is not None:
+            forward = self.resolve_target(info.forward)
+            if forward.kind == "module":
+                names = dict(self.exports(forward.path))
+        else:
+            for name, binding in info.bindings.items():
+                if not name.startswith("_") and not binding.type_only and not binding.hidden:
+                    names[name] = False
+            for star in info.star_imports:
+                for name in self.exports(star):
+                    names.setdefault(name, False)
+        return names
+
+    def _table_home(self, info: ModuleInfo, name: str) -> str | None:
+        """``__all__ = [...] + list(LEXERS)`` where LEXERS maps each name to its module (pygments.lexers):
+        the table says where the lazily loaded name lives."""
+        for target in info.all_from:
+            found = self.resolve_target(target)
+            if found.kind != "variable" or found.module is None:
+                continue
+            owner = self.modules.get(found.module)
+            table = owner.tables.get(found.path.rpartition(".")[2]) if owner is not None else None
+            if table is not None and name in table:
+                return table[name]
+        return None
+
+    def _all_from(self, target: str) -> list[str]:
+        """Names a term of ``__all__`` adds: another module's exports (``core.__all__``) or a literal
+        collection bound in another module (``+ list(LEXERS)``)."""
+        found = self.resolve_target(target)
+        if found.kind == "module":
+            return list(self.exports(found.path))
+        if found.kind == "variable" and found.module is not None:
+            info = self.modules.get(found.module)
+            if info is not None:
+                return info.collections.get(found.path.rpartition(".")[2], [])
+        return []
+
     def _only_getattr_hides(self, info: ModuleInfo) -> bool:
         return (
             info.all_names is not None
@@ -208,11 +318,13 @@ class Resolver:
             and not any(self.hidden_names(star) for star in info.star_imports)
         )
 
-    def hidden_names(self, mod: str) -> bool:
+    def hidden_names(self, mod: str, depth: int = 0) -> bool:
         """Whether ``mod`` may have names its source does not show (itself or through star imports)."""
         known = self._hidden.get(mod)
         if known is not None:
             return known
+        if depth >= MAX_DEPTH:
+            return True  # a star-import chain too deep to follow: assume the worst
         self._hidden[mod] = False  # a star-import cycle adds nothing hidden
         info = self.modules.get(mod)
         if info is None:
@@ -223,10 +335,20 @@ class Resolver:
                 or info.all_dynamic
                 or info.writes_globals
                 or (info.dynamic and info.forward is None)
-                or any(self.hidden_names(star) for star in info.star_imports)
+                or any(self.hidden_names(star, depth + 1) for star in info.star_imports)
             )
         self._hidden[mod] = result
         return result
+
+
+def _unknown(info: ModuleInfo, mod: str, name: str, sub: str) -> Resolution:
+    if info.opaque:
+        return Resolution("unresolved", sub, mod, OPAQUE)
+    if info.dynamic:
+        return Resolution("unresolved", sub, mod, "provided at run time by module __getattr__")
+    if info.writes_globals:
+        return Resolution("unresolved", sub, mod, GLOBALS)
+    return Resolution("unresolved", sub, None, f"{mod} does not define {name}")
 
 
 def _dotted(mod: str, path: Sequence[str]) -> str:

@@ -1,14 +1,15 @@
-"""Cheap module skeletons: top-level ``def``/``class`` bodies replaced by ``...`` before parsing.
+"""Cheap module skeletons: function bodies replaced by ``...`` before parsing.
 
-Most of a module's text is function and class bodies, which the index never reads (only names bound
-at module level matter), yet ``ast.parse`` pays for every token. Top-level statements start at column 0,
-so regular expressions find them at C speed; each ``def``/``class`` chunk (with its decorators) becomes a
-one-line stub on the same line number. A chunk that may hold part of a multi-line string (odd count of
-triple quotes) is kept verbatim; anything else doubtful returns None, and a skeleton that does not parse
-makes the caller parse the full source: a skeleton is an optimisation only (tests/symbols/
-test_skeleton.py checks that both give the same bindings on every installed file). Module
-``__getattr__`` and ``__dir__`` are kept whole (their bodies name the lazy-import tables, PEP 562), and
-so are functions that mention ``__all__`` (helpers such as numpy's ``extend_all``).
+Most of a module's text is function and method bodies, which the index never reads (only names bound at
+module level and class members matter), yet ``ast.parse`` pays for every token. Top-level statements start
+at column 0, so regular expressions find them at C speed; each top-level ``def`` chunk (with its decorators)
+becomes a one-line stub on the same line number, and in a ``class`` chunk each method keeps its header and
+its body becomes ``...`` (lines kept, so line numbers stay). A chunk that may hold part of a multi-line
+string (odd count of triple quotes) is kept verbatim; anything else doubtful returns None, and a skeleton
+that does not parse makes the caller parse the full source: a skeleton is an optimisation only
+(tests/symbols/test_skeleton.py checks that both give the same bindings and members on every installed
+file). Module ``__getattr__`` and ``__dir__`` are kept whole (their bodies name the lazy-import tables,
+PEP 562), and so are functions that mention ``__all__`` (helpers such as numpy's ``extend_all``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import re
 _STATEMENT = re.compile(r"^[^\s#)\]}]", re.M)  # a column-0 line that may start a statement
 _NAME = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _KEEP = frozenset({"__getattr__", "__dir__"})
+_METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]", re.M)
+_DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
+_TRIPLE = re.compile("\"\"\"|'''")
 
 
 def _balanced(chunk: str) -> bool:
@@ -60,11 +64,82 @@ def skeleton(source: str) -> str | None:
             i = k  # kept whole: a lazy loader, or a helper that edits __all__ (numpy's extend_all)
             continue
         chunk = source[start:end]
+        if m.group(1) == "class":
+            # the class body is read (its members are indexed); only its methods' bodies are elided
+            body = _class_skeleton(source[starts[j] : end])
+            if body is not None:
+                pieces.append(source[pos : starts[j]])
+                pieces.append(body)
+                pos = end
+            i = k  # else kept verbatim
+            continue
         before = source.count("\n", start, starts[j])
-        stub = f"class {name}: ..." if m.group(1) == "class" else f"def {name}(): ..."
         pieces.append(source[pos:start])
-        pieces.append("\n" * before + stub + "\n" * max(1, chunk.count("\n") - before))
+        pieces.append("\n" * before + f"def {name}(): ..." + "\n" * max(1, chunk.count("\n") - before))
         pos = end
         i = k
     pieces.append(source[pos:])
     return "".join(pieces)
+
+
+def _class_skeleton(chunk: str) -> str | None:
+    """A class chunk with every method body replaced by ``...`` and the line count kept; None if unsure."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _METHOD.search(chunk, pos)
+        if m is None:
+            break
+        header = _header_end(chunk, m.start())
+        if header is None:
+            return None
+        body_start, code = header
+        if not code.endswith(":"):  # `def f(self): return 1`: the body is on the header line
+            out.append(chunk[pos:body_start])
+            pos = body_start
+            continue
+        body_end = _body_end(chunk, body_start, len(m.group(1)))
+        if body_end is None or body_end == body_start:
+            return None
+        out.append(chunk[pos:body_start])
+        out.append(m.group(1) + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
+        pos = body_end
+    out.append(chunk[pos:])
+    return "".join(out)
+
+
+def _code(line: str) -> str:
+    return line.partition("#")[0].rstrip()
+
+
+def _header_end(text: str, start: int) -> tuple[int, str] | None:
+    """(offset after the ``def`` header starting at ``start``, its last line's code), brackets balanced."""
+    depth = 0
+    pos = start
+    for _ in range(200):
+        newline = text.find("\n", pos)
+        end = len(text) if newline < 0 else newline + 1
+        code = _code(text[pos:end])
+        if _TRIPLE.search(code):
+            return None  # a multi-line string in a signature: not worth the risk
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if depth <= 0 and code:
+            return end, code
+        if end >= len(text):
+            return None
+        pos = end
+    return None
+
+
+def _body_end(text: str, start: int, indent: int) -> int | None:
+    """The first line after a method body: indented no deeper than the ``def``, outside any string."""
+    pattern = _DEDENT.get(indent)
+    if pattern is None:
+        pattern = _DEDENT.setdefault(indent, re.compile(rf"^[ \t]{{0,{indent}}}(?=[^ \t\r\n#\f])", re.M))
+    m = pattern.search(text, start)
+    end = len(text) if m is None else m.start()
+    if len(_TRIPLE.findall(text, start, end)) % 2:
+        # a dedented line inside a multi-line string, or a triple quote inside a one-line string ('"""'):
+        # where the body ends is not clear from lines; the caller keeps the class verbatim
+        return None
+    return end

@@ -23,57 +23,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def lookup(index: SymbolIndex, name: str) -> list[dict[str, Any]]:
-    """Every answer for ``name``; empty if nothing provides it."""
-    answers: list[dict[str, Any]] = []
-    resolver = index.resolver
-    if resolver.is_module(name):
-        owners = {s.name: s for m, s in index.owner.items() if m == name or m.startswith(name + ".")}
-        providers = sorted(owners.values(), key=lambda s: s.name)
-        for shard in providers:
-            answers.append(
-                {
-                    "name": name,
-                    "kind": "module" if name in index.modules else "namespace",
-                    "distribution": shard.name,
-                    "version": shard.version,
-                    "defined_in": name if name in index.modules else None,
-                }
-            )
-        return answers
+    """Every answer for ``name``; empty if nothing provides it. A dotted name reads only the shards its
+    resolution passes through; a bare name that is not a module searches every module."""
+    if index.resolver.is_module(name):
+        return _modules(index, name)
     parts = name.split(".")
     for i in range(len(parts) - 1, 0, -1):
         module = ".".join(parts[:i])
-        if resolver.is_module(module):
-            res = resolver.resolve(module, parts[i:])
-            owner = index.distribution_of(res.module) if res.resolved and res.kind != "external" else None
-            answers.append(
-                {
-                    "name": name,
-                    "kind": res.kind,
-                    "defined_in": res.path,
-                    "distribution": owner.name if owner else None,
-                    "version": owner.version if owner else None,
-                    "provided_by": index.distribution_of(module).name,  # type: ignore[union-attr]
-                    **({"reason": res.reason} if res.reason else {}),
-                }
-            )
-            return answers
+        if index.resolver.is_module(module):
+            return [_symbol(index, module, parts[i:], name)]
+    answers: list[dict[str, Any]] = []
     if len(parts) == 1:
         for module in sorted(index.modules):
-            if name in resolver.exports(module):
-                res = resolver.resolve(module, [name])
-                owner = index.distribution_of(res.module) if res.kind not in ("external", "unresolved") else None
-                answers.append(
-                    {
-                        "name": f"{module}.{name}",
-                        "kind": res.kind,
-                        "defined_in": res.path,
-                        "distribution": owner.name if owner else None,
-                        "version": owner.version if owner else None,
-                        "provided_by": index.owner[module].name,
-                    }
-                )
+            if name in index.resolver.exports(module):
+                answers.append(_symbol(index, module, [name], f"{module}.{name}"))
     return answers
+
+
+def _modules(index: SymbolIndex, name: str) -> list[dict[str, Any]]:
+    owners = {ref.name: ref for m, ref in index.owner.items() if m == name or m.startswith(name + ".")}
+    kind = "module" if name in index.modules else "namespace"
+    return [
+        {"name": name, "kind": kind, "distribution": ref.name, "version": ref.version,
+         "defined_in": name if kind == "module" else None}
+        for ref in sorted(owners.values(), key=lambda r: r.name)
+    ]  # fmt: skip
+
+
+def _symbol(index: SymbolIndex, module: str, attrs: list[str], shown: str) -> dict[str, Any]:
+    """The same entry ``symbols`` writes for ``module.attrs[0]`` (then attributes of what it found)."""
+    entry, res = index.describe(module, attrs[0])
+    if len(attrs) > 1:
+        res = index.resolver.resolve(module, attrs)
+        entry = index.entry(index.owner.get(module), res)
+        if res.kind == "attribute":
+            entry = _member(index, res.path) or entry
+    owner = index.distribution_of(module)
+    answer = {"name": shown, "kind": entry["kind"], "defined_in": entry["defined_in"],
+              "distribution": entry["distribution"], "version": None,
+              "provided_by": owner.name if owner else None}  # fmt: skip
+    if entry["distribution"] is not None:
+        defining = owner if owner is not None and owner.name == entry["distribution"] else None
+        answer["version"] = entry.get("version") or (defining.version if defining else None)
+    if entry.get("reason"):
+        answer["reason"] = entry["reason"]
+    return answer
+
+
+def _member(index: SymbolIndex, path: str) -> dict[str, Any] | None:
+    """``pandas.DataFrame.merge``: a member of a class the index has read (own or inherited), as objects list it."""
+    owner, _, name = path.rpartition(".")
+    if index.class_info(owner) is None:
+        return None
+    found = index.class_json(owner, None)["members"].get(name)
+    if found is None:
+        return None
+    defining = index.distribution_of(found["defined_in"].rpartition(".")[0])
+    return {"kind": found["kind"], "defined_in": found["defined_in"],
+            "distribution": defining.name if defining else None}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from indexer.index.server import serve_in_thread
 from indexer.installed import inspect
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 from micropip_ext._graph import dependency_graph, graph_html, to_dot
 from tests.support.wheels import build_wheel
 
@@ -54,8 +54,8 @@ def test_graph_nodes_and_the_edges_whose_markers_hold(site: Path) -> None:
 
 
 def test_lockability_from_a_freeze_result_colours_the_dot(site: Path) -> None:
-    locked = Resolution("gr-app", "gr-app", "1.0", method="index")
-    bad = Resolution("gr-lib", "gr-lib", "1.0").unlockable("no-hash", 'says "no" \\ here')
+    locked = FileResolution("gr-app", "gr-app", "1.0", method="index")
+    bad = FileResolution("gr-lib", "gr-lib", "1.0").unlockable("no-hash", 'says "no" \\ here')
     graph = dependency_graph(inspect([site], target="pyodide"), SimpleNamespace(resolutions=[locked, bad]))
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert nodes["gr-app"]["lockable"] is True and nodes["gr-lib"]["lockable"] is False

@@ -6,18 +6,18 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from indexer.installed.model import Distribution, Environment, Source
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 from micropip_ext._html import environment_html, freeze_html, requirements
 
 EVIL = "<script>alert(1)</script>"
 
 
-def _result(*resolutions: Resolution) -> SimpleNamespace:
+def _result(*resolutions: FileResolution) -> SimpleNamespace:
     return SimpleNamespace(resolutions=list(resolutions), report={}, problems=[f"a problem {EVIL}"])
 
 
-def _locked() -> Resolution:
-    res = Resolution("good", "good", "1.0", method="index", url="https://u:secret@host.test/files/good-1.0.whl")
+def _locked() -> FileResolution:
+    res = FileResolution("good", "good", "1.0", method="index", url="https://u:secret@host.test/files/good-1.0.whl")
     res.sha256 = "ab" * 32
     return res
 
@@ -32,7 +32,7 @@ def test_environment_html_escapes_what_the_environment_says() -> None:
 
 
 def test_freeze_html_marks_unlockable_rows_with_their_escaped_reason_and_hides_credentials() -> None:
-    bad = Resolution("bad", "bad", "2.0").unlockable("not-on-index", f"not on https://u:secret@idx.test/ {EVIL}")
+    bad = FileResolution("bad", "bad", "2.0").unlockable("not-on-index", f"not on https://u:secret@idx.test/ {EVIL}")
     html = freeze_html(_result(_locked(), bad))
     row = next(r for r in html.split("<tr") if "<td>bad</td>" in r)
     assert 'class="mpx-unlockable"' in row and "not on https://idx.test/" in row
@@ -41,7 +41,7 @@ def test_freeze_html_marks_unlockable_rows_with_their_escaped_reason_and_hides_c
 
 
 def test_requirements_lists_every_distribution_with_a_reason_line_before_the_unlockable() -> None:
-    bad = Resolution("bad", "bad", "2.0").unlockable("no-hash", "nothing records\na hash")
+    bad = FileResolution("bad", "bad", "2.0").unlockable("no-hash", "nothing records\na hash")
     assert requirements(_result(_locked(), bad)) == (
         "# bad 2.0: not locked: nothing records a hash\nbad==2.0\ngood==1.0\n"
     )

@@ -57,11 +57,26 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     alpha = lock["packages"]["alpha"]
     assert alpha["file_name"] == f"{server.url}files/alpha-1.0-py3-none-any.whl"
     assert alpha["depends"] == ["beta"] and alpha["imports"] == ["alpha"]
-    # One project page per distribution, nothing else: no wheel and no .metadata download.
+    # Proof by default: one project page and one Range read of the wheel's RECORD per distribution.
+    assert res["alpha"].record_verified is True and res["beta"].record_verified is True
     paths = sorted(r.path for r in server.log)
-    assert paths == ["/simple/alpha/", "/simple/beta/"]
-    assert result.report["requests"]["requests"] == 2
-    assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200"]  # per distribution, in the report
+    assert paths == [
+        "/files/alpha-1.0-py3-none-any.whl", "/files/beta-2.0-py3-none-any.whl", "/simple/alpha/", "/simple/beta/"
+    ]  # fmt: skip
+    assert all(r.status == 206 for r in server.log if r.path.startswith("/files/"))
+    assert result.report["requests"]["requests"] == 4
+    # per distribution, in the report
+    wheel = f"{server.url}files/alpha-1.0-py3-none-any.whl"
+    assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200", f"GET {wheel} (range) -> 206"]
+
+
+async def test_verify_metadata_is_one_page_per_distribution(name_site: Path, server: IndexServer) -> None:
+    result = await run_freeze(name_site, server.index_url, verify="metadata")
+    res = by_name(result)
+    assert res["alpha"].locked and res["beta"].locked and res["alpha"].record_verified is None
+    # The fast path the user opted into: no wheel and no .metadata download.
+    assert sorted(r.path for r in server.log) == ["/simple/alpha/", "/simple/beta/"]
+    assert result.report["options"]["verify"] == "metadata"
 
 
 async def test_404_project_is_not_on_index(tmp_path: Path, index_env: IndexEnv, server: IndexServer) -> None:
@@ -80,7 +95,7 @@ async def test_500_then_success_is_retried(name_site: Path, server: IndexServer)
     result = await run_freeze(name_site, server.index_url)
     assert by_name(result)["alpha"].locked
     assert [r.status for r in server.requests_for("/simple/alpha/*")] == [500, 503, 200]
-    assert [r.rsplit(" ", 1)[-1] for r in by_name(result)["alpha"].requests] == ["500", "503", "200"]
+    assert [r.rsplit(" ", 1)[-1] for r in by_name(result)["alpha"].requests] == ["500", "503", "200", "206"]
     assert result.report["requests"]["retries"] == 2
 
 
@@ -224,7 +239,7 @@ async def test_local_wheel_installed_from_a_path_is_not_locked_to_the_index(
     assert entry["sha256"] == sha256_file(local)
 
 
-async def test_verify_record_catches_same_metadata_different_files(
+async def test_default_proof_catches_same_metadata_different_files(
     tmp_path: Path, index_env: IndexEnv, server: IndexServer
 ) -> None:
     local = build_wheel(
@@ -232,12 +247,13 @@ async def test_verify_record_catches_same_metadata_different_files(
     )
     site = tmp_path / "site"
     unpack(local, site)  # nothing recorded: only the files can tell
-    plain = await run_freeze(site, server.index_url)
-    assert by_name(plain)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
+    fast = await run_freeze(site, server.index_url, verify="metadata")
+    assert by_name(fast)["delta"].locked  # METADATA is identical: the metadata proof cannot see the code
     server.clear_log()
-    verified = await run_freeze(site, server.index_url, verify="record")
+    verified = await run_freeze(site, server.index_url)  # the default: auto
     res = by_name(verified)["delta"]
-    assert not res.locked and res.reason_code == "record-mismatch" and "delta/__init__.py" in (res.reason or "")
+    assert not res.locked and res.reason_code == "local-build" and "differ: delta/__init__.py" in (res.reason or "")
+    assert res.record_verified is False and "delta" not in json.loads(verified.lock)["packages"]
     wheel_size = (index_env.wheels / "delta-1.0-py3-none-any.whl").stat().st_size
     fetched = sum(r.bytes_sent for r in server.log if r.path.endswith(".whl"))
     assert all(r.status == 206 for r in server.log if r.path.endswith(".whl"))
@@ -283,7 +299,11 @@ async def test_directory_install_is_local_path(tmp_path: Path, index_env: IndexE
     )
     result = await run_freeze(site, server.index_url)
     res = by_name(result)["beta"]
-    assert res.reason_code == "local-path" and "editable" in (res.reason or "")
+    assert res.reason_code == "editable" and "file:///home/me/src/beta" in (res.reason or "")
+    (site / "beta-2.0.dist-info" / "direct_url.json").write_text(
+        json.dumps({"url": "file:///home/me/src/beta", "dir_info": {}})
+    )
+    assert by_name(await run_freeze(site, server.index_url))["beta"].reason_code == "local-path"
 
 
 async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, server: IndexServer) -> None:
@@ -293,7 +313,7 @@ async def test_offline_refreeze_from_cache(tmp_path: Path, name_site: Path, serv
     offline = await run_freeze(name_site, server.index_url, cache_dir=cache, offline=True)
     assert offline.lock == online.lock
     assert server.log == [] and offline.report["requests"]["requests"] == 0
-    assert offline.report["requests"]["cache_hits"] == 2
+    assert offline.report["requests"]["cache_hits"] == 4  # two pages, two RECORD ranges
     # Without a cache entry, --offline says so rather than guessing.
     empty = await run_freeze(name_site, server.index_url, cache_dir=tmp_path / "empty", offline=True)
     assert {r.reason_code for r in empty.resolutions} == {"index-unreachable"}
@@ -355,7 +375,8 @@ async def test_unreachable_index_costs_one_request_and_the_next_index_is_asked(
     assert res["alpha"].index == server.index_url
     assert any("skipped unreadable index" in n and "cannot connect" in n for n in res["alpha"].notes)
     # The dead index was tried once (plus its one retry), not once per distribution.
-    assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 4
+    # Each dist: its page and its RECORD range.
+    assert result.report["requests"]["failures"] == 1 and result.report["requests"]["requests"] == 6
 
 
 async def test_response_size_cap_is_not_retried(server: IndexServer) -> None:
@@ -460,3 +481,174 @@ async def test_direct_url_without_hash_is_hashed_by_download(
     (site / "beta-2.0.dist-info" / "direct_url.json").write_text(json.dumps({"url": other, "archive_info": {}}))
     bad = by_name(await run_freeze(site, server.index_url))["beta"]
     assert bad.reason_code == "no-hash" and "not the installed one" in (bad.reason or "")
+
+
+def _inject_page(server: IndexServer, project: str, page: dict[str, Any]) -> None:
+    server.inject(f"/simple/{project}/*", ("body", json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json"))
+
+
+def _version_entry(page: dict[str, Any], version: str) -> dict[str, Any]:
+    return next(f for f in page["files"] if f"-{version}-" in f["filename"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("hashes", {"sha256": "not-a-hash"}, "malformed sha256 'not-a-hash'"),
+        ("hashes", {"sha256": "ab" * 31}, "malformed sha256"),  # hex, but 62 digits
+        ("core-metadata", {"sha256": "zz" * 32}, "core-metadata: malformed sha256"),
+        ("url", "javascript:alert(1)//alpha-1.0-py3-none-any.whl", "URL scheme javascript: is not http(s)"),
+        ("url", "data:application/zip;base64,UEsFBg==", "URL scheme data: is not http(s)"),
+        ("url", "file:///etc/alpha-1.0-py3-none-any.whl", "URL scheme file: is not http(s)"),
+    ],
+)
+async def test_invalid_index_entries_are_not_believed(
+    name_site: Path, server: IndexServer, field: str, value: Any, said: str
+) -> None:
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")[field] = value
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url)
+    res = by_name(result)["alpha"]
+    assert not res.locked and res.reason_code == "index-data"
+    assert f"alpha-1.0-py3-none-any.whl: {said}" in (res.reason or "")
+    assert "alpha" not in json.loads(result.lock)["packages"]
+    assert by_name(result)["beta"].locked  # the bad entry costs only itself
+
+
+async def test_unknown_hash_algorithms_are_ignored(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")["hashes"]["blake9"] = "whatever, not checked"
+    _inject_page(server, "alpha", page)
+    assert by_name(await run_freeze(name_site, server.index_url))["alpha"].locked
+
+
+async def test_another_projects_wheel_on_the_page_is_rejected(
+    index_env: IndexEnv, name_site: Path, server: IndexServer
+) -> None:
+    page = _page(server, "alpha")
+    delta = _page(server, "delta")["files"][0]
+    alpha = _version_entry(page, "1.0")
+    # delta's wheel listed under alpha, even claiming alpha's METADATA hash: never alpha's file.
+    page["files"] = [dict(delta, **{"core-metadata": alpha["core-metadata"]})]
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert not res.locked and res.reason_code == "index-data"
+    assert "delta-1.0-py3-none-any.whl: a wheel of delta, not of alpha" in (res.reason or "")
+    # The right file name, but a URL naming delta's file.
+    page["files"] = [dict(alpha, url=delta["url"])]
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.reason_code == "index-data" and "its URL names another file (delta-1.0-py3-none-any.whl)" in (
+        res.reason or ""
+    )
+
+
+async def test_page_of_another_project_is_refused(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    page["name"] = "delta"
+    _inject_page(server, "alpha", page)
+    res = by_name(await run_freeze(name_site, server.index_url))["alpha"]
+    assert res.reason_code == "index-unreachable" and "the page of 'delta', not of 'alpha'" in (res.reason or "")
+
+
+@pytest.mark.parametrize("size", [-5, 1.5, "12", True])
+async def test_invalid_size_is_dropped_from_pylock(name_site: Path, server: IndexServer, size: Any) -> None:
+    import tomllib
+
+    page = _page(server, "alpha")
+    _version_entry(page, "1.0")["size"] = size
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url)
+    assert by_name(result)["alpha"].locked and by_name(result)["alpha"].size is None
+    wheel = next(p for p in tomllib.loads(result.pylock)["packages"] if p["name"] == "alpha")["wheels"][0]
+    assert "size" not in wheel
+
+
+async def test_thousands_of_listed_files_cost_no_request_each(name_site: Path, server: IndexServer) -> None:
+    page = _page(server, "alpha")
+    real = _version_entry(page, "1.0")
+    # 3,000 files of other versions and platforms, none with a metadata hash, all pointing nowhere.
+    filler = [
+        {"filename": f"alpha-0.{i}-cp3{i % 10}-none-any.whl", "url": f"{server.url}nowhere/{i}.whl", "hashes": {}}
+        for i in range(3000)
+    ]
+    page["files"] = [*filler, real]
+    _inject_page(server, "alpha", page)
+    result = await run_freeze(name_site, server.index_url)
+    assert by_name(result)["alpha"].locked
+    assert [r.path for r in server.requests_for("*alpha*")] == ["/simple/alpha/", "/files/alpha-1.0-py3-none-any.whl"]
+
+
+async def test_candidates_without_page_hashes_are_fetched_concurrently(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer
+) -> None:
+    # Twelve builds of delta 1.0 with the same tags (build numbers 1..12); the page gives no metadata hashes,
+    # so each candidate's .metadata must be read: concurrently, not one after the other.
+    page = _page(server, "delta")
+    entry = page["files"][0]
+    builds = []
+    for n in range(1, 13):
+        name = f"delta-1.0-{n}-py3-none-any.whl"
+        builds.append(dict(entry, filename=name, url=entry["url"].replace("delta-1.0-py3", f"delta-1.0-{n}-py3")))
+        other = b"Metadata-Version: 2.1\nName: delta\nVersion: 1.0\n"
+        server.inject(f"*/{name}.metadata", ("body", other, "text/plain"))
+    page["files"] = [dict(b, **{"core-metadata": True}) for b in builds] + [dict(entry, **{"core-metadata": True})]
+    _inject_page(server, "delta", page)
+    site = tmp_path / "site"
+    unpack(index_env.wheels / "delta-1.0-py3-none-any.whl", site)
+    server.latency = 0.3
+    res = by_name(await run_freeze(site, server.index_url))["delta"]
+    assert res.locked and res.filename == "delta-1.0-py3-none-any.whl"
+    fetched = sorted(r.started for r in server.log if r.path.endswith(".metadata"))
+    assert len(fetched) == 13
+    # Sequential fetches would start >= 0.3 s apart (the server's latency); bounded concurrency starts 8 at once.
+    assert fetched[7] - fetched[0] < 0.3
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        ({"PYODIDE_URL": "{wheel_url}", "PYODIDE_SHA256": "xyz"}, "PYODIDE_SHA256 is 'xyz', not a sha256 hex digest"),
+        ({"PYODIDE_URL": "javascript:alert(1)", "PYODIDE_SHA256": "{sha}"}, "recorded a javascript: URL"),
+        (
+            {"direct_url.json": '{"url": "{wheel_url}", "archive_info": {"hash": "sha256=-5"}}'},
+            "gives '-5', not a sha256",
+        ),
+        ({"direct_url.json": '{"url": "data:,x.whl", "archive_info": {"hashes": {"sha256": "{sha}"}}}'}, "data: URL"),
+    ],
+)
+async def test_malformed_installer_records_are_not_believed(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer, files: dict[str, str], said: str
+) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    values = {"{wheel_url}": f"{server.url}files/{wheel.name}", "{sha}": sha256_file(wheel)}
+    for name, text in files.items():
+        for key, value in values.items():
+            text = text.replace(key, value)
+        (site / "beta-2.0.dist-info" / name).write_text(text)
+    result = await run_freeze(site, server.index_url)
+    res = by_name(result)["beta"]
+    assert (res.locked, res.reason_code) == (False, "bad-record") and said in (res.reason or "")
+    assert "beta" not in json.loads(result.lock)["packages"]
+
+
+@pytest.mark.parametrize("local", ["emfs:/tmp/wheels/{name}", "file:///tmp/wheels/{name}"])
+async def test_micropip_install_of_a_local_file_is_locked_to_the_index_only_for_the_same_bytes(
+    tmp_path: Path, index_env: IndexEnv, server: IndexServer, local: str
+) -> None:
+    wheel = index_env.wheels / "beta-2.0-py3-none-any.whl"
+    site = tmp_path / "site"
+    unpack(wheel, site)
+    di = site / "beta-2.0.dist-info"
+    (di / "INSTALLER").write_text("micropip\n")
+    (di / "PYODIDE_URL").write_text(local.format(name=wheel.name))
+    (di / "PYODIDE_SHA256").write_text(sha256_file(wheel))
+    same = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert (same.locked, same.method, same.url) == (True, "index", f"{server.url}files/{wheel.name}")
+    # The same record with another wheel's hash: a local build of beta 2.0, never the index's file.
+    (di / "PYODIDE_SHA256").write_text("cd" * 32)
+    other = by_name(await run_freeze(site, server.index_url))["beta"]
+    assert (other.locked, other.reason_code) == (False, "local-build")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from indexer.freeze.core import LocationMap, apply_locations
-from indexer.resolve.model import Resolution
+from indexer.resolve.model import FileResolution
 
 
-def _res(url: str) -> Resolution:
-    res = Resolution("demo", "demo", "1.0", method="pyodide-url", url=url, sha256="ab" * 32)
+def _res(url: str) -> FileResolution:
+    res = FileResolution("demo", "demo", "1.0", method="pyodide-url", url=url, sha256="ab" * 32)
     assert res.locked
     return res
 

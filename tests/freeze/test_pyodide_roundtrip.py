@@ -131,12 +131,15 @@ def test_freeze_round_trip_in_pyodide(
     dropped = set(LOCKABLE) - set(json.loads(result["micropip"])["packages"])
     assert dropped == {"rt-pip", "rt-unpacked"}
     assert set(result["report"]["micropip_freeze_drops"]) == dropped | {"rt-local"}
-    # Proving identity cost one project page per dist with no index record, nothing else: a page proves the
-    # index-resolved ones and names the index (pylock.toml's `index`) of micropip-recorded files; rt-ext's
-    # INDEX record names its index already.
+    # Proving identity cost one project page per dist with no index record (a page proves the index-resolved
+    # ones and names the index, pylock.toml's `index`, of micropip-recorded files; rt-ext's INDEX record names
+    # its index already) and, for the two the index proved by METADATA, one Range read of the wheel's RECORD
+    # (no installer recorded a hash for those).
     assert sorted(r.path for r in server.log) == [
-        f"/simple/{name}/" for name in sorted({*LOCKABLE, "rt-local"} - {"rt-ext"})
-    ]
+        "/files/rt_pip-1.0-py3-none-any.whl", "/files/rt_unpacked-1.0-py3-none-any.whl",
+        *(f"/simple/{name}/" for name in sorted({*LOCKABLE, "rt-local"} - {"rt-ext"})),
+    ]  # fmt: skip
+    assert report["rt-pip"]["record_verified"] is True and report["rt-unpacked"]["record_verified"] is True
 
     # Node prefixes packageBaseUrl to every file_name, even absolute URLs (see notes): fetch each locked URL,
     # check it against the lock's sha256, and serve the same bytes from a local directory.
@@ -189,7 +192,8 @@ def test_faults_through_pyfetch(
     report, secret_outputs, secret_unlockable = json.loads(out)
     by = {d["name"]: d for d in report["distributions"]}
     assert by["rt-pip"]["locked"] and by["rt-unpacked"]["locked"]  # retried after 500 / reset
-    assert [r.rsplit(" ", 1)[-1] for r in by["rt-pip"]["requests"]] == ["500", "200"]
+    # retried page, then the RECORD range (pyfetch sends Range too)
+    assert [r.rsplit(" ", 1)[-1] for r in by["rt-pip"]["requests"]] == ["500", "200", "206"]
     assert by["rt-dep"]["locked"]  # the stalled body timed out after 1 s, the retry succeeded
     assert any(r.endswith("timeout") for r in by["rt-dep"]["requests"])
     # fetch() refuses URLs with credentials: they travel as a Basic Authorization header instead.

@@ -17,7 +17,8 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exc:  # --help exits from inside argparse
     code = exc.code
-loaded = sorted(m for m in sys.modules if m.startswith("indexer.") and m.count(".") == 1 and not m.endswith("cli"))
+shared = ("indexer.cli", "indexer.args", "indexer.console")  # the CLI's own modules, not a command's
+loaded = sorted(m for m in sys.modules if m.startswith("indexer.") and m.count(".") == 1 and m not in shared)
 print("loaded:", ",".join(loaded))
 sys.exit(code)
 """

@@ -120,7 +120,7 @@ def test_bad_files_are_problems_by_name_and_the_rest_is_built(tmp_path: Path) ->
     build_wheel(wheels, "fine", "2.0", {"fine.py": ""})
     built = build_index(wheels, tmp_path / "out")
     assert built.problems == [
-        "broken-1.0-py3-none-any.whl: not a zip archive (File is not a zip file)",
+        "broken-1.0-py3-none-any.whl: not a zip archive (no end of central directory record)",
         "renamed-1.0-py3-none-any.whl: METADATA Name 'other' does not match the file name",
     ]
     assert sorted(built.projects) == ["fine"]

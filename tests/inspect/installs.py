@@ -80,7 +80,7 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, str]]:
     for dirpath, _dirs, files in os.walk(root):
         for fn in files:
             p = Path(dirpath) / fn
-            if p.is_symlink():
+            if p.is_symlink() or not p.is_file():  # links are not followed; a FIFO would block
                 continue
             out[str(p.relative_to(root))] = (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
     return out

@@ -72,3 +72,16 @@ def test_indexer_inspect_is_the_entry_point(tmp_path: Path) -> None:
 
     env = indexer.inspect([_site(tmp_path)])
     assert sorted(d.name for d in env.distributions) == ["alpha", "beta"]
+
+
+def test_escape_sequences_in_untrusted_names_are_not_printed_raw(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    dist_info = next(site.glob("beta-*.dist-info"))
+    (dist_info / "INSTALLER").write_text("uv\n")
+    metadata = (dist_info / "METADATA").read_text().replace("Version: 1.0", "Version: 1.0\x1b]0;owned\x07")
+    (dist_info / "METADATA").write_text(metadata)
+    (dist_info / "direct_url.json").write_text(json.dumps({"url": "file:///x/\x1b[31mred", "archive_info": {}}))
+    result = _run(str(site))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "file:///x/\\x1b[31mred" in result.stdout

@@ -139,6 +139,24 @@ def test_scheme_paths_under_the_prefix_are_expected_climbing_past_it_is_not(tmp_
     assert victim.imports == ["victim"]
 
 
+def test_pip_target_scripts_are_expected_climbing_past_its_home_is_not(tmp_path: Path) -> None:
+    """``pip install --target`` writes RECORD relative to a home scheme (``../../bin/tool``) and moves ``bin/``
+    into the target: those rows are pip's layout, not a problem; climbing further still is."""
+    from tests.inspect.installs import pip_install
+
+    files = {"victim/__init__.py": "", "victim-1.0.data/scripts/victim-cli": "#!python\nprint(1)\n"}
+    wheel = build_wheel(tmp_path / "w", "victim", "1.0", files)
+    site = tmp_path / "target"
+    pip_install(site, "--no-index", str(wheel))
+    assert (site / "bin" / "victim-cli").is_file()
+    record = next(site.glob("victim-1.0.dist-info")) / "RECORD"
+    assert "../../bin/victim-cli," in record.read_text()
+    record.write_text(record.read_text() + "../../../outside.py,,\n")
+    (victim,) = inspect([site]).distributions
+    escapes = [p.message.split("'")[1] for p in victim.problems if p.code == "record-path-escapes"]
+    assert escapes == ["../../../outside.py"]
+
+
 def test_symlink_out_of_the_site_dir_is_not_read(site: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside.so"
     outside.write_bytes(wasm_module(["PyInit__ext"]))

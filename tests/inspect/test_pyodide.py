@@ -81,6 +81,9 @@ def report(pyodide: PyodideNode, wheels: Path, index: Any, tmp_path_factory: pyt
         "assert micropip_ext.inspect().target == 'host'  # micropip_ext.inspect() is the function\n"
         "inspect_json(with_files=True)"
     )
+    data["detected_target"] = pyodide.run(
+        "from indexer.installed.target import detect_target\ndetect_target(micropip_ext.inspect().distributions)"
+    )
     assert pyodide.run(SNAPSHOT) == before, "inspect wrote into Pyodide's site-packages"
     return data
 
@@ -145,3 +148,7 @@ def test_load_package_from_the_distribution(report: dict[str, Any]) -> None:
 def test_site_dir_is_pyodides(report: dict[str, Any]) -> None:
     assert "/lib/python3.14/site-packages" in report["site_dirs"]
     assert report["target"] == "host"
+
+
+def test_the_running_interpreter_says_pyodide(report: dict[str, Any]) -> None:
+    assert report["detected_target"] == "pyodide"

@@ -1,7 +1,8 @@
 """Run in a subprocess by test_oracle.py: import modules for real and report what they expose.
 
-Usage: python oracle_probe.py DIST [DIST ...]  -> JSON on stdout:
-{"modules": {module: {"dist": name, "names": {name: origin-or-null}}}, "failed": {module: error}}
+Usage: python oracle_probe.py [--members] DIST [DIST ...]  -> JSON on stdout:
+{"modules": {module: {"dist": name, "names": {name: origin-or-null}}}, "failed": {module: error},
+ "members": {module.name: [public member names not defined by a stdlib class]}}  (with --members)
 An origin is the canonical name of the distribution whose RECORD lists the defining file, "<stdlib>",
 or null when the object carries no trustworthy defining module (plain values, instances).
 """
@@ -81,8 +82,23 @@ def origin(obj: object, owners: dict[str, str]) -> str | None:
     return None
 
 
-def main(dists: list[str]) -> None:
+def class_members(cls: type) -> list[str]:
+    """Public names of ``cls`` (own and inherited) whose defining class is not from the standard library."""
+    names = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        home = next((k for k in cls.__mro__ if name in vars(k)), None)
+        module = getattr(home, "__module__", "") or ""
+        if home is None or module.partition(".")[0] in sys.stdlib_module_names or module == "builtins":
+            continue
+        names.append(name)
+    return names
+
+
+def main(dists: list[str], with_members: bool = False) -> None:
     owners = file_owners()
+    members: dict[str, list[str]] = {}
     out: dict[str, dict[str, object]] = {}
     failed: dict[str, str] = {}
     warnings.simplefilter("ignore")
@@ -107,9 +123,13 @@ def main(dists: list[str]) -> None:
                 if exported is None and inspect.ismodule(value) and value.__name__ == f"{name}.{attr}":
                     continue  # a submodule set as an attribute by importing it: import side effect
                 report[attr] = origin(value, owners)
+                if with_members and inspect.isclass(value):
+                    with contextlib.suppress(Exception):
+                        members[f"{name}.{attr}"] = class_members(value)
             out[name] = {"dist": canonicalize_name(dist), "names": report}
-    json.dump({"modules": out, "failed": failed}, sys.stdout)
+    json.dump({"modules": out, "failed": failed, "members": members}, sys.stdout)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    main([a for a in args if a != "--members"], "--members" in args)

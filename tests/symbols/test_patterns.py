@@ -46,7 +46,9 @@ def test_without_all_public_names_are_underscore_free_bindings(install: Installe
         "plain/sub.py": "def thing(): pass\n",
     })
     top = symbols(build_index(site), "plain", "plain")
-    assert set(top) == {"os", "thing", "VALUE"}  # `sub`: only an attribute by import side effect
+    # `from .sub import thing` also sets `plain.sub` (the import system binds a loaded submodule on its parent)
+    assert set(top) == {"os", "thing", "VALUE", "sub"}
+    assert top["sub"] == {"kind": "module", "defined_in": "plain.sub", "distribution": "plain"}
     assert top["os"] == {"kind": "external", "defined_in": "os", "distribution": None, "origin": "stdlib"}
     assert "explicit" not in top["thing"]
 
@@ -295,13 +297,92 @@ def test_stub_declares_what_a_star_import_of_a_compiled_module_hides(install: In
                      "reason": "defined in an extension module without stubs"}
 
 
-def test_globals_written_in_a_loop(install: Installer) -> None:
+def test_globals_written_in_a_loop_over_literal_names_are_bound(install: Installer) -> None:
     site = install("loopy", "1.0", {
         "loopy/__init__.py": "from .types import *\n",
-        "loopy/types.py": "__all__ = ['base']\nbase = 1\nfor _k in ('a', 'b'):\n    globals()[_k] = _k\n",
+        "loopy/types.py": (
+            "__all__ = ['base']\nbase = 1\n_NAMES = ('a', 'b')\nfor _k in _NAMES:\n    globals()[_k] = _k\n"
+            "    __all__.append(_k)\n"
+        ),
+    })
+    index = build_index(site)
+    types = symbols(index, "loopy", "loopy.types")
+    assert set(types) == {"base", "a", "b"}
+    assert types["a"] == {"kind": "variable", "defined_in": "loopy.types.a", "distribution": "loopy", "explicit": True}
+    assert set(symbols(index, "loopy", "loopy")) == {"base", "a", "b", "types"}  # + the submodule attribute
+
+
+def test_globals_written_in_an_unreadable_loop_come_from_the_stub(install: Installer) -> None:
+    site = install("loopy", "1.0", {
+        "loopy/__init__.py": "from .types import *\n",
+        "loopy/types.py": "__all__ = ['base']\nbase = 1\nfor _k in _names():\n    globals()[_k] = _k\n",
         "loopy/types.pyi": "__all__ = ['base', 'a', 'b']\nbase: int\na: str\nb: str\n",
     })
     index = build_index(site)
     types = symbols(index, "loopy", "loopy.types")
     assert set(types) == {"base", "a", "b"}
     assert types["a"]["defined_in"] == "loopy.types.a" and types["a"]["distribution"] == "loopy"
+
+
+def test_type_checking_star_import_beside_module_getattr(install: Installer) -> None:
+    """pydantic: names imported with `*` for the type checker only, loaded by a module __getattr__."""
+    site = install("lazy_star", "1.0", {
+        "lazy_star/__init__.py": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .main import *\n"
+            "__all__ = ('BaseModel', 'Field')\n_dynamic = {'BaseModel': (__spec__.parent, '.main')}\n"
+            "def __getattr__(name):\n    import importlib\n"
+            "    return getattr(importlib.import_module('.main', __name__), name)\n"
+        ),
+        "lazy_star/main.py": "__all__ = ['BaseModel', 'Field']\nclass BaseModel: pass\ndef Field(): pass\n",
+    })
+    top = symbols(build_index(site), "lazy_star", "lazy_star")
+    assert top["BaseModel"] == {"kind": "class", "defined_in": "lazy_star.main.BaseModel",
+                                "distribution": "lazy_star", "explicit": True}
+    assert top["Field"]["defined_in"] == "lazy_star.main.Field"
+
+
+def test_all_from_another_modules_table_and_the_table_says_where_names_live(install: Installer) -> None:
+    """pygments.lexers: `__all__ = [...] + list(LEXERS)`, LEXERS = {name: (module, ...)} in another module."""
+    site = install("lexers", "1.0", {
+        "lexers/__init__.py": (
+            "from lexers._mapping import LEXERS\nfrom lexers import _names\n"
+            "__all__ = ['get_lexer'] + list(LEXERS) + _names.EXTRA\n"
+            "def get_lexer(): pass\n"
+        ),
+        "lexers/_mapping.py": (
+            "LEXERS = {\n    'PyLexer': ('lexers.python', 'Python', ('py',)),\n"
+            "    'CLexer': ('lexers.c_like', 'C', ()),\n}\n"
+        ),
+        "lexers/_names.py": "EXTRA = ['HtmlLexer']\n",
+        "lexers/python.py": "class PyLexer: pass\n",
+        "lexers/c_like.py": "class CLexer: pass\n",
+    })
+    top = symbols(build_index(site), "lexers", "lexers")
+    assert set(top) == {"get_lexer", "PyLexer", "CLexer", "HtmlLexer"}
+    assert top["PyLexer"] == {"kind": "class", "defined_in": "lexers.python.PyLexer", "distribution": "lexers",
+                              "explicit": True}
+    assert top["CLexer"]["defined_in"] == "lexers.c_like.CLexer"
+    assert top["HtmlLexer"]["kind"] == "unresolved"  # listed, but nothing says where it lives
+
+
+def test_compiled_module_behind_a_package_stub_resolves_to_the_stub(tmp_path: Path, install: Installer) -> None:
+    """numpy: `numpy.ndarray` comes from a compiled module without its own stub; numpy/__init__.pyi defines it."""
+    from packaging.tags import sys_tags
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    site = install("arr", "1.0", {
+        "arr/__init__.py": (
+            "from ._core import ndarray, speed\ndef __getattr__(name):\n    raise AttributeError(name)\n"
+        ),
+        "arr/__init__.pyi": "class ndarray: ...\ndef speed() -> int: ...\n",
+        "arr/_core/__init__.py": "from .multiarray import *\n",
+        "arr/_core/multiarray.py": "from ._umath import *\n",
+        f"arr/_core/_umath{suffix}": compile_extension(tmp_path, "_umath"),
+    }, tag=str(next(iter(sys_tags()))))
+    index = build_index(site)
+    top = symbols(index, "arr", "arr")
+    assert top["ndarray"] == {"kind": "class", "defined_in": "arr.ndarray", "distribution": "arr"}
+    assert top["speed"]["kind"] == "function"
+    inner = symbols(index, "arr", "arr._core")
+    # a star import of an opaque module lists nothing (no stub of its own); the submodule is an attribute
+    assert inner == {"multiarray": {"kind": "module", "defined_in": "arr._core.multiarray", "distribution": "arr"}}

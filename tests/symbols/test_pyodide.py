@@ -41,7 +41,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             "import sys\n"
             "if sys.platform == 'emscripten':\n    from ._browser import fetch\nelse:\n    from ._native import fetch\n"
             "if sys.version_info >= (3, 14):\n    def new_api(): pass\n"
-            "from tomli_w import dumps\n__all__ = ['fetch', 'dumps', 'new_api']\n"
+            "from tomli_w import dumps\n__all__ = ['fetch', 'dumps', 'new_api', 'ReadOnly', 'NoSuchThing']\n"
+            # decided by reading typing.py inside Pyodide's stdlib zip; unittest.__main__ would run if imported
+            "try:\n    from typing import ReadOnly\nexcept ImportError:\n    class ReadOnly: pass\n"
+            "try:\n    from typing import NoSuchThing\nexcept ImportError:\n    class NoSuchThing: pass\n"
+            "try:\n    import unittest.__main__\nexcept ImportError:\n    pass\n"
         ),
         "webby/_browser.py": "def fetch(): pass\n",
         "webby/_native.py": "def fetch(): pass\n",
@@ -65,8 +69,10 @@ def results(pyodide: PyodideNode, index: Any, tmp_path_factory: pytest.TempPathF
         "cold = await symbol_index(progress=seen.append)\n"
         "warm = await symbol_index()\n"
         "answer = await which('webby.fetch')\n"
+        "import sys\n"
         "{'cold': cold, 'warm_stats': warm['stats'], 'same': warm['distributions'] == cold['distributions'],"
-        " 'seen': seen, 'which': answer}"
+        " 'seen': seen, 'which': answer,"
+        " 'loaded': sorted(m for m in sys.modules if m.partition('.')[0] in ('unittest', 'venv', 'webby'))}"
     )
     data = pyodide.run_async(code, timeout=300)
     after = pyodide.run(SNAPSHOT)
@@ -83,6 +89,14 @@ def test_branches_follow_pyodide(results: tuple[Any, Any, Any]) -> None:
     assert webby["dumps"]["distribution"] == "tomli_w" and webby["dumps"]["version"] == "1.2.0"
     assert cold["distributions"]["webby"]["references"] == {"tomli_w": "1.2.0"}
     assert "webby" in data["seen"] and "micropip" in cold["distributions"]
+
+
+def test_stdlib_is_read_from_pyodides_zip_not_imported(results: tuple[Any, Any, Any]) -> None:
+    data = results[0]
+    webby = data["cold"]["distributions"]["webby"]["modules"]["webby"]["symbols"]
+    assert webby["ReadOnly"]["kind"] == "external" and webby["ReadOnly"]["defined_in"] == "typing.ReadOnly"
+    assert webby["NoSuchThing"]["kind"] == "class"  # typing.py (read) has no such name: the fallback runs
+    assert data["loaded"] == []
 
 
 def test_second_call_reads_shards_from_pyodides_file_system(results: tuple[Any, Any, Any]) -> None:

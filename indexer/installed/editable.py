@@ -1,0 +1,163 @@
+"""Import names of an editable install, read statically from what the build backend left in site-packages.
+
+An editable install's RECORD lists no module of the project, only the mechanism that finds it:
+- setuptools (PEP 660, its "lenient" mode): ``__editable___<name>_<ver>_finder.py`` whose ``MAPPING`` literal maps
+  each top-level name to its directory (``NAMESPACES`` lists namespace packages), loaded by a ``.pth``;
+- editables (hatchling's exact mode): ``_editable_impl_<name>.py`` calling ``F.map_module("name", path)``;
+- a ``.pth`` path entry (setuptools' src layout, hatchling's default): every top-level module in that directory.
+The finder is parsed with ``ast`` and never run; the path entry is listed, bounded, never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from indexer.installed.classify import extension_name, is_identifier
+from indexer.installed.model import Distribution, Problem
+from indexer.installed.safe_io import SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
+
+_FINDER_LIMIT = 1024 * 1024  # a finder with a very large MAPPING is still a small file
+_DIR_ENTRY_LIMIT = 10_000  # entries listed in one .pth path entry
+_PATH_ENTRY_LIMIT = 32  # path entries followed per distribution
+#: Project files that sit beside the package in a flat layout and are not what the project ships.
+_PROJECT_FILES = {"setup", "conftest", "noxfile", "fabfile", "tests", "test", "docs", "doc", "build", "dist"}
+
+
+def is_editable_plumbing(path: str) -> bool:
+    """True for the files an editable install adds to site-packages to find the project (not the project's)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(("__editable__", "_editable_impl_")) or (name.endswith(".pth") and "/" not in path)
+
+
+def editable_imports(dist: Distribution, label: str, problems: list[Problem]) -> tuple[list[str], list[str]] | None:
+    """``(import names, namespaces)`` of an editable install, or None when ``dist`` is not one."""
+    mapping_files = [
+        f
+        for f in dist.files
+        if f.location is not None
+        and f.path.startswith(("__editable___", "_editable_impl_"))
+        and f.path.endswith(".py")
+        and "/" not in f.path
+    ]
+    if not dist.source.editable and not mapping_files:
+        return None
+    names: list[str] = []
+    namespaces: list[str] = []
+    for f in mapping_files:
+        assert f.location is not None
+        found, spaces = _from_finder(f.location, dist.site_dir, label, problems)
+        names += found
+        namespaces += spaces
+    if not dist.source.editable and not names and not namespaces:
+        return None  # a wheel that merely ships a file with such a name (direct_url.json says not editable)
+    if not names:
+        for pth in [f for f in dist.files if f.location is not None and f.path.endswith(".pth") and "/" not in f.path]:
+            assert pth.location is not None
+            names += _from_path_entries(pth.location, dist.site_dir, label, problems)
+    names = [n for n in dict.fromkeys(names) if n not in namespaces]
+    if not names and not namespaces:
+        why = "editable install; no finder mapping or path entry names a module"
+        problems.append(Problem("editable-imports-unknown", f"{label}: {why}"))
+    return names, list(dict.fromkeys(namespaces))
+
+
+def _from_finder(path: Path, site_dir: Path, label: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
+    """Top-level names from a setuptools finder's ``MAPPING`` / ``NAMESPACES`` or editables' ``map_module`` calls."""
+    if not is_within(path, site_dir):
+        return [], []
+    try:
+        data = read_limited(path, _FINDER_LIMIT)
+        tree = ast.parse(data or b"", filename=path.name)
+    except (TooLarge, OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        problems.append(Problem("editable-finder-unreadable", f"{label}: {path.name}: {type(exc).__name__}"))
+        return [], []
+    names: list[str] = []
+    namespaces: list[str] = []
+    for node in tree.body:
+        target, value = _assignment(node)
+        if target in ("MAPPING", "NAMESPACES") and value is not None:
+            keys = _literal_keys(value)
+            (names if target == "MAPPING" else namespaces).extend(keys)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            names.extend(_map_module_name(node.value))
+    valid = [n for n in names if all(is_identifier(p) for p in n.split("."))]
+    return [n.split(".")[0] for n in valid], [n for n in namespaces if all(is_identifier(p) for p in n.split("."))]
+
+
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _literal_keys(value: ast.expr) -> list[str]:
+    """String keys of a dict literal (``{"pkg": "/src/pkg"}``); anything computed is not read."""
+    if not isinstance(value, ast.Dict):
+        return []
+    return [k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+
+
+def _map_module_name(call: ast.Call) -> list[str]:
+    """``F.map_module("name", path)`` (editables' redirector) -> ["name"]."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "map_module" and call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return [first.value]
+    return []
+
+
+def _from_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
+    """Top-level modules in the directories a ``.pth`` file adds to sys.path (its ``import`` lines are not run)."""
+    if not is_within(pth, site_dir):
+        return []
+    try:
+        data = read_limited(pth, SMALL_FILE_LIMIT)
+    except (TooLarge, OSError) as exc:
+        problems.append(Problem("pth-unreadable", f"{label}: {pth.name}: {exc}"))
+        return []
+    entries = [
+        line.strip()
+        for line in (data or b"").decode("utf-8", "replace").splitlines()
+        if line.strip() and not line.startswith(("#", "import ", "import\t"))
+    ]
+    names: list[str] = []
+    for entry in entries[:_PATH_ENTRY_LIMIT]:
+        names += _modules_in(Path(site_dir, entry))
+    return names
+
+
+def _modules_in(directory: Path) -> list[str]:
+    """Importable top-level names in ``directory``: packages, modules, extension modules (bounded listing)."""
+    names: list[str] = []
+    try:
+        with os.scandir(directory) as it:
+            for count, entry in enumerate(it):
+                if count >= _DIR_ENTRY_LIMIT:
+                    break
+                name = _module_name(entry)
+                if name is not None and name not in _PROJECT_FILES:
+                    names.append(name)
+    except OSError:
+        return []
+    return sorted(names)
+
+
+def _module_name(entry: os.DirEntry[str]) -> str | None:
+    try:
+        if entry.is_dir():
+            has_init = any(os.path.isfile(os.path.join(entry.path, f"__init__.{s}")) for s in ("py", "pyi"))
+            return entry.name if has_init and is_identifier(entry.name) else None
+        if not entry.is_file():
+            return None
+    except OSError:
+        return None
+    stem, _, suffix = entry.name.partition(".")
+    if suffix == "py" and is_identifier(stem):
+        return stem
+    ext = extension_name(entry.name)
+    return ext[0] if ext is not None and is_identifier(ext[0]) else None
