@@ -36,6 +36,7 @@ from packaging.utils import (
 )
 
 from indexer.fsutil import atomic_copy, atomic_write
+from indexer.installed.names import shown
 from indexer.wheelfile import WheelError, wheel_metadata
 
 API_VERSION = "1.1"
@@ -65,11 +66,6 @@ def _sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def shown(name: str) -> str:
-    """A file name as printable text: control characters escaped (a name must not drive the terminal)."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
 
 
 def _wheel_metadata(path: Path) -> bytes:

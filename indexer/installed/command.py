@@ -6,11 +6,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer.installed.model import Distribution, Environment
+from indexer.console import terminal_progress
+from indexer.installed.model import Environment
 from indexer.installed.names import shown
 
 
@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
         choices=("host", "pyodide"),
-        default="host",
-        help="marker environment for Requires-Dist: this interpreter (default) or Pyodide 314",
+        default=None,
+        help="marker environment for Requires-Dist (default: what the installed wheels show)",
     )
 
 
@@ -34,11 +34,12 @@ def run(args: argparse.Namespace) -> int:
     for p in paths or []:
         if not p.is_dir():
             raise UsageError(f"{p}: not a directory")
-    progress, close = _progress_bar()
+    bar = terminal_progress("inspecting", enabled=not getattr(args, "no_progress", False))
+    bar.start(None)  # the number of distributions is known only at the end of the scan
     try:
-        env = inspect(paths, target=args.target, progress=progress)
+        env = inspect(paths, target=args.target or "auto", progress=lambda _dist: bar.advance())
     finally:
-        close()
+        bar.close()
     try:
         if args.json:
             json.dump(env.to_json(with_files=args.files), sys.stdout, indent=2)
@@ -49,18 +50,6 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `indexer inspect | head`: the reader is gone, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
-
-
-def _progress_bar() -> tuple[Callable[[Distribution], None] | None, Callable[[], None]]:
-    """A tqdm counter on stderr when it is a terminal (tqdm is CPython-only and optional)."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None, lambda: None
-    bar: Any = tqdm(desc="inspecting", unit="dist", leave=False, file=sys.stderr)
-    return (lambda _d: bar.update(1)), bar.close
 
 
 _ALSO_PER_DIST = {"requirement-missing", "requirement-conflict", "duplicate-distribution"}

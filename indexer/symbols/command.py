@@ -13,8 +13,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from indexer.console import terminal_progress
 from indexer.symbols.cache import ShardCache, default_cache_dir
 from indexer.symbols.index import SymbolIndex
 from indexer.symbols.shards import ShardRef, iter_catalog
@@ -87,17 +87,15 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
     if args.runtime_inspect and not target.is_running:
         raise UsageError("--runtime-inspect needs --target to be the running interpreter")
     cache = None if args.no_cache else ShardCache(args.cache_dir or default_cache_dir())
-    bar = _progress_bar() if progress else None
+    bar = terminal_progress("indexing", enabled=progress)
     refs: list[ShardRef] = []
+    bar.start(None)  # the number of distributions is known only at the end of the scan
     try:
         for ref in iter_catalog(args.paths or None, target, cache, only=only):
             refs.append(ref)
-            if bar is not None:
-                bar.set_postfix_str(ref.name, refresh=False)
-                bar.update()
+            bar.advance()
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     if args.runtime_inspect:
         from indexer.installed import scan
         from indexer.symbols.runtime import inspect_modules
@@ -110,14 +108,6 @@ def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] |
                 shard.problems.extend(inspect_modules(opaque, sites))
     # shards changed in memory by --runtime-inspect are not what the cache holds: no resolved index from it
     return SymbolIndex(refs, target, cache=None if args.runtime_inspect else cache)
-
-
-def _progress_bar() -> Any:
-    try:
-        from tqdm import tqdm  # CPython-only nicety; absent in Pyodide
-    except ImportError:
-        return None
-    return tqdm(desc="indexing", unit="dist", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
 
 
 def _check_output(args: argparse.Namespace) -> None:
