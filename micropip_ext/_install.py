@@ -17,6 +17,7 @@ from typing import Any
 
 from indexer.fsutil import atomic_write
 from indexer.installed.names import parse_dist_info_name
+from indexer.jsonable import fields_json
 from indexer.resolve.client import Client
 from indexer.resolve.resolver import IndexProblem, fetch_project_page
 from indexer.resolve.transport import TransportError
@@ -34,13 +35,7 @@ class Recorded:
     reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "dist_info": self.dist_info,
-            "written": self.written,
-            "index": self.index,
-            "url": self.url,
-            "reason": self.reason,
-        }
+        return fields_json(self)
 
 
 def _site_dirs() -> list[Path]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from indexer.jsonable import fields_json
 from indexer.resolve.model import VERIFY_MODES, VerifyMode
 from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
@@ -92,21 +93,13 @@ class FreezeOptions:
 
     def to_json(self) -> dict[str, Any]:
         """The options as the report shows them: credentials redacted, the base lock by where it came from."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "base_lock":
-                value = None if value is None else "(given)"
-            elif f.name in ("index_urls", "base_urls"):
-                value = [redact(u) for u in value]
-            elif f.name == "base_lock_url" and value:
-                value = redact(value)
-            elif isinstance(value, Path):
-                value = str(value)
-            elif isinstance(value, Mapping):
-                value = dict(value)
-            out[f.name] = value
-        return out
+        return fields_json(
+            self,
+            base_lock=None if self.base_lock is None else "(given)",
+            base_lock_url=redact(self.base_lock_url) if self.base_lock_url else None,
+            index_urls=[redact(u) for u in self.index_urls],
+            base_urls=[redact(u) for u in self.base_urls],
+        )
 
     @classmethod
     def field_names(cls) -> frozenset[str]:

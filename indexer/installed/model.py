@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from indexer.jsonable import fields_json
+
 if TYPE_CHECKING:
     from packaging.metadata import Metadata
 
@@ -41,8 +43,8 @@ class Problem:
     code: str
     message: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        return fields_json(self)
 
 
 @dataclass
@@ -60,17 +62,7 @@ class Source:
     subdirectory: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "index": self.index,
-            "sha256": self.sha256,
-            "evidence": list(self.evidence),
-            "vcs": self.vcs,
-            "commit_id": self.commit_id,
-            "editable": self.editable,
-            "subdirectory": self.subdirectory,
-        }
+        return fields_json(self)
 
 
 @dataclass
@@ -85,14 +77,7 @@ class InstalledFile:
     module: str | None = None  # dotted module name if the file is importable (source/bytecode/extension)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "location": None if self.location is None else str(self.location),
-            "kind": self.kind.value,
-            "hash": self.hash,
-            "size": self.size,
-            "module": self.module,
-        }
+        return fields_json(self)
 
 
 @dataclass
@@ -132,18 +117,7 @@ class Requirement:
         return self.marker_result is True
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "requirement": self.requirement,
-            "name": self.name,
-            "specifier": self.specifier,
-            "extras": list(self.extras),
-            "marker": self.marker,
-            "marker_result": self.marker_result,
-            "extra": self.extra,
-            "installed_version": self.installed_version,
-            "satisfied": self.satisfied,
-            "error": self.error,
-        }
+        return fields_json(self)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.fsutil import atomic_write, cache_root, private_dir
+from indexer.jsonable import fields_json
 from indexer.resolve.transport import (
     DEFAULT_TRANSPORT,
     Response,
@@ -68,15 +69,7 @@ class Stats:
     by_status: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "bytes": self.bytes,
-            "retries": self.retries,
-            "cache_hits": self.cache_hits,
-            "revalidated": self.revalidated,
-            "failures": self.failures,
-            "by_status": dict(sorted(self.by_status.items())),
-        }
+        return fields_json(self, by_status=dict(sorted(self.by_status.items())))
 
 
 class DiskCache:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from indexer.jsonable import fields_json
 from indexer.resolve.reasons import ReasonCode
 from indexer.urls import redact
 
@@ -67,22 +68,10 @@ class FileResolution:
         return self
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "locked": self.locked,
-            "method": self.method,
-            "url": None if self.url is None else redact(self.url),
-            "filename": self.filename,
-            "sha256": self.sha256,
-            "size": self.size,
-            "upload_time": self.upload_time,
-            "index": None if self.index is None else redact(self.index),
-            "proof": self.proof,
-            "reason_code": self.reason_code,
-            "reason": self.reason,
-            "evidence": list(self.evidence),
-            "notes": list(self.notes),
-            "record_verified": self.record_verified,
-            "requests": list(self.requests),
-        }
+        return fields_json(
+            self,
+            exclude=("canonical_name", "base_entry"),
+            url=None if self.url is None else redact(self.url),
+            index=None if self.index is None else redact(self.index),
+            locked=self.locked,
+        )
