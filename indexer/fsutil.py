@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,10 +19,15 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None
     """Replace ``path`` with ``data`` (text is written as UTF-8) atomically.
 
     ``mode`` sets the file's permission bits (e.g. ``0o600`` for a private cache entry) before it appears.
-    The temporary file never survives a failure. Raises ``OSError`` like ``open`` would.
+    The temporary file never survives a failure. Raises ``OSError`` like ``open`` would. A target that is not a
+    regular file (``-o /dev/null``, a FIFO, a terminal) is written in place: replacing it would destroy a device.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if is_special_file(target):
+        with open(target, "wb") as f:
+            f.write(payload)
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -34,6 +40,15 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def is_special_file(path: Path) -> bool:
+    """``path`` exists and is a device, FIFO or socket (followed through symlinks): never to be replaced."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def atomic_copy(source: Path | str, path: Path | str) -> None:
