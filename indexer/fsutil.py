@@ -12,7 +12,9 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None) -> None:
@@ -28,18 +30,7 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int | None = None
         with open(target, "wb") as f:
             f.write(payload)
         return
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    _replace(target, lambda f: f.write(payload), (lambda tmp: os.chmod(tmp, mode)) if mode is not None else None)
 
 
 def is_special_file(path: Path) -> bool:
@@ -56,12 +47,22 @@ def atomic_copy(source: Path | str, path: Path | str) -> None:
 
     Like :func:`atomic_write`, a symlink at ``path`` is replaced, never written through.
     """
-    target = Path(path)
+
+    def copy(out: BinaryIO) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+
+    _replace(Path(path), copy, lambda tmp: shutil.copystat(source, tmp))
+
+
+def _replace(target: Path, write: Callable[[BinaryIO], object], finish: Callable[[str], object] | None) -> None:
+    """Write a temporary file beside ``target`` with ``write``, ``finish`` it (once closed), then move it over."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        shutil.copystat(source, tmp)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        if finish is not None:
+            finish(tmp)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -296,7 +296,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     try:
         summary = crawl(

@@ -112,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from indexer.cli import UsageError
+    from indexer.args import UsageError
 
     if args.map is not None:
         candidates = [args.map]
