@@ -13,7 +13,7 @@ from typing import Any
 
 from indexer.installed import Environment
 from indexer.installed import inspect as _inspect
-from indexer.installed.model import Target
+from indexer.installed.model import TargetName
 
 __all__ = ["inspect", "inspect_json", "site_dirs"]
 
@@ -26,7 +26,7 @@ def site_dirs() -> list[Path]:
     return default_site_dirs()
 
 
-def inspect(paths: Iterable[str | os.PathLike[str]] | None = None, *, target: Target = "host") -> Environment:
+def inspect(paths: Iterable[str | os.PathLike[str]] | None = None, *, target: TargetName = "host") -> Environment:
     """Inspect ``paths`` (default: this runtime's site directories). Inside Pyodide ``target="host"``
     already means Pyodide's own marker values."""
     return _inspect(site_dirs() if paths is None else paths, target=target)

@@ -17,17 +17,12 @@ from urllib.parse import urljoin
 from packaging.utils import canonicalize_name
 
 from indexer.installed.model import Distribution
+from indexer.installed.target import PYODIDE_INFO
 from indexer.resolve.model import FileResolution, is_sha256
 from indexer.urls import redact
 
-#: ``info`` of the Pyodide this project targets, used only when neither a running Pyodide nor a
-#: base lock provides one.
-DEFAULT_INFO: dict[str, str] = {
-    "abi_version": "2026_0",
-    "arch": "wasm32",
-    "platform": "emscripten_5_0_3",
-    "python": "3.14.2",
-}
+#: ``info`` when neither a running Pyodide nor a base lock provides one (the one copy: installed/target.py).
+DEFAULT_INFO = PYODIDE_INFO
 
 
 @dataclass

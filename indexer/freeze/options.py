@@ -11,16 +11,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
+from indexer.installed.model import TargetName
 from indexer.jsonable import fields_json
 from indexer.resolve.model import VERIFY_MODES, VerifyMode
 from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
 from indexer.urls import redact
 
 #: The marker environment Requires-Dist and wheel tags are judged in; ``None`` = detect from the environment.
-TargetName = Literal["pyodide", "host"]
 TARGETS: tuple[TargetName, ...] = get_args(TargetName)
 
 

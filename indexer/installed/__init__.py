@@ -19,14 +19,14 @@ from indexer.installed.model import (
     Problem,
     Requirement,
     Source,
-    Target,
+    TargetName,
 )
 
 
 def inspect(
     paths: Iterable[str | os.PathLike[str]] | None = None,
     *,
-    target: Target | Literal["auto"] = "host",
+    target: TargetName | Literal["auto"] = "host",
     progress: Callable[[Distribution], None] | None = None,
 ) -> Environment:
     """Scan ``paths`` (default: the running interpreter's sys.path directories) for distributions.

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 SourceKind = Literal["index", "url", "vcs", "directory", "editable", "distribution", "unknown"]
 ImportEvidence = Literal["import-name", "record", "editable", "files-on-disk", "top-level-txt", "none"]
-Target = Literal["host", "pyodide"]
+#: The marker environment a step works for: the running host interpreter or Pyodide (installed/target.py).
+TargetName = Literal["host", "pyodide"]
 
 
 class FileKind(enum.StrEnum):
@@ -189,7 +190,7 @@ class Environment:
     site_dirs: list[Path]
     distributions: list[Distribution] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # environment-wide: duplicates, unreadable dirs
-    target: Target = "host"
+    target: TargetName = "host"
 
     def get(self, name: str) -> Distribution | None:
         """The first distribution (sys.path order) with this name, compared canonically."""

@@ -15,27 +15,14 @@ from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from indexer.installed.model import Distribution, Problem, Requirement, Target
-
-#: Marker values of Pyodide 314 (Python 3.14.2 on Emscripten 5.0.3, wasm32), for ``--target pyodide``.
-PYODIDE_314_ENVIRONMENT: dict[str, str] = {
-    "implementation_name": "cpython",
-    "implementation_version": "3.14.2",
-    "os_name": "posix",
-    "platform_machine": "wasm32",
-    "platform_release": "5.0.3",
-    "platform_system": "Emscripten",
-    "platform_version": "#1",
-    "python_full_version": "3.14.2",
-    "platform_python_implementation": "CPython",
-    "python_version": "3.14",
-    "sys_platform": "emscripten",
-}
+from indexer.installed.model import Distribution, Problem, Requirement, TargetName
 
 
-def marker_environment(target: Target) -> dict[str, str]:
+def marker_environment(target: TargetName) -> dict[str, str]:
     if target == "pyodide":
-        return dict(PYODIDE_314_ENVIRONMENT)
+        from indexer.installed.target import pyodide_marker_environment
+
+        return pyodide_marker_environment()
     return {k: str(v) for k, v in default_environment().items()}
 
 
@@ -46,7 +33,7 @@ def _evaluate(marker: Marker, env: Mapping[str, str], extra: str) -> bool:
 _Parsed = list[tuple[str, PackagingRequirement | None, str | None]]  # (as written, parsed, parse error)
 
 
-def evaluate_requirements(dists: Iterable[Distribution], target: Target) -> list[Problem]:
+def evaluate_requirements(dists: Iterable[Distribution], target: TargetName) -> list[Problem]:
     """Fill ``requires`` and ``requested_extras`` of every dist; return environment-level problems."""
     env = marker_environment(target)
     dists = list(dists)

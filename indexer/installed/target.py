@@ -9,12 +9,46 @@ interpreter when it is Pyodide.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
 
-from indexer.installed.model import Distribution
+from indexer.installed.model import Distribution, TargetName
 
-TargetName = Literal["pyodide", "host"]
+#: The one copy of the Pyodide this project targets when neither a running Pyodide nor a base lock says which:
+#: Pyodide 314's lockfile ``info``. Every other Pyodide fact (marker values, the symbol target, a lock's
+#: ``info``) is derived from an ``info`` like this one, the running Pyodide's or a base lock's.
+PYODIDE_INFO: dict[str, str] = {
+    "abi_version": "2026_0",
+    "arch": "wasm32",
+    "platform": "emscripten_5_0_3",
+    "python": "3.14.2",
+}
+
+
+def pyodide_python(info: Mapping[str, object] | None = None) -> tuple[int, int, int]:
+    """The CPython version of the Pyodide that ``info`` describes (default :data:`PYODIDE_INFO`)."""
+    text = str((info or PYODIDE_INFO).get("python") or PYODIDE_INFO["python"])
+    parts = [int(p) for p in text.split(".")[:3] if p.isdigit()] + [0, 0, 0]
+    return parts[0], parts[1], parts[2]
+
+
+def pyodide_marker_environment(info: Mapping[str, object] | None = None) -> dict[str, str]:
+    """PEP 508 marker values inside the Pyodide that ``info`` describes (``platform`` = ``emscripten_X_Y_Z``)."""
+    major, minor, micro = pyodide_python(info)
+    platform = str((info or PYODIDE_INFO).get("platform") or PYODIDE_INFO["platform"])
+    emscripten = ".".join(platform.removeprefix("emscripten_").split("_"))
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": f"{major}.{minor}.{micro}",
+        "os_name": "posix",
+        "platform_machine": str((info or PYODIDE_INFO).get("arch") or "wasm32"),
+        "platform_release": emscripten,
+        "platform_system": "Emscripten",
+        "platform_version": "#1",
+        "python_full_version": f"{major}.{minor}.{micro}",
+        "platform_python_implementation": "CPython",
+        "python_version": f"{major}.{minor}",
+        "sys_platform": "emscripten",
+    }
 
 _PYODIDE_PLATFORMS = ("pyemscripten_", "pyodide_", "emscripten_")
 

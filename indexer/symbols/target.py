@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-#: What Pyodide 314 runs; the default target inside Pyodide.
-PYODIDE_VERSION = (3, 14, 2)
+from indexer.installed.target import pyodide_python
+
+#: What the targeted Pyodide runs (from the one copy of its facts, installed/target.py).
+PYODIDE_VERSION = pyodide_python()
 PYODIDE_PLATFORM = "emscripten"
 
 
