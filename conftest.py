@@ -36,16 +36,12 @@ from typing import Any
 import pytest
 
 from tests.support.pyodide_node import PyodideNode
+from tests.support.setup_check import setup_missing
 
 ROOT = Path(__file__).resolve().parent
 DIST_DIR = ROOT / "build" / "pyodide-dist"
 SAMPLE_WHEELS_DIR = ROOT / ".cache" / "wheels" / "samples"
-_SETUP_HINT = "run `make setup` first"
 
-
-def setup_missing(what: str, step: str = _SETUP_HINT) -> None:
-    """Fail (not skip) the test: ``what`` should have been made by set-up; ``step`` says how to make it."""
-    pytest.fail(f"{what}: {step}", pytrace=False)
 # Debian's /usr/bin/chromium is a shell wrapper; Playwright needs the real binary (never `playwright install`).
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [

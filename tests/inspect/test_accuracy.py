@@ -17,6 +17,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from indexer.installed import Environment, inspect
+from tests.support.setup_check import setup_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
@@ -53,11 +54,11 @@ ALLOWED: dict[str, tuple[list[str], list[str], str]] = {
 @pytest.fixture(scope="module")
 def pinned() -> dict[str, dict[str, object]]:
     if not LOCK.exists():
-        pytest.skip(f"{LOCK} missing: run `make setup`")
+        setup_missing(f"{LOCK} missing")
     pins: dict[str, dict[str, object]] = json.loads(PINS.read_text())
     missing = [str(p["file"]) for p in pins.values() if p["file"] and not (CACHE / str(p["file"])).is_file()]
     if missing:
-        pytest.skip(f"{len(missing)} accuracy wheels missing: run `.venv/bin/python scripts/fetch_accuracy_wheels.py`")
+        setup_missing(f"{len(missing)} accuracy wheels missing", "run `make setup` (step: accuracy wheels)")
     return pins
 
 

@@ -21,6 +21,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from indexer.symbols import SymbolIndex, Target, load_shards
+from tests.support.setup_check import setup_missing
 
 DISTS = ["packaging", "httpx", "httpcore", "anyio", "idna", "typing_extensions", "attrs", "tqdm", "griffelib", "pluggy"]
 PROBE = Path(__file__).with_name("oracle_probe.py")
@@ -122,7 +123,7 @@ def test_oracle_numpy_requests_in_the_bench_venv() -> None:
     """The same oracle on the benchmark's venv (numpy: compiled modules, stubs, lazy __getattr__, globals())."""
     python = BENCH_VENV / "bin" / "python"
     if not python.exists():
-        pytest.skip("no .cache/bench-symbols-venv: run `make setup` (or bench/symbols_bench.py --prepare)")
+        setup_missing("no .cache/bench-symbols-venv", "run `make setup` (or bench/symbols_bench.py --prepare)")
     dists = ["numpy", "requests", "urllib3", "charset-normalizer"]
     out = subprocess.run([str(python), str(PROBE), *dists], check=True, capture_output=True, text=True, timeout=600)
     oracle = json.loads(out.stdout)
