@@ -11,23 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
-from indexer.symbols.cache import ShardCache, default_cache_dir
 from indexer.symbols.index import SymbolIndex
-from indexer.symbols.shards import ShardRef, iter_catalog
-from indexer.symbols.target import Target
+from indexer.symbols.options import SymbolOptions, catalog
+from indexer.symbols.shards import ShardRef
 
 __all__ = ["symbol_index", "which"]
-
-
-def _site_dirs(paths: Iterable[str | os.PathLike[str]] | None) -> list[Path]:
-    if paths is not None:
-        return [Path(p) for p in paths]
-    from micropip_ext._inspect import site_dirs
-
-    return site_dirs()
 
 
 async def _build(
@@ -37,15 +27,18 @@ async def _build(
     use_cache: bool,
     progress: Callable[[str], Any] | None,
 ) -> SymbolIndex:
-    chosen = Target.parse(target) if target else Target.running()
-    cache = ShardCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+    if paths is None:
+        from micropip_ext._inspect import site_dirs
+
+        paths = site_dirs()
+    options = SymbolOptions.from_values(paths, target=target, cache_dir=cache_dir, use_cache=use_cache)
     refs: list[ShardRef] = []
-    for ref in iter_catalog(_site_dirs(paths), chosen, cache):
+    for ref in catalog(options, options.cache()):
         refs.append(ref)
         if progress is not None:
             progress(ref.name)
-        await asyncio.sleep(0)
-    return SymbolIndex(refs, chosen)
+        await asyncio.sleep(0)  # let the page (or notebook) breathe between distributions
+    return SymbolIndex(refs, options.interpreter)
 
 
 async def symbol_index(

@@ -14,11 +14,11 @@ import os
 import sys
 from pathlib import Path
 
-from indexer.console import terminal_progress
-from indexer.symbols.cache import ShardCache, default_cache_dir
+from indexer.console import say, terminal_progress
+from indexer.symbols.cache import default_cache_dir
 from indexer.symbols.index import SymbolIndex
-from indexer.symbols.shards import ShardRef, iter_catalog
-from indexer.symbols.target import Target
+from indexer.symbols.options import SymbolOptions, catalog
+from indexer.symbols.shards import ShardRef
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,25 +73,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] | None = None) -> SymbolIndex:
-    """The index the options describe (shards read lazily). Raises UsageError for bad paths or targets."""
+def options_from(args: argparse.Namespace, only: list[str] | None = None) -> SymbolOptions:
+    """The one options object for ``symbols`` / ``which`` (validated before any work)."""
     from indexer.args import UsageError
 
     for path in args.paths:
         if not path.is_dir():
             raise UsageError(f"not a directory: {path}")
     try:
-        target = Target.parse(args.target) if args.target else Target.running()
+        options = SymbolOptions.from_values(
+            args.paths, target=args.target, cache_dir=args.cache_dir, use_cache=not args.no_cache, only=only
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.runtime_inspect and not target.is_running:
+    if args.runtime_inspect and not options.interpreter.is_running:
         raise UsageError("--runtime-inspect needs --target to be the running interpreter")
-    cache = None if args.no_cache else ShardCache(args.cache_dir or default_cache_dir())
+    return options
+
+
+def build(args: argparse.Namespace, *, progress: bool = False, only: list[str] | None = None) -> SymbolIndex:
+    """The index the options describe (shards read lazily). Raises UsageError for bad paths or targets."""
+    options = options_from(args, only)
+    target, cache = options.interpreter, options.cache()
     bar = terminal_progress("indexing", enabled=progress)
     refs: list[ShardRef] = []
     bar.start(None)  # the number of distributions is known only at the end of the scan
     try:
-        for ref in iter_catalog(args.paths or None, target, cache, only=only):
+        for ref in catalog(options, cache):
             refs.append(ref)
             bar.advance()
     finally:
@@ -156,5 +164,5 @@ def run(args: argparse.Namespace) -> int:
         with output.streamed_file(args.output) as handle:
             problems = output.write_json(index, handle, include_private=private, cache=index.cache)
     for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        say(f"warning: {problem}")
     return 0

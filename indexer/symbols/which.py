@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
+from indexer.console import printable, say
 from indexer.symbols.command import add_common_arguments, build
 from indexer.symbols.index import SymbolIndex
 
@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
             where = a["defined_in"] or "(namespace package)"
             dist = f"{a['distribution']} {a['version']}" if a["distribution"] else "no installed distribution"
             extra = f" [{a['reason']}]" if a.get("reason") else ""
-            print(f"{a['name']}: {a['kind']} defined in {where} ({dist}){extra}")
+            print(printable(f"{a['name']}: {a['kind']} defined in {where} ({dist}){extra}"))
     if not answers:
-        print(f"{args.name}: not provided by any indexed distribution", file=sys.stderr)
+        say(f"{args.name}: not provided by any indexed distribution")
         return 1
     return 0
