@@ -81,10 +81,10 @@ def _run_on_cpython(coro: Any) -> int:
 
 async def freeze_to_file(args: argparse.Namespace) -> int:
     """Freeze, write the file unless ``--strict`` refuses, print the summary; the exit status."""
+    from indexer.emit.html import requirements
     from indexer.freeze.options import FreezeError
     from indexer.fsutil import atomic_write
     from micropip_ext._freeze import freeze
-    from micropip_ext._html import requirements
 
     try:
         result = await freeze(index_urls=args.index_url)
@@ -113,7 +113,7 @@ async def freeze_to_file(args: argparse.Namespace) -> int:
 
 def load_ipython_extension(ip: Any) -> None:
     """``%load_ext micropip_ext``: the ``%freeze`` magic, HTML views, and the notebook import-error hint."""
-    from micropip_ext import _html
+    from indexer.emit import html as _html
 
     ip.register_magic_function(freeze_magic, magic_kind="line", magic_name="freeze")
     _html.register(ip)

@@ -54,6 +54,12 @@ class FreezeResult:
             raise FreezeError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
         return self.lock if format == "pyodide-lock" else self.pylock
 
+    def _repr_html_(self) -> str:
+        """A table in notebooks: every distribution, unlockable rows marked with their reason."""
+        from indexer.emit.html import freeze_html
+
+        return freeze_html(self)
+
     def problems(self, format: Format = "pyodide-lock") -> list[str]:
         """Warnings about the lockfile in ``format`` (entries it had to leave out, and why)."""
         return self.lock_problems if format == "pyodide-lock" else self.pylock_problems

@@ -199,6 +199,12 @@ class Environment:
         wanted = canonicalize_name(name)
         return next((d for d in self.distributions if d.canonical_name == wanted), None)
 
+    def _repr_html_(self) -> str:
+        """A table in notebooks: every distribution with its installer, source and import names."""
+        from indexer.emit.html import environment_html
+
+        return environment_html(self)
+
     def to_json(self, *, with_files: bool = False) -> dict[str, Any]:
         return {
             "target": self.target,

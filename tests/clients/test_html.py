@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from indexer.emit.html import environment_html, freeze_html, requirements
 from indexer.installed.model import Distribution, Environment, Source
 from indexer.resolve.model import FileResolution
-from micropip_ext._html import environment_html, freeze_html, requirements
 
 EVIL = "<script>alert(1)</script>"
 
@@ -45,3 +45,4 @@ def test_requirements_lists_every_distribution_with_a_reason_line_before_the_unl
     assert requirements(_result(_locked(), bad)) == (
         "# bad 2.0: not locked: nothing records a hash\nbad==2.0\ngood==1.0\n"
     )
+

@@ -51,3 +51,15 @@ async def test_progress_reaches_the_callback(name_site: Path, server: IndexServe
         paths=[name_site], index_urls=[server.index_url], base_lock=None, on_progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+async def test_results_render_in_any_notebook_without_load_ext(name_site: Path, server: IndexServer) -> None:
+    """``_repr_html_`` is what Jupyter (and JupyterLite) call with no extension loaded."""
+    from indexer.emit.html import environment_html, freeze_html
+    from indexer.installed import inspect
+
+    env = inspect([name_site])
+    assert env._repr_html_() == environment_html(env) and "<td>alpha</td>" in env._repr_html_()
+    result = await freeze(paths=[name_site], index_urls=[server.index_url], base_lock=None)
+    assert result._repr_html_() == freeze_html(result)
+    assert "locked 2 of 2 distribution(s)" in result._repr_html_()

@@ -4,8 +4,9 @@ Tables show every installed distribution; in a freeze result the rows that could
 carry their reason, so a notebook user sees at once what the lock leaves out and why. Everything shown is
 escaped (names, versions and reasons come from the analysed environment) and URLs are redacted.
 
-The views are plain functions of the result objects (duck-typed on their public attributes), registered as
-IPython HTML formatters by :func:`register`; the result classes themselves stay free of notebook code.
+The views are plain functions of the result objects (duck-typed on their public attributes). The result
+classes' ``_repr_html_`` calls them (any Jupyter front end, JupyterLite included, renders them with no set-up),
+and :func:`register` also installs them as IPython HTML formatters (``%load_ext micropip_ext``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
-from indexer.emit.report import scrub
-from indexer.urls import redact
+from indexer.urls import redact, scrub
 
 _STYLE = (
     "<style>.mpx-table{border-collapse:collapse;font-size:90%}.mpx-table th,.mpx-table td{padding:2px 8px;"
