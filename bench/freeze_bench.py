@@ -105,7 +105,7 @@ def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
     import httpx
     from packaging.utils import parse_wheel_filename
 
-    dists, _target = inspect_paths([site], "pyodide")
+    dists = inspect_paths([site], "pyodide").distributions
     requests = size = locked = 0
     started = time.perf_counter()
     with httpx.Client(headers={"Accept": "application/vnd.pypi.simple.v1+json"}) as client:

@@ -113,7 +113,7 @@ def freeze_without_network(*, paths: Sequence[str | Path] | None = None) -> str:
 
     running = running_pyodide()
     base_packages = running.packages if running is not None else {}
-    dists, _target = inspect_paths([Path(p) for p in (paths or site_dirs())], "pyodide")
+    dists = inspect_paths([Path(p) for p in (paths or site_dirs())], "pyodide").distributions
     resolver = FileResolver(Client(offline=True), [], base_lock=base_packages)
     resolutions = [_run_unless_it_waits(resolver.resolve(d), FileResolution(d.name, d.canonical_name, d.version))
                    for d in dists]  # fmt: skip

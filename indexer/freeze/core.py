@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from indexer.console import Progress
@@ -41,8 +41,8 @@ class FreezeResult:
     report: dict[str, Any]
     resolutions: list[FileResolution]
     target: TargetName
-    lock_problems: list[str] = field(default_factory=list)  # what pyodide-lock.json could not hold
-    pylock_problems: list[str] = field(default_factory=list)  # what pylock.toml could not hold
+    lock_problems: list[str] = field(default_factory=list)  # unread site entries; what the lock left out
+    pylock_problems: list[str] = field(default_factory=list)  # unread site entries; what pylock.toml left out
 
     @property
     def unlockable(self) -> list[FileResolution]:
@@ -126,7 +126,18 @@ def apply_locations(resolutions: Sequence[FileResolution], mapping: LocationMap)
             res.url = mapped
 
 
-def inspect_paths(paths: Sequence[Path] | None, target: TargetName | None) -> tuple[list[Distribution], TargetName]:
+#: Inspect's environment-level problems that mean an entry of a site was not read at all: freeze reports them
+#: (the rest of the site is still locked), so a lock never silently leaves an installed thing out.
+UNREAD_ENTRY_CODES = frozenset({"dist-entry-invalid", "site-dir-unreadable"})
+
+
+class Scanned(NamedTuple):
+    distributions: list[Distribution]
+    target: TargetName
+    problems: list[str]  # entries of the site that could not be read, one line each
+
+
+def inspect_paths(paths: Sequence[Path] | None, target: TargetName | None) -> Scanned:
     """Distributions in ``paths`` (default: this interpreter's sys.path) via the inspect step, and the target.
 
     ``target=None`` takes the one the installed wheels show (see :func:`indexer.installed.target.detect_target`).
@@ -144,7 +155,8 @@ def inspect_paths(paths: Sequence[Path] | None, target: TargetName | None) -> tu
         if dist.canonical_name not in seen:
             seen.add(dist.canonical_name)
             dists.append(dist)
-    return dists, env.target
+    unread = [f"not read: {p.message}" for p in env.problems if p.code in UNREAD_ENTRY_CODES]
+    return Scanned(dists, env.target, unread)
 
 
 def check_target(dists: Sequence[Distribution], target: TargetName) -> None:
@@ -173,11 +185,12 @@ async def freeze(
     """
     opts = options or FreezeOptions()
     started = time.perf_counter()
+    unread: list[str] = []
     if distributions is not None:
         dists = list(distributions)
         target: TargetName = opts.target or detect_target(dists)
     else:
-        dists, target = inspect_paths(paths, opts.target)
+        dists, target, unread = inspect_paths(paths, opts.target)
     if opts.target is not None:
         check_target(dists, opts.target)
     concurrency = opts.concurrency or CONCURRENCY_BY_TRANSPORT.get(opts.transport, DEFAULT_CONCURRENCY)
@@ -226,12 +239,18 @@ async def freeze(
         resolutions,
         stats=client.stats,
         index_urls=opts.index_urls,
-        problems=list(dict.fromkeys([*lock.problems, *pylock.problems])),
+        problems=list(dict.fromkeys([*unread, *lock.problems, *pylock.problems])),
         options={**opts.to_json(), "target": target, "concurrency": concurrency, "transport": client.transport_name},
         elapsed=time.perf_counter() - started,
     )
     return FreezeResult(
-        scrub(lock.dumps()), scrub(pylock.dumps()), report, resolutions, target, lock.problems, pylock.problems
+        scrub(lock.dumps()),
+        scrub(pylock.dumps()),
+        report,
+        resolutions,
+        target,
+        [*unread, *lock.problems],
+        [*unread, *pylock.problems],
     )
 
 

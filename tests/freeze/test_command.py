@@ -210,3 +210,20 @@ def test_terminal_output_escapes_control_characters(tmp_path: Path, name_site: P
     result = run_cli(str(name_site), "--base-lock", str(evil), "--no-cache")
     assert result.returncode == 2
     assert "\x1b" not in result.stderr and "\\x1b[2J" in result.stderr
+
+
+def test_an_unreadable_site_entry_is_one_warning_and_the_rest_is_locked(
+    tmp_path: Path, name_site: Path, server: IndexServer
+) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(name_site, site)
+    (site / "loop-1.0.dist-info").symlink_to("loop-1.0.dist-info")  # points at itself
+    out = tmp_path / "lock.json"
+    result = run_cli(str(site), "--index-url", server.index_url, "--no-cache", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(out.read_text())["packages"]) == {"alpha", "beta"}
+    warnings = [line for line in result.stderr.splitlines() if "loop-1.0.dist-info" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("indexer freeze: warning: not read:"), result.stderr
+    assert "Traceback" not in result.stderr
