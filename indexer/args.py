@@ -26,22 +26,44 @@ def http_url(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def positive_int(text: str) -> int:
+def _whole(text: str, noun: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a {noun}: {text!r}") from None
+
+
+def _finite(text: str, unit: str, *, zero_allowed: bool) -> float:
+    """A finite number of ``unit`` > 0 (or >= 0): ``nan``, ``inf`` and negatives are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of {unit}: {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        bound = ">= 0" if zero_allowed else "> 0"
+        raise argparse.ArgumentTypeError(f"must be a finite number of {unit} {bound}, not {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count of at least 1 (requests in flight, workers)."""
+    value = _whole(text, "whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """A count that may be 0 (retries)."""
+    value = _whole(text, "whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {value}")
+    return value
+
+
 def port(text: str) -> int:
     """A TCP port to listen on (0: any free port)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    value = _whole(text, "port number")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, not {value}")
     return value
@@ -49,13 +71,12 @@ def port(text: str) -> int:
 
 def finite_seconds(text: str) -> float:
     """A duration in seconds: finite and > 0 (``nan``, ``inf``, ``0`` and negatives are refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, not {text!r}")
-    return value
+    return _finite(text, "seconds", zero_allowed=False)
+
+
+def milliseconds(text: str) -> float:
+    """A delay in milliseconds: finite and >= 0 (an injected latency; 0 is none)."""
+    return _finite(text, "milliseconds", zero_allowed=True)
 
 
 def output_file(text: str) -> Path:

@@ -280,17 +280,28 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from indexer import args as checked
+
     parser.add_argument("source", help="simple index URL (PEP 691/503) or a directory of wheels")
-    parser.add_argument("-o", "--out", dest="out_dir", type=Path, required=True, help="output directory")
+    parser.add_argument("-o", "--out", dest="out_dir", type=checked.output_dir, required=True, help="output directory")
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://HOST:PORT)")
-    parser.add_argument("--workers", type=int, default=2, help="local Dask worker processes (without --scheduler)")
     parser.add_argument(
-        "--threads", type=int, default=16, help="tasks at once per local worker (index tasks are coroutines)"
+        "--workers", type=checked.positive_int, default=2, help="local Dask worker processes (without --scheduler)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=checked.positive_int,
+        default=16,
+        help="tasks at once per local worker (index tasks are coroutines)",
     )
     parser.add_argument("--projects", nargs="+", metavar="NAME", help="only these projects")
-    parser.add_argument("--per-host", type=int, default=64, help="requests in flight per host, cluster-wide")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    parser.add_argument("--retries", type=int, default=2, help="retries of a request or task on transient errors")
+    parser.add_argument(
+        "--per-host", type=checked.positive_int, default=64, help="requests in flight per host, cluster-wide"
+    )
+    parser.add_argument("--timeout", type=checked.finite_seconds, default=30.0, help="seconds per request")
+    parser.add_argument(
+        "--retries", type=checked.non_negative_int, default=2, help="retries of a request or task on transient errors"
+    )
     parser.add_argument("--transport", choices=TRANSPORTS, help="HTTP client of the workers (default: the project's)")
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
 

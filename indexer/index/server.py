@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import logging
-import math
 import mimetypes
 import re
 import ssl
@@ -583,16 +582,6 @@ def _parse_fault(spec: str) -> tuple[str, list[FaultAction]]:
     return glob, parsed
 
 
-def _latency_ms(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of milliseconds >= 0, not {text!r}")
-    return value
-
-
 def listen(app: web.Application, host: str, port: int, banner: str) -> None:
     """Serve ``app`` until interrupted, printing ``banner`` once it listens; an address that cannot be bound is
     one line (UsageError), not a traceback."""
@@ -613,7 +602,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="folder to serve (e.g. the OUT_DIR of build-index)")
     parser.add_argument("--port", type=checked.port, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--latency-ms", type=_latency_ms, default=0.0, help="delay every response (benchmarks)")
+    parser.add_argument(
+        "--latency-ms", type=checked.milliseconds, default=0.0, help="delay every response (benchmarks)"
+    )
     parser.add_argument(
         "--fault", action="append", default=[], metavar="GLOB=ACTION,...",
         help="inject faults: e.g. '/simple/six/*=500,500' or '/files/*.whl=reset' or '*=slow:5'",

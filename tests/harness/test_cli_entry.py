@@ -60,3 +60,18 @@ def test_a_usage_error_is_one_line() -> None:
     assert result.stderr.strip().splitlines() == [
         "indexer freeze: error: argument --concurrency: not a whole number: 'zero' (see indexer freeze --help)"
     ]
+
+
+def test_every_command_checks_its_numbers_and_paths_before_work(tmp_path: Path) -> None:
+    """The same checks (indexer/args.py) for crawl as for freeze and the servers: one line, exit 2."""
+    cases = {
+        ("--timeout", "nan"): "argument --timeout: must be a finite number of seconds > 0, not 'nan'",
+        ("--workers", "0"): "argument --workers: must be at least 1, not 0",
+        ("--retries", "-1"): "argument --retries: must be at least 0, not -1",
+        ("--per-host", "x"): "argument --per-host: not a whole number: 'x'",
+    }
+    for extra, message in cases.items():
+        result = run("crawl", str(tmp_path), "-o", str(tmp_path / "out"), *extra)
+        assert result.returncode == 2, (extra, result.stderr)
+        assert result.stderr.strip() == f"indexer crawl: error: {message} (see indexer crawl --help)"
+    assert not (tmp_path / "out").exists()
