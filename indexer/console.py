@@ -87,8 +87,6 @@ def terminal_progress(desc: str, *, unit: str = "dist", enabled: bool = True, st
     return _Bar(desc, unit, out)
 
 
-SILENT: Progress = _Silent()
-
 
 # C0 and C1 control characters and DEL, except tab; a newline inside one message would fake a second line.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")

@@ -87,10 +87,6 @@ class FreezeOptions:
         if self.base_lock is not None and not isinstance(self.base_lock.get("packages"), Mapping):
             raise FreezeError("base lock has no 'packages' table")
 
-    def with_(self, **changes: Any) -> FreezeOptions:
-        """A copy with ``changes`` applied (validated again)."""
-        return replace(self, **changes)
-
     def to_json(self) -> dict[str, Any]:
         """The options as the report shows them: credentials redacted, the base lock by where it came from."""
         return fields_json(
