@@ -1,7 +1,8 @@
 """Serve the web page, a Pyodide distribution and a simple index from one origin on 127.0.0.1.
 
-Layout: ``/`` the page (``web/``), ``/pyodide/`` the Pyodide distribution, ``/index/`` the output of
-``indexer build-index`` (so the index URL is ``/index/simple/``). One origin means no CORS questions in the
+Layout: ``/`` the page (``web/``), ``/pyodide/`` the Pyodide distribution, ``/vendor/`` the page's vendored
+libraries (``build/vendor``: Viz.js draws the dependency graph), ``/index/`` the output of ``indexer build-index``
+(so the index URL is ``/index/simple/``). One origin means no CORS questions in the
 browser; the lead's :class:`~indexer.index.server.IndexServer` supplies MIME types, PEP 691 negotiation and Range.
 
 ``/config.json`` tells the page where things are (see ``web/config.mjs``): a ``config.json`` in the page's
@@ -25,15 +26,28 @@ from indexer.index.server import CORS_HEADERS, IndexServer, listen, run_in_threa
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 #: what `make setup` builds (scripts/make_pyodide_dist.py), relative to the checkout
 DEFAULT_DIST_DIR = Path(__file__).resolve().parent.parent / "build" / "pyodide-dist"
+#: what set-up vendors for the page (scripts/vendor_viz.sh -> viz/viz.js), relative to the checkout
+DEFAULT_VENDOR_DIR = Path(__file__).resolve().parent.parent / "build" / "vendor"
 
 
 class WebServer(IndexServer):
     """An IndexServer rooted at the page, with the distribution and the index mounted, and a served config."""
 
     def __init__(
-        self, web_dir: Path, dist_dir: Path, index_dir: Path | None = None, *, extra: dict[str, Path] | None = None
+        self,
+        web_dir: Path,
+        dist_dir: Path,
+        index_dir: Path | None = None,
+        *,
+        vendor_dir: Path = DEFAULT_VENDOR_DIR,
+        extra: dict[str, Path] | None = None,
     ) -> None:
-        mounts = {"pyodide": dist_dir, **({"index": index_dir} if index_dir is not None else {}), **(extra or {})}
+        mounts = {
+            "pyodide": dist_dir,
+            "vendor": vendor_dir,
+            **({"index": index_dir} if index_dir is not None else {}),
+            **(extra or {}),
+        }
         super().__init__(web_dir, mounts=mounts)
         self.has_index = index_dir is not None
 
@@ -85,11 +99,13 @@ def serve_web_in_thread(
     index_dir: Path | None = None,
     *,
     web_dir: Path = DEFAULT_WEB_DIR,
+    vendor_dir: Path = DEFAULT_VENDOR_DIR,
     extra: dict[str, Path] | None = None,
     port: int = 0,
 ) -> Iterator[WebServer]:
     """Run a :class:`WebServer` on 127.0.0.1 in a background thread for the duration of the block (tests)."""
-    with run_in_thread(WebServer(web_dir, dist_dir, index_dir, extra=extra), port=port) as server:
+    server = WebServer(web_dir, dist_dir, index_dir, vendor_dir=vendor_dir, extra=extra)
+    with run_in_thread(server, port=port) as server:
         yield server
 
 
@@ -104,11 +120,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Pyodide distribution to serve under /pyodide/ (default: build/pyodide-dist)",
     )
     parser.add_argument("--web", type=Path, metavar="DIR", default=DEFAULT_WEB_DIR, help="the page (default: web/)")
+    parser.add_argument(
+        "--vendor", type=Path, metavar="DIR", default=DEFAULT_VENDOR_DIR,
+        help="the page's vendored libraries, served under /vendor/ (default: build/vendor)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     _check_dirs(args.web, args.dist, args.index)
-    server = WebServer(args.web, args.dist, args.index)
+    if not (args.vendor / "viz" / "viz.js").is_file():
+        from indexer.console import say
+
+        # The rest of the page works without it; the graph button says the same.
+        say(f"indexer serve: warning: {args.vendor / 'viz' / 'viz.js'} is missing, so the page cannot draw the "
+            "dependency graph (run scripts/vendor_viz.sh)")
+    server = WebServer(args.web, args.dist, args.index, vendor_dir=args.vendor)
     server.url = f"http://{args.host}:{args.port}/"
     where = f"; index: {server.url}index/simple/" if args.index else ""
     banner = f"page: {server.url} (Pyodide from {args.dist}{where}); Ctrl-C stops"

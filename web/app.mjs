@@ -5,14 +5,21 @@
 
 import { resolveConfig } from "./config.mjs";
 import { RuntimeClient } from "./client.mjs";
+import { renderGraph } from "./graph.mjs";
 import {
-  byId, renderEnvironment, renderFreeze, renderInstall, renderProgress, renderSymbols, setStatus, showError,
+  byId, renderEnvironment, renderFreeze, renderInstall, renderProgress, renderProviders, renderSymbols, setStatus,
+  showError,
 } from "./view.mjs";
 
-const BUTTONS = ["apply-settings", "install-button", "env-refresh", "freeze-button", "symbols-button"];
+const BUTTONS = ["apply-settings", "install-button", "env-refresh", "freeze-button", "graph-button", "symbols-button",
+  "providers-button"];
 
 /** @type {RuntimeClient | null} */
 let runtime = null;
+/** Where Viz.js is (config.vizURL); set once the configuration is read. */
+let vizURL = "";
+/** Once the graph is shown, it is redrawn whenever the environment table is (after installs and freezes). */
+let graphShown = false;
 
 /** @returns {RuntimeClient} */
 function booted() {
@@ -31,6 +38,9 @@ function field(id) {
 /** @param {boolean} disabled */
 function setButtons(disabled) {
   BUTTONS.forEach((id) => { /** @type {HTMLButtonElement} */ (byId(id)).disabled = disabled; });
+  document.querySelectorAll("button.install-provider").forEach((b) => {
+    /** @type {HTMLButtonElement} */ (b).disabled = disabled;
+  });
 }
 
 /** @param {string} text */
@@ -57,8 +67,22 @@ async function action(label, work) {
   }
 }
 
+async function drawGraph() {
+  await renderGraph(await booted().dependencyGraph(), vizURL);
+  graphShown = true;
+}
+
 async function refreshEnvironment() {
   renderEnvironment(await booted().environment());
+  if (graphShown) await drawGraph();
+}
+
+/** @param {string[]} requirements */
+function install(requirements) {
+  return action(`Installing ${requirements.join(" ")}`, async () => {
+    renderInstall(await booted().install(requirements));
+    await refreshEnvironment();
+  });
 }
 
 function wire() {
@@ -73,11 +97,7 @@ function wire() {
 
   byId("install-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const requirements = splitRequirements(field("install-input").value);
-    action(`Installing ${requirements.join(" ")}`, async () => {
-      renderInstall(await booted().install(requirements));
-      await refreshEnvironment();
-    });
+    install(splitRequirements(field("install-input").value));
   });
 
   byId("env-refresh").addEventListener("click", () => action("Reading the environment", refreshEnvironment));
@@ -93,6 +113,15 @@ function wire() {
     const query = field("symbols-input").value.trim();
     action(`Searching for ${query}`, async () => renderSymbols(query, await booted().searchSymbols(query)));
   });
+
+  byId("graph-button").addEventListener("click", () => action("Drawing the dependency graph", drawGraph));
+
+  byId("providers-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = field("providers-input").value.trim();
+    action(`Finding what provides import ${name}`,
+      async () => renderProviders(await booted().providers(name), (project) => install([project])));
+  });
 }
 
 // Anything that escapes an action (a bug, a failed module import) still reaches the page, not only the console.
@@ -104,6 +133,7 @@ async function main() {
   try {
     const config = await resolveConfig(location.href);
     byId("pyodide-base").textContent = config.pyodideBaseURL;
+    vizURL = config.vizURL;
     byId("lockfile-url").textContent = config.lockFileURL ?? "the Pyodide distribution's pyodide-lock.json";
     runtime = await RuntimeClient.boot(config, (text) => setStatus(text, "loading"));
     const about = await runtime.about();

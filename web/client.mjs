@@ -103,6 +103,15 @@ export class RuntimeClient {
    */
   searchSymbols(query) { return this.call("searchSymbols", [query]); }
 
+  /** @returns {Promise<import("./graph.mjs").GraphData>} */
+  dependencyGraph() { return this.call("dependencyGraph"); }
+
+  /**
+   * @param {string} name  an import name
+   * @returns {Promise<import("./view.mjs").ProviderResults>}
+   */
+  providers(name) { return this.call("providers", [name]); }
+
   /**
    * One freeze; `onProgress(done, total)` counts distributions resolved.
    * @param {(done: number, total: number) => void} onProgress

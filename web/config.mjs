@@ -16,6 +16,7 @@
  * @property {string} packageBaseURL  where the lockfile's relative file names live (ends with "/")
  * @property {string | null} projectWheelURL  install micropip-ext from this wheel instead of the lockfile
  * @property {string} gluePath  the page's Python module (web/py/webglue.py)
+ * @property {string} vizURL  the vendored Viz.js ES module that draws the dependency graph (scripts/vendor_viz.sh)
  * @property {string | null} configFile  the config.json that was read, if any
  * @property {string[]} allowedOrigins  origins URLs from the query string may point at (the page's own first)
  */
@@ -35,6 +36,8 @@ export const DEFAULTS = Object.freeze({
   allowedOrigins: /** @type {string[]} */ ([]),
   // The Python side of the page.
   gluePath: "./py/webglue.py",
+  // Viz.js (Graphviz in WebAssembly), vendored by set-up into build/vendor/viz/; `indexer serve` mounts build/vendor/.
+  vizURL: "./vendor/viz/viz.js",
 });
 
 /** Query parameter -> configuration key, for the settings that are one URL. */
@@ -186,6 +189,9 @@ export async function resolveConfig(pageURL, fetchImpl = fetch) {
     packageBaseURL: directory(urls.packageBaseURL ?? pyodideBaseURL),
     projectWheelURL: urls.projectWheelURL,
     gluePath: new URL(typeof file.gluePath === "string" ? file.gluePath : DEFAULTS.gluePath, pageURL).href,
+    vizURL: fromFile.vizURL == null
+      ? new URL(DEFAULTS.vizURL, pageURL).href
+      : httpURL(optionalString(fromFile.vizURL, "vizURL") ?? DEFAULTS.vizURL, base, 'config.json "vizURL"').href,
     configFile: source,
     allowedOrigins: [...allowed],
   };

@@ -32,6 +32,8 @@
  * @property {() => string} environment
  * @property {(onProgress: (done: number, total: number) => void) => Promise<string>} freeze
  * @property {(query: string, refresh: boolean) => Promise<string>} symbol_search
+ * @property {() => string} dependency_graph
+ * @property {(name: string) => Promise<string>} provider_search
  */
 
 const GLUE_DIR = "/tmp/micropip_ext_web";
@@ -125,6 +127,15 @@ export class Runtime {
    * @returns {Promise<import("./view.mjs").SymbolResults>}
    */
   async searchSymbols(query, refresh = false) { return JSON.parse(await this.glue.symbol_search(query, refresh)); }
+
+  /** @returns {import("./graph.mjs").GraphData} */
+  dependencyGraph() { return JSON.parse(this.glue.dependency_graph()); }
+
+  /**
+   * @param {string} name  an import name
+   * @returns {Promise<import("./view.mjs").ProviderResults>}
+   */
+  async providers(name) { return JSON.parse(await this.glue.provider_search(name)); }
 
   /**
    * One freeze: both lockfiles and the report. `onProgress(done, total)` counts distributions resolved; Python

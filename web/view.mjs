@@ -53,6 +53,14 @@
  * @typedef {object} SymbolResults
  * @property {SymbolHit[]} results
  * @property {number} total
+ *
+ * @typedef {object} Provider
+ * @property {string} project
+ * @property {string[]} versions
+ *
+ * @typedef {object} ProviderResults
+ * @property {string} name  the import name asked about
+ * @property {Provider[]} providers  empty: no known distribution provides it
  */
 
 /**
@@ -72,7 +80,7 @@ export function byId(id) {
  * @param {...(Node | string | null)} children
  * @returns {HTMLElement}
  */
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === "class") node.className = value;
@@ -234,4 +242,25 @@ export function renderSymbols(query, found) {
   byId("symbols-caption").textContent = found.total
     ? `${found.total} matches for “${query}”${shown}.`
     : `No symbol or module matches “${query}”.`;
+}
+
+/**
+ * Which distributions provide an import: one row per project, with an Install button for each.
+ * @param {ProviderResults} found
+ * @param {(project: string) => void} onInstall
+ */
+export function renderProviders(found, onInstall) {
+  const rows = found.providers.map((p) => {
+    const button = el("button", { type: "button", class: "install-provider", textContent: `Install ${p.project}` });
+    button.addEventListener("click", () => onInstall(p.project));
+    return el("tr", { "data-project": p.project },
+      el("th", { scope: "row", textContent: p.project }),
+      el("td", { textContent: p.versions.join(", ") }),
+      el("td", {}, button));
+  });
+  const table = /** @type {HTMLTableElement} */ (byId("providers-table"));
+  table.tBodies[0].replaceChildren(...rows);
+  byId("providers-caption").textContent = found.providers.length
+    ? `import ${found.name}: provided by ${found.providers.map((p) => p.project).join(", ")}.`
+    : `No known distribution provides “import ${found.name}”.`;
 }

@@ -29,6 +29,8 @@ async function call(booted, id, method, args) {
     case "install": return booted.install(/** @type {string[]} */ (args[0]));
     case "environment": return booted.environment();
     case "searchSymbols": return booted.searchSymbols(/** @type {string} */ (args[0]));
+    case "dependencyGraph": return booted.dependencyGraph();
+    case "providers": return booted.providers(/** @type {string} */ (args[0]));
     case "freeze": return booted.freeze((done, total) => post({ id, progress: [done, total] }));
     default: throw new Error(`no such call: ${method}`);
   }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,14 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from indexer.index.server import serve_in_thread
 from indexer.web_server import DEFAULT_WEB_DIR, WebServer, serve_web_in_thread
+from micropip_ext._graph import LOCK_STYLES, SOURCE_COLOURS
 from tests.support.wheels import build_wheel
 
 BOOT_TIMEOUT_MS = 180_000
 ACTION_TIMEOUT_MS = 180_000
+ROOT = Path(__file__).resolve().parents[2]
+#: screenshots kept after the run (as tests/clients/ does)
+ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 Page = Any  # playwright.sync_api.Page
 
@@ -249,13 +255,13 @@ def test_labels_and_keyboard_order(open_app: Callable[..., AppPage]) -> None:
     assert app.page.get_attribute("#status", "aria-live") == "polite"
     assert app.page.get_attribute("#errors", "role") == "alert"
     order: list[str] = []
-    for _ in range(40):
+    for _ in range(50):
         app.page.keyboard.press("Tab")
         focused = app.page.evaluate("document.activeElement.id")
         if focused:
             order.append(focused)
     wanted = ["index-urls", "apply-settings", "install-input", "install-button", "env-refresh", "freeze-button",
-              "symbols-input", "symbols-button"]
+              "graph-button", "symbols-input", "symbols-button", "providers-input", "providers-button"]
     positions = [order.index(w) for w in wanted]  # ValueError (a failure) if one is not reachable by Tab
     assert positions == sorted(positions), order
 
@@ -511,3 +517,143 @@ def test_a_wrong_pyodide_url_is_a_readable_error(open_app: Callable[..., AppPage
     (error,) = app.errors()
     assert f"cannot load pyodide.mjs from {site.url}nowhere/" in error
     assert app.page.is_disabled("#install-button")  # nothing pretends to work
+
+
+def requires_dist(wheel: Path) -> list[str]:
+    """The wheel's own Requires-Dist (the oracle for an edge of the graph)."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        return BytesParser().parsebytes(zf.read(name)).get_all("Requires-Dist") or []
+
+
+def graph_nodes(app: AppPage) -> dict[str, dict[str, str | None]]:
+    """Each drawn node (Viz.js's SVG): canonical name -> its accessible name, tabindex, fill and border colour."""
+    found: list[dict[str, str | None]] = app.page.eval_on_selector_all(
+        "#graph svg g.node",
+        """nodes => nodes.map(n => {
+            const shape = n.querySelector("path, polygon");
+            return { title: n.querySelector("title").textContent, label: n.getAttribute("aria-label"),
+                     tabindex: n.getAttribute("tabindex"), fill: shape.getAttribute("fill"),
+                     stroke: shape.getAttribute("stroke") };
+        })""",
+    )
+    return {str(n["title"]): n for n in found}
+
+
+def test_the_dependency_graph_is_drawn_by_viz_with_a_legend_and_a_text_alternative(
+    open_app: Callable[..., AppPage], site: WebServer, sample_wheels_dir: Path
+) -> None:
+    functools_file, _ = wheel_version(sample_wheels_dir, "jaraco-functools")
+    assert any(canonicalize_name(re.split(r"[ ;<>=!~\[(]", r, maxsplit=1)[0]) == "more-itertools"
+               for r in requires_dist(sample_wheels_dir / functools_file))
+    app = open_app()
+    app.install("jaraco.functools six")
+    app.run_action(lambda: app.page.click("#graph-button"))
+    assert app.errors() == [], app.errors()
+    installed = installed_versions(app)
+    assert {"jaraco-functools", "more-itertools", "six"} <= set(installed)
+    # One node per installed distribution, and the dependency the wheel declares is an edge.
+    nodes = graph_nodes(app)
+    assert sorted(nodes) == sorted(installed)
+    edges = app.page.eval_on_selector_all("#graph svg g.edge title", "ts => ts.map(t => t.textContent)")
+    assert "jaraco-functools->more-itertools" in edges
+    assert app.page.locator("#graph svg g.edge").count() == len(edges)
+    # Viz.js came from the site (vendored), like everything else.
+    assert site.url + "vendor/viz/viz.js" in app.requests
+    assert [u for u in app.requests if not u.startswith((site.url, "blob:", "data:"))] == []
+    # Colours: fill by source kind (six came from the index), border by lockability (no freeze yet).
+    assert nodes["six"]["fill"] == SOURCE_COLOURS["index"]
+    assert nodes["six"]["stroke"] == LOCK_STYLES[None][0]
+    legend = app.page.locator("#graph-legend li").all_inner_texts()
+    assert [t for t in legend if t.startswith("source: ")] == [f"source: {kind}" for kind in SOURCE_COLOURS]
+    assert len(legend) == len(SOURCE_COLOURS) + len(LOCK_STYLES)
+    # Every node has a name for assistive technology and is reached by the keyboard.
+    for name, node in nodes.items():
+        assert node["tabindex"] == "0"
+        shown_name, shown_version, *_ = str(node["label"]).split(" ")
+        assert (canonicalize_name(shown_name), shown_version) == (name, installed[name] + ";")
+        assert "; source: " in str(node["label"])
+    assert "requires more-itertools" in str(nodes["jaraco-functools"]["label"])
+    app.page.focus("#graph-button")
+    reached = set()
+    for _ in range(len(nodes) + 3):
+        app.page.keyboard.press("Tab")
+        reached.add(app.page.evaluate("document.activeElement.getAttribute('data-name')"))
+    assert set(nodes) <= reached
+    # The same facts as a table, behind a disclosure.
+    app.page.click("#graph-text summary")
+    rows = {
+        str(r.get_attribute("data-name")): r.locator("td").all_inner_texts()
+        for r in app.page.locator("#graph-table tbody tr").all()
+    }
+    assert sorted(rows) == sorted(installed)
+    assert "more-itertools" in map(canonicalize_name, rows["jaraco-functools"][2].split(", "))  # Requires
+    assert "jaraco-functools" in map(canonicalize_name, rows["more-itertools"][3].split(", "))  # Required by
+
+    # A freeze colours the borders by lockability: the graph is redrawn with the result.
+    app.run_action(lambda: app.page.click("#freeze-button"))
+    assert app.errors() == [], app.errors()
+    nodes = graph_nodes(app)
+    assert sorted(nodes) == sorted(installed_versions(app))
+    assert nodes["six"]["stroke"] == LOCK_STYLES[True][0] and "; locked" in str(nodes["six"]["label"])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "web-dependency-graph.png"
+    app.page.locator("#graph-section").screenshot(path=str(shot))
+    assert shot.stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def crawled_index(sample_wheels_dir: Path, local_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample wheels crawled and published with their import map, by the commands a user runs
+    (``indexer crawl``, then ``indexer build-index --imports``); served by the site at the returned path."""
+    crawl_out = tmp_path_factory.mktemp("crawl")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for command in (
+        ["crawl", str(sample_wheels_dir), "-o", str(crawl_out), "--workers", "1"],
+        ["build-index", str(sample_wheels_dir), str(local_dir / "crawled"), "--imports", str(crawl_out)],
+    ):
+        subprocess.run([sys.executable, "-m", "indexer", *command], env=env, cwd=ROOT, check=True, timeout=300)
+    assert (local_dir / "crawled" / "imports.json").is_file()
+    return "local/crawled/simple/"
+
+
+def find_providers(app: AppPage, name: str) -> list[list[str]]:
+    app.page.fill("#providers-input", name)
+    app.run_action(lambda: app.page.press("#providers-input", "Enter"))
+    return [r.locator("th, td").all_inner_texts() for r in app.page.locator("#providers-table tbody tr").all()]
+
+
+def test_provider_search_answers_from_the_import_map_the_index_publishes(
+    open_app: Callable[..., AppPage], site: WebServer, crawled_index: str, sample_wheels_dir: Path
+) -> None:
+    app = open_app()
+    # The site's own index publishes no map: one readable line saying where the page looked.
+    assert find_providers(app, "bs4") == []
+    (error,) = app.errors()
+    assert f"no import map to search: {site.url}index/imports.json: HTTP 404" in error
+    assert "Traceback" not in error.split("Details")[0]
+    assert app.page.get_attribute("#status", "data-state") == "failed"
+    app.page.click("#errors .error button")
+
+    app.page.fill("#index-urls", site.url + crawled_index)
+    app.run_action(lambda: app.page.click("#apply-settings"))
+    # What each wheel's files say it provides (the oracle), the page finds from the published map.
+    for project in ("beautifulsoup4", "python-dateutil", "six"):
+        wheel, version = wheel_version(sample_wheels_dir, project)
+        for name in sorted(top_level_imports(sample_wheels_dir / wheel)):
+            assert find_providers(app, name) == [[project, version, f"Install {project}"]], name
+    _, dateutil_version = wheel_version(sample_wheels_dir, "python-dateutil")
+    assert find_providers(app, "dateutil.parser") == [["python-dateutil", dateutil_version, "Install python-dateutil"]]
+    assert find_providers(app, "no_such_module_anywhere") == []
+    caption = app.page.inner_text("#providers-caption")
+    assert caption == "No known distribution provides “import no_such_module_anywhere”."
+    assert app.errors() == [], app.errors()
+
+    # The row's Install button installs that project (with its dependencies) from the configured index.
+    _, bs4_version = wheel_version(sample_wheels_dir, "beautifulsoup4")
+    find_providers(app, "bs4")
+    app.run_action(lambda: app.page.click("#providers-table button:text('Install beautifulsoup4')"))
+    assert app.errors() == [], app.errors()
+    assert installed_versions(app)["beautifulsoup4"] == bs4_version
+    item = app.page.inner_text("#install-result li[data-name=beautifulsoup4]")
+    assert f"provenance recorded: index {site.url}{crawled_index.rstrip('/')}" in item

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from indexer.cli import main
-from indexer.web_server import WebServer, serve_web_in_thread
+from indexer.web_server import DEFAULT_VENDOR_DIR, WebServer, serve_web_in_thread
 from tests.support.raw_http import get, raw_request
 
 
@@ -29,6 +29,7 @@ def served(pyodide_dist_dir: Path, sample_index_dir: Path) -> Iterator[WebServer
     [
         ("", "text/html"),
         ("app.mjs", "text/javascript"),
+        ("graph.mjs", "text/javascript"),
         ("style.css", "text/css"),
         ("pyodide/pyodide.mjs", "text/javascript"),
         ("pyodide/pyodide.asm.wasm", "application/wasm"),
@@ -40,6 +41,16 @@ def test_serves_page_and_pyodide_with_their_mime_types(served: WebServer, path: 
     response = httpx.get(served.url + path)
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == mime
+
+
+def test_the_vendored_graph_library_is_served_from_the_same_origin(served: WebServer) -> None:
+    viz = DEFAULT_VENDOR_DIR / "viz" / "viz.js"
+    if not viz.is_file():
+        pytest.fail(f"{viz} missing: run `scripts/vendor_viz.sh` (step_vendor_viz of `make setup`)")
+    response = httpx.get(served.url + "vendor/viz/viz.js")  # where web/config.mjs looks by default
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == "text/javascript"
+    assert response.content == viz.read_bytes()
 
 
 def test_index_is_mounted_with_pep691_negotiation(served: WebServer, sample_index_dir: Path) -> None:

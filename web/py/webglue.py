@@ -2,8 +2,9 @@
 
 Every function takes and returns JSON strings so the JavaScript side never holds Python objects (no proxies to
 leak or destroy). The page owns presentation; this module owns which micropip_ext call answers each button:
-``install``, ``inspect``, ``freeze`` (once per click: both lockfiles and the report come from one run) and
-``symbol_index``. The page loads this module before micropip-ext is installed (it installs micropip-ext through
+``install``, ``inspect``, ``freeze`` (once per click: both lockfiles and the report come from one run),
+``symbol_index``, ``dependency_graph`` (its DOT is drawn by the page with the vendored Viz.js) and ``providers``.
+The page loads this module before micropip-ext is installed (it installs micropip-ext through
 ``install_project``), so micropip_ext is imported where it is used.
 """
 
@@ -19,6 +20,8 @@ from packaging.utils import canonicalize_name
 
 #: the last freeze's report: the environment table shows, per distribution, whether it locked and why not
 _last_report: dict[str, Any] | None = None
+#: the last freeze's result: the dependency graph colours each node by whether it locked
+_last_result: Any = None
 #: the last symbol index (built on the first search; dropped when an install changes the environment)
 _index_cache: dict[str, Any] | None = None
 
@@ -134,12 +137,12 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
 
     ``on_progress(done, total)`` counts distributions resolved (``micropip_ext.freeze`` calls it).
     """
-    global _last_report
+    global _last_report, _last_result
     import micropip_ext
 
     result = await micropip_ext.freeze(on_progress=on_progress)
     report: dict[str, Any] = result.report
-    _last_report = report
+    _last_report, _last_result = report, result
     return json.dumps(
         {
             "requests": report["requests"]["requests"],
@@ -151,6 +154,44 @@ async def freeze(on_progress: Callable[[int, int], None] | None = None) -> str:
             "report": json.dumps(report, indent=2),
         }
     )
+
+
+def dependency_graph() -> str:
+    """The installed distributions' dependency graph: nodes, edges, its Graphviz DOT and the colours' legend.
+
+    ``micropip_ext.dependency_graph`` and ``to_dot`` make it (the notebook's graph is the same); the page draws
+    the DOT with Viz.js and builds its legend and text alternative from the rest. Lockability comes from the
+    last freeze (None on every node before one).
+    """
+    import micropip_ext
+    from micropip_ext._graph import LOCK_STYLES, SOURCE_COLOURS, to_dot
+
+    graph = micropip_ext.dependency_graph(micropip_ext.inspect(), _last_result)
+    lock_names = {True: "locked", False: "not lockable", None: "not frozen yet"}
+    legend = {
+        "sources": [{"kind": kind, "fill": fill} for kind, fill in SOURCE_COLOURS.items()],
+        "lock": [
+            {"lockable": key, "label": lock_names[key], "colour": colour, "style": style}
+            for key, (colour, style) in LOCK_STYLES.items()
+        ],
+    }
+    return json.dumps({**graph, "dot": to_dot(graph), "legend": legend})
+
+
+async def provider_search(name: str) -> str:
+    """Which distributions provide ``import name``, from the import map the configured index publishes
+    (``build-index --imports``): ``micropip_ext.providers`` answers; an unreadable map is a one-line error."""
+    import micropip_ext
+    from indexer.crawl.providers import MapError
+
+    wanted = name.strip()
+    if not wanted:
+        raise ValueError("type an import name (bs4, sklearn, google.protobuf)")
+    try:
+        found = await micropip_ext.providers(wanted)
+    except MapError as exc:
+        raise ValueError(f"no import map to search: {exc}") from None
+    return json.dumps({"name": wanted, "providers": found})
 
 
 def _module_of(path: str, modules: Mapping[str, Any]) -> str | None:
