@@ -657,3 +657,53 @@ def test_provider_search_answers_from_the_import_map_the_index_publishes(
     assert installed_versions(app)["beautifulsoup4"] == bs4_version
     item = app.page.inner_text("#install-result li[data-name=beautifulsoup4]")
     assert f"provenance recorded: index {site.url}{crawled_index.rstrip('/')}" in item
+
+
+def test_a_graph_library_that_does_not_load_is_a_readable_error_and_a_retry_draws(
+    open_app: Callable[..., AppPage], site: WebServer
+) -> None:
+    app = open_app()
+    site.inject("/vendor/viz/viz.js", 404)  # once: the next request is served
+    app.run_action(lambda: app.page.click("#graph-button"))
+    (error,) = app.errors()
+    assert f"cannot load the graph library Viz.js from {site.url}vendor/viz/viz.js" in error
+    assert app.page.get_attribute("#status", "data-state") == "failed"
+    assert app.page.locator("#graph svg").count() == 0
+    app.page.click("#errors .error button")
+    app.run_action(lambda: app.page.click("#graph-button"))
+    assert app.errors() == [], app.errors()
+    assert sorted(graph_nodes(app)) == sorted(installed_versions(app))
+
+
+#: METADATA written by hand into site-packages (as a broken or malicious installer could): markup in every field
+#: the graph shows. The page must show it as text, never as markup.
+HOSTILE_NAME = 'evil<img src=x onerror="globalThis.pwned=1">'
+HOSTILE_VERSION = '1.0"><b id=injected>x</b>'
+
+
+def test_hostile_metadata_is_drawn_as_text_never_as_markup(open_app: Callable[..., AppPage]) -> None:
+    app = open_app(console=True)
+    (worker,) = app.page.workers  # Pyodide runs in the page's worker: the console is there
+    worker.evaluate(
+        """([name, version]) => globalThis.pyodideConsole.runPython(`
+import pathlib, sysconfig
+info = pathlib.Path(sysconfig.get_path("purelib")) / "evil-1.0.dist-info"
+info.mkdir()
+(info / "METADATA").write_text(${JSON.stringify(
+    `Metadata-Version: 2.1\\nName: ${name}\\nVersion: ${version}\\nRequires-Dist: micropip\\n`)})
+(info / "RECORD").write_text("evil-1.0.dist-info/METADATA,,\\\\n")
+`)""",
+        [HOSTILE_NAME, HOSTILE_VERSION],
+    )
+    app.run_action(lambda: app.page.click("#env-refresh"))
+    app.run_action(lambda: app.page.click("#graph-button"))
+    assert app.errors() == [], app.errors()
+    nodes = graph_nodes(app)
+    evil = canonicalize_name(HOSTILE_NAME)
+    assert sorted(nodes) == sorted(installed_versions(app)) and evil in nodes
+    assert str(nodes[evil]["label"]).startswith(f"{HOSTILE_NAME} {HOSTILE_VERSION}; source: unknown")
+    assert "requires micropip" in str(nodes[evil]["label"])
+    assert app.page.locator("#graph img, #graph-table img, #injected").count() == 0
+    assert app.page.evaluate("globalThis.pwned") is None
+    app.page.click("#graph-text summary")
+    assert app.page.inner_text(f"#graph-table tbody tr[data-name='{evil}'] th") == f"{HOSTILE_NAME} {HOSTILE_VERSION}"
