@@ -92,7 +92,8 @@ function renderLegend(legend) {
 }
 
 /**
- * Each drawn node: focusable, with its facts as its accessible name.
+ * Each drawn node gets its facts as its accessible name. The graph is one Tab stop (so a big one is not a hundred):
+ * arrow keys move between its nodes, Home and End go to the first and last (a roving tabindex).
  * @param {SVGSVGElement} svg
  * @param {GraphData} graph
  * @param {ReturnType<typeof adjacency>} links
@@ -100,19 +101,33 @@ function renderLegend(legend) {
 function labelNodes(svg, graph, links) {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   svg.setAttribute("role", "group");
-  svg.setAttribute("aria-label",
-    `Dependency graph: ${graph.nodes.length} distributions, ${graph.edges.length} dependencies`);
-  for (const drawn of svg.querySelectorAll("g.node")) {
-    const id = drawn.querySelector("title")?.textContent ?? "";
+  svg.setAttribute("aria-label", `Dependency graph: ${graph.nodes.length} distributions, ` +
+    `${graph.edges.length} dependencies; arrow keys move between distributions`);
+  /** @type {Element[]} */
+  const drawn = [];
+  for (const shape of svg.querySelectorAll("g.node")) {
+    const id = shape.querySelector("title")?.textContent ?? "";
     const node = nodes.get(id);
     if (!node) continue;
     const requires = links.requires.get(id) ?? [];
-    drawn.setAttribute("tabindex", "0");
-    drawn.setAttribute("role", "img");
-    drawn.setAttribute("data-name", id);
-    drawn.setAttribute("aria-label", `${node.name} ${node.version}; source: ${node.source}; ${lockText(node)}` +
+    shape.setAttribute("tabindex", drawn.length ? "-1" : "0");
+    shape.setAttribute("role", "img");
+    shape.setAttribute("data-name", id);
+    shape.setAttribute("aria-label", `${node.name} ${node.version}; source: ${node.source}; ${lockText(node)}` +
       (requires.length ? `; requires ${requires.join(", ")}` : ""));
+    drawn.push(shape);
   }
+  svg.addEventListener("keydown", (event) => {
+    const at = drawn.indexOf(/** @type {Element} */ (event.target));
+    const steps = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0,
+      End: drawn.length - 1 };
+    const to = steps[/** @type {keyof typeof steps} */ (event.key)];
+    if (at < 0 || to === undefined || to < 0 || to >= drawn.length) return;
+    event.preventDefault();
+    drawn[at].setAttribute("tabindex", "-1");
+    drawn[to].setAttribute("tabindex", "0");
+    /** @type {SVGElement} */ (drawn[to]).focus();
+  });
 }
 
 /**

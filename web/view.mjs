@@ -57,6 +57,7 @@
  * @typedef {object} Provider
  * @property {string} project
  * @property {string[]} versions
+ * @property {string | null} installed  the version installed here, if any
  *
  * @typedef {object} ProviderResults
  * @property {string} name  the import name asked about
@@ -245,18 +246,24 @@ export function renderSymbols(query, found) {
 }
 
 /**
- * Which distributions provide an import: one row per project, with an Install button for each.
+ * Which distributions provide an import: one row per project, with an Install button for each one not installed.
  * @param {ProviderResults} found
  * @param {(project: string) => void} onInstall
  */
 export function renderProviders(found, onInstall) {
   const rows = found.providers.map((p) => {
-    const button = el("button", { type: "button", class: "install-provider", textContent: `Install ${p.project}` });
-    button.addEventListener("click", () => onInstall(p.project));
+    let action;
+    if (p.installed) {
+      action = el("td", { textContent: `installed: ${p.installed}` });
+    } else {
+      const button = el("button", { type: "button", class: "install-provider", textContent: `Install ${p.project}` });
+      button.addEventListener("click", () => onInstall(p.project));
+      action = el("td", {}, button);
+    }
     return el("tr", { "data-project": p.project },
       el("th", { scope: "row", textContent: p.project }),
       el("td", { textContent: p.versions.join(", ") }),
-      el("td", {}, button));
+      action);
   });
   const table = /** @type {HTMLTableElement} */ (byId("providers-table"));
   table.tBodies[0].replaceChildren(...rows);

@@ -180,7 +180,8 @@ def dependency_graph() -> str:
 
 async def provider_search(name: str) -> str:
     """Which distributions provide ``import name``, from the import map the configured index publishes
-    (``build-index --imports``): ``micropip_ext.providers`` answers; an unreadable map is a one-line error."""
+    (``build-index --imports``): ``micropip_ext.providers`` answers; an unreadable map is a one-line error.
+    Each provider says which version of it is installed here, if any (the page offers to install the others)."""
     import micropip_ext
     from indexer.crawl.providers import MapError
 
@@ -191,7 +192,9 @@ async def provider_search(name: str) -> str:
         found = await micropip_ext.providers(wanted)
     except MapError as exc:
         raise ValueError(f"no import map to search: {exc}") from None
-    return json.dumps({"name": wanted, "providers": found})
+    installed = _installed_versions()
+    rows = [{**entry, "installed": installed.get(canonicalize_name(str(entry.get("project"))))} for entry in found]
+    return json.dumps({"name": wanted, "providers": rows})
 
 
 def _module_of(path: str, modules: Mapping[str, Any]) -> str | None:
