@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -34,6 +35,21 @@ def map_url_for_index(index_url: str) -> str | None:
     return urljoin(index_url.rstrip("/") + "/", "../" + MAP_NAME)
 
 
+#: a distribution name (PEP 508 / core metadata): what a map entry's ``project`` must be
+_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
+
+
+def _provider(entry: Any) -> bool:
+    """A well-formed map entry. The map comes from whoever serves the index: an entry whose ``project`` is not a
+    distribution name (a URL, a requirement with a marker) is dropped, so no consumer installs it as given."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("project"), str)
+        and _PROJECT_NAME.fullmatch(entry["project"]) is not None
+        and isinstance(entry.get("versions"), list)
+    )
+
+
 def lookup(mapping: dict[str, Any], name: str) -> list[dict[str, Any]]:
     """Providers of ``name``: its own entry, else the longest dotted prefix that has one, else (a namespace such
     as ``google.api``) every project providing a name below it, with their versions merged."""
@@ -44,14 +60,14 @@ def lookup(mapping: dict[str, Any], name: str) -> list[dict[str, Any]]:
     for end in range(len(parts), 0, -1):
         entry = imports.get(".".join(parts[:end]))
         if isinstance(entry, list):
-            return [e for e in entry if isinstance(e, dict)]
+            return [{**e, "versions": [str(v) for v in e["versions"]]} for e in entry if _provider(e)]
     below = name.strip() + "."
     merged: dict[str, set[str]] = {}
     for key, entry in imports.items():
         if key.startswith(below) and isinstance(entry, list):
             for e in entry:
-                if isinstance(e, dict) and isinstance(e.get("versions"), list):
-                    merged.setdefault(str(e.get("project")), set()).update(map(str, e["versions"]))
+                if _provider(e):
+                    merged.setdefault(e["project"], set()).update(map(str, e["versions"]))
     return [{"project": p, "versions": sorted(v, key=_version_key)} for p, v in sorted(merged.items())]
 
 

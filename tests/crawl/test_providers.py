@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from indexer.crawl.command import crawl
+from indexer.crawl.providers import lookup
 from indexer.index.server import IndexServer, run_in_thread
 from tests.crawl.conftest import Index, make_wheels, shards_by_filename
 from tests.support.wheels import build_wheel
@@ -61,6 +62,22 @@ def test_bad_maps_are_one_line_errors(tmp_path: Path) -> None:
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"indexer {args[0]}: error: ") and says in lines[0], lines
+
+
+def test_map_entries_that_name_no_distribution_are_dropped() -> None:
+    """The map is the index server's word: a ``project`` that is a URL or a requirement would be installed as given
+    by install_imports or the page's Install button, so only distribution names come out of a lookup."""
+    hostile = [
+        {"project": "http://127.0.0.1:9/evil-1.0-py3-none-any.whl", "versions": ["1.0"]},
+        {"project": "evil; os_name == 'posix'", "versions": ["1.0"]},
+        {"project": "no-versions"},
+        "not an entry",
+    ]
+    mapping = {
+        "imports": {"mod": [*hostile, {"project": "good.one", "versions": [1, "2.0"]}], "ns.sub": hostile},
+    }
+    assert lookup(mapping, "mod.deeper") == [{"project": "good.one", "versions": ["1", "2.0"]}]
+    assert lookup(mapping, "ns.sub") == [] and lookup(mapping, "ns") == []
 
 
 def test_hostile_member_paths_never_become_import_names(tmp_path: Path) -> None:
