@@ -24,7 +24,7 @@ import pytest
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from indexer.index.server import serve_in_thread
-from indexer.web_server import DEFAULT_WEB_DIR, WebServer, serve_web_in_thread
+from indexer.web_server import DEFAULT_VENDOR_DIR, DEFAULT_WEB_DIR, WebServer, serve_web_in_thread
 from micropip_ext._graph import LOCK_STYLES, SOURCE_COLOURS
 from tests.support.wheels import build_wheel
 
@@ -33,6 +33,14 @@ ACTION_TIMEOUT_MS = 180_000
 ROOT = Path(__file__).resolve().parents[2]
 #: screenshots kept after the run (as tests/clients/ does)
 ARTIFACTS = ROOT / "build" / "test-artifacts"
+
+
+def vendored_viz() -> Path:
+    """build/vendor/viz (Viz.js, which draws the page's graph); set-up missing: fail naming the step."""
+    viz = DEFAULT_VENDOR_DIR / "viz"
+    if not (viz / "viz.js").is_file():
+        pytest.fail(f"{viz / 'viz.js'} missing: run `scripts/vendor_viz.sh` (step_vendor_viz of `make setup`)")
+    return viz
 
 Page = Any  # playwright.sync_api.Page
 
@@ -281,6 +289,12 @@ def test_any_static_host_with_config_json(
         assert app.status() == "Ready.", app.errors()
         assert app.page.inner_text("#pyodide-base") == dist_host.url
         assert any(r.path == "/pyodide.asm.wasm" for r in dist_host.log)
+        # The graph library is copied next to the page, as web/README.md says: the graph draws from there.
+        shutil.copytree(vendored_viz(), web_copy / "vendor" / "viz")
+        app.run_action(lambda: app.page.click("#graph-button"))
+        assert app.errors() == [], app.errors()
+        assert sorted(graph_nodes(app)) == sorted(installed_versions(app))
+        assert any(r.path == "/vendor/viz/viz.js" for r in static_host.log)
         # A broken config.json is a readable error in the page, not a blank page.
         (web_copy / "config.json").write_text("{not json")
         broken = open_app(origin=static_host.url, wheel=False)
@@ -543,6 +557,7 @@ def graph_nodes(app: AppPage) -> dict[str, dict[str, str | None]]:
 def test_the_dependency_graph_is_drawn_by_viz_with_a_legend_and_a_text_alternative(
     open_app: Callable[..., AppPage], site: WebServer, sample_wheels_dir: Path
 ) -> None:
+    vendored_viz()
     functools_file, _ = wheel_version(sample_wheels_dir, "jaraco-functools")
     assert any(canonicalize_name(re.split(r"[ ;<>=!~\[(]", r, maxsplit=1)[0]) == "more-itertools"
                for r in requires_dist(sample_wheels_dir / functools_file))
