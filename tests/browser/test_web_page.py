@@ -584,7 +584,7 @@ def test_the_dependency_graph_is_drawn_by_viz_with_a_legend_and_a_text_alternati
     assert len(legend) == len(SOURCE_COLOURS) + len(LOCK_STYLES)
     # Every node has a name for assistive technology and is reached by the keyboard: the graph is one Tab stop,
     # the arrow keys move from node to node.
-    assert sorted(n["tabindex"] for n in nodes.values()) == ["-1"] * (len(nodes) - 1) + ["0"]
+    assert sorted(str(n["tabindex"]) for n in nodes.values()) == ["-1"] * (len(nodes) - 1) + ["0"]
     for name, node in nodes.items():
         shown_name, shown_version, *_ = str(node["label"]).split(" ")
         assert (canonicalize_name(shown_name), shown_version) == (name, installed[name] + ";")
@@ -612,8 +612,8 @@ def test_the_dependency_graph_is_drawn_by_viz_with_a_legend_and_a_text_alternati
         for r in app.page.locator("#graph-table tbody tr").all()
     }
     assert sorted(rows) == sorted(installed)
-    assert "more-itertools" in map(canonicalize_name, rows["jaraco-functools"][2].split(", "))  # Requires
-    assert "jaraco-functools" in map(canonicalize_name, rows["more-itertools"][3].split(", "))  # Required by
+    assert "more-itertools" in list(map(canonicalize_name, rows["jaraco-functools"][2].split(", ")))  # Requires
+    assert "jaraco-functools" in list(map(canonicalize_name, rows["more-itertools"][3].split(", ")))  # Required by
 
     # A freeze colours the borders by lockability: the graph is redrawn with the result.
     app.run_action(lambda: app.page.click("#freeze-button"))
