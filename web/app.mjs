@@ -3,7 +3,7 @@
 // page (view.showError), never only in the console. The status line (#status, data-state) says when an action
 // is busy, done or failed: that is what users, assistive technology and the tests read.
 
-import { resolveConfig } from "./config.mjs";
+import { absoluteIndexURL, resolveConfig } from "./config.mjs";
 import { RuntimeClient } from "./client.mjs";
 import { renderGraph } from "./graph.mjs";
 import {
@@ -90,7 +90,7 @@ function wire() {
     event.preventDefault();
     action("Setting index URLs", async () => {
       const urls = field("index-urls").value.split("\n").map((u) => u.trim()).filter(Boolean)
-        .map((u) => new URL(u, location.href).href);
+        .map((u) => absoluteIndexURL(u, location.href));
       field("index-urls").value = (await booted().setIndexURLs(urls)).join("\n");
     });
   });

@@ -74,6 +74,17 @@ function httpURL(value, base, what) {
 }
 
 /**
+ * An index URL made absolute, keeping micropip's `{package_name}` template as it is (URL parsing would
+ * percent-encode the braces, and micropip would then ask for that literal path).
+ * @param {string} value
+ * @param {string | URL} base
+ * @returns {string}
+ */
+export function absoluteIndexURL(value, base) {
+  return httpURL(value, base, "index URL").href.replaceAll("%7Bpackage_name%7D", "{package_name}");
+}
+
+/**
  * A URL from the query string, refused unless it is on an allowed origin.
  * @param {string} param
  * @param {string} value
@@ -173,13 +184,17 @@ export async function resolveConfig(pageURL, fetchImpl = fetch) {
     const value = optionalString(file[key], key);
     urls[key] = value == null ? null : httpURL(value, base, `config.json "${key}"`).href;
   }
-  let indexURLs = stringList(file.indexURLs, "indexURLs").map((u) => httpURL(u, base, 'config.json "indexURLs"').href);
+  let indexURLs = stringList(file.indexURLs, "indexURLs").map((u) => {
+    httpURL(u, base, 'config.json "indexURLs"'); // refused with the setting's name, if it is not http(s)
+    return absoluteIndexURL(u, base);
+  });
   for (const [param, key] of Object.entries(QUERY_KEYS)) {
     const value = page.searchParams.get(param);
     if (value) urls[key] = fromQuery(param, value, pageURL, allowed);
   }
   if (page.searchParams.has("index")) {
-    indexURLs = page.searchParams.getAll("index").filter(Boolean).map((u) => fromQuery("index", u, pageURL, allowed));
+    indexURLs = page.searchParams.getAll("index").filter(Boolean)
+      .map((u) => absoluteIndexURL(fromQuery("index", u, pageURL, allowed), pageURL));
   }
   const pyodideBaseURL = directory(urls.pyodideBaseURL ?? new URL(DEFAULTS.pyodideBaseURL, pageURL).href);
   return {

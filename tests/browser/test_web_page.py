@@ -491,6 +491,19 @@ def test_the_index_setting_is_what_install_asks(
     assert app.page.inner_text("#install-result li[data-name=hpack]").startswith(f"hpack {version}")
     assert app.page.get_attribute("#status", "data-state") == "ready"
 
+    # micropip's {package_name} template survives the form (URL parsing would percent-encode its braces).
+    template = f"{site.url}index/simple/{{package_name}}/"
+    app.page.click("#errors .error button")  # the failed install above, read
+    app.page.fill("#index-urls", template)
+    app.run_action(lambda: app.page.click("#apply-settings"))
+    assert app.page.input_value("#index-urls") == template
+    site.clear_log()
+    app.install("hyperframe")
+    assert app.errors() == [], app.errors()
+    assert "/index/simple/hyperframe/" in {r.path for r in site.log if r.status == 200}
+    _, version = wheel_version(sample_wheels_dir, "hyperframe")
+    assert app.page.inner_text("#install-result li[data-name=hyperframe]").startswith(f"hyperframe {version}")
+
 
 def test_an_unlockable_distribution_is_shown_with_its_reason_and_the_rest_still_locks(
     open_app: Callable[..., AppPage], site: WebServer, local_dir: Path, tmp_path: Path
@@ -658,6 +671,14 @@ def test_provider_search_answers_from_the_import_map_the_index_publishes(
     assert f"no import map to search: {site.url}index/imports.json: HTTP 404" in error
     assert "Traceback" not in error.split("Details")[0]
     assert app.page.get_attribute("#status", "data-state") == "failed"
+    app.page.click("#errors .error button")
+
+    # An index given as a {package_name} template has no root to publish a map beside: the page says so.
+    app.page.fill("#index-urls", f"{site.url}{crawled_index}{{package_name}}/")
+    app.run_action(lambda: app.page.click("#apply-settings"))
+    assert find_providers(app, "bs4") == []
+    (error,) = app.errors()
+    assert "no import map to search: the configured index URLs are {package_name} templates" in error
     app.page.click("#errors .error button")
 
     app.page.fill("#index-urls", site.url + crawled_index)

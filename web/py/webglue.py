@@ -183,11 +183,17 @@ async def provider_search(name: str) -> str:
     (``build-index --imports``): ``micropip_ext.providers`` answers; an unreadable map is a one-line error.
     Each provider says which version of it is installed here, if any (the page offers to install the others)."""
     import micropip_ext
-    from indexer.crawl.providers import MapError
+    from indexer.crawl.providers import MapError, map_url_for_index
 
     wanted = name.strip()
     if not wanted:
         raise ValueError("type an import name (bs4, sklearn, google.protobuf)")
+    configured = index_urls()
+    if configured and not any(map_url_for_index(url) for url in configured):
+        raise ValueError(
+            "no import map to search: the configured index URLs are {package_name} templates, with no simple/ "
+            "root beside which `indexer build-index --imports` publishes imports.json"
+        )
     try:
         found = await micropip_ext.providers(wanted)
     except MapError as exc:
