@@ -34,7 +34,8 @@ def _index_urls(index_urls: Sequence[str] | str | None) -> list[str]:
 
 async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str | None = None) -> dict[str, Any]:
     """The import map: ``map_url``, else the first configured index that publishes one."""
-    candidates = [map_url] if map_url else [u for u in map(map_url_for_index, _index_urls(index_urls)) if u]
+    indexes = [] if map_url else _index_urls(index_urls)
+    candidates = [map_url] if map_url else [u for u in map(map_url_for_index, indexes) if u]
     problems = []
     for url in candidates:
         if url in _maps:
@@ -44,7 +45,11 @@ async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str
             return _maps[url]
         except MapError as exc:
             problems.append(str(exc))
-    raise MapError("; ".join(problems) or "no index is configured, so no import map: pass map_url=")
+    if problems:
+        raise MapError("; ".join(problems))
+    if indexes:  # only {package_name} URL templates: nothing says where a map would sit beside them
+        raise MapError(f"no import map beside URL-template indexes ({', '.join(indexes)}): pass map_url=")
+    raise MapError("no index is configured, so no import map: pass map_url=")
 
 
 async def providers(

@@ -3,6 +3,7 @@ URL (by default the map of pip's configured index), bad input is one line; and t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,11 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from indexer.crawl.command import crawl
 from indexer.crawl.providers import lookup
 from indexer.index.server import IndexServer, run_in_thread
+from micropip_ext._providers import MapError, import_map
 from tests.crawl.conftest import Index, make_wheels, shards_by_filename
 from tests.support.wheels import build_wheel
 
@@ -117,3 +120,13 @@ def test_requests_in_flight_per_host_stay_within_the_bound(index: Index, cluster
     with run_in_thread(CountingServer(index.index_dir, latency=0.05)) as server:
         crawl(server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address, per_host=4)
     assert 2 <= CountingServer.most <= 4  # one task at a time (4 requests per task at most), its wheels at once
+
+
+def test_url_template_indexes_say_why_there_is_no_map() -> None:
+    """micropip's ``{package_name}`` index templates name no folder a map could sit beside: the error says so,
+    rather than claiming no index is configured."""
+    template = "http://127.0.0.1:9/pypi/{package_name}/json"
+    with pytest.raises(MapError, match=r"URL-template indexes \(http://127\.0\.0\.1:9/pypi/\{package_name\}/json\)"):
+        asyncio.run(import_map(index_urls=[template]))
+    with pytest.raises(MapError, match="no index is configured"):
+        asyncio.run(import_map(index_urls=[]))
