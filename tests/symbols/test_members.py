@@ -79,3 +79,75 @@ def test_which_answers_a_member_as_the_class_lists_it(install: Installer) -> Non
     assert (size["kind"], size["defined_in"], size["distribution"]) == ("property", "basepkg.Base.size", "basepkg")
     [save] = lookup(index, "app.Model.save")
     assert (save["kind"], save["defined_in"], save["distribution"]) == ("method", "app.Model.save", "app")
+
+
+def test_members_bound_by_statements_in_the_class_body_and_slots(install: Installer) -> None:
+    """What dir(cls) shows: a `for` target, unpacked and augmented assignments, imports in the body, and one
+    descriptor per `__slots__` name (pydantic.v1's FieldInfo, packaging's Requirement)."""
+    site = install("body", "1.0", {
+        "body/__init__.py": (
+            "class Lexer:\n"
+            "    __slots__ = ('source', 'position')\n"
+            "    r, (g, *rest) = 1, (2, 3)\n"
+            "    count = 0\n    count += 1\n"
+            "    import json\n    from os import path as ospath\n"
+            "    for level in ('a', 'b'):\n        token = level\n"
+            "    else:\n        done = True\n"
+            "    try:\n        fast = 1\n    except ImportError as exc:\n        slow = 1\n"
+            "class Keyed:\n    __slots__ = {'key': 'the key'}\n"
+            "class Single:\n    __slots__ = 'only'\n"
+        ),
+    })
+    objects = build_index(site)["distributions"]["body"]["objects"]
+    assert objects["body.Lexer"]["members"] == {
+        name: {"kind": "attribute", "defined_in": f"body.Lexer.{name}"}
+        for name in ("source", "position", "r", "g", "rest", "count", "json", "ospath", "level", "token", "done",
+                     "fast", "slow")
+    }  # fmt: skip
+    assert set(objects["body.Keyed"]["members"]) == {"key"}
+    assert set(objects["body.Single"]["members"]) == {"only"}
+
+
+def test_members_set_on_the_class_after_its_body(install: Installer) -> None:
+    """`Cls.x = ...`, `setattr(Cls, "x", ...)`, in loops over literal names and in a function run at import with
+    a literal list (docutils' `_add_node_class_names(node_class_names)` on its visitor classes)."""
+    site = install("visit", "1.0", {
+        "visit/__init__.py": (
+            "from .other import Imported\n"
+            "NAMES = '''\n    Text\n    paragraph section\n'''.split()\n"
+            "class Visitor:\n    def dispatch(self, node): ...\n"
+            "class Sparse(Visitor):\n    pass\n"
+            "def _default(self, node): ...\n"
+            "def _add_names(names):\n"
+            "    for name in names:\n"
+            "        setattr(Visitor, 'visit_' + name, _default)\n"
+            "        setattr(Sparse, f'depart_{name}', lambda self, node: None)\n"
+            "_add_names(NAMES)\n"
+            "Visitor.extra = 'x'\n"
+            "setattr(Visitor, 'helper', _default)\n"
+            "for kind in ('int', 'str'):\n    setattr(Visitor, 'parse_' + kind, _default)\n"
+            "setattr(Visitor, unknown_name(), 1)\n"  # a name no one can read statically: nothing added
+            "setattr(Visitor, '_private', 1)\n"
+            "Imported.patched = 1\n"  # not a class of this module: its own members stay what its body says
+            "NOT_A_CLASS = object()\nsetattr(NOT_A_CLASS, 'x', 1)\n"
+        ),
+        "visit/other.py": "class Imported:\n    own = 1\n",
+    })
+    objects = build_index(site)["distributions"]["visit"]["objects"]
+    visitor = objects["visit.Visitor"]["members"]
+    assert visitor == {
+        "dispatch": {"kind": "method", "defined_in": "visit.Visitor.dispatch"},
+        "visit_Text": {"kind": "method", "defined_in": "visit.Visitor.visit_Text"},
+        "visit_paragraph": {"kind": "method", "defined_in": "visit.Visitor.visit_paragraph"},
+        "visit_section": {"kind": "method", "defined_in": "visit.Visitor.visit_section"},
+        "extra": {"kind": "attribute", "defined_in": "visit.Visitor.extra"},
+        "helper": {"kind": "method", "defined_in": "visit.Visitor.helper"},
+        "parse_int": {"kind": "method", "defined_in": "visit.Visitor.parse_int"},
+        "parse_str": {"kind": "method", "defined_in": "visit.Visitor.parse_str"},
+    }
+    sparse = objects["visit.Sparse"]["members"]
+    assert set(sparse) == set(visitor) | {"depart_Text", "depart_paragraph", "depart_section"}
+    assert sparse["depart_Text"] == {"kind": "method", "defined_in": "visit.Sparse.depart_Text"}
+    assert objects["visit.other.Imported"]["members"] == {"own": {"kind": "attribute",
+                                                                  "defined_in": "visit.other.Imported.own"}}
+
