@@ -10,6 +10,7 @@ writer holds one distribution's JSON at a time.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = ["FORMAT", "Shard", "ShardRef", "SymbolIndex", "extract_distribution",
 
 FORMAT = "micropip-ext-symbols/1"
 _DEFINED = frozenset({"class", "function", "variable", "type_alias", "attribute"})
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 
 
 def _public_module(module: str) -> bool:
@@ -200,7 +202,7 @@ class SymbolIndex:
             resolved: list[str] = []
             unknown: list[str] = []
             for base in found[1].bases:
-                res = self.resolver.resolve_target(base) if base != UNKNOWN_BASE else None
+                res = self._base(found[0], base) if base != UNKNOWN_BASE else None
                 if res is not None and res.kind == "class":
                     resolved.append(res.path)
                 elif res is None or res.path != "builtins.object":
@@ -208,6 +210,25 @@ class SymbolIndex:
             result = (resolved, unknown)
         self._bases[path] = result
         return result
+
+    def _base(self, module: str, base: str) -> Resolution:
+        """A base class target, as the module names it; a class read from the module's stub names its bases
+        in the stub's namespace (``from typing import Generic`` there, ``float`` a builtin)."""
+        res = self.resolver.resolve_target(base)
+        if res.kind == "class":
+            return res
+        owner, _, attrs = base.partition(":")
+        head, _, rest = attrs.partition(".")
+        info = self.modules.get(owner)
+        if owner != module or info is None or head in info.bindings:
+            return res
+        stub = info.stub.bindings.get(head) if info.stub is not None else None
+        if stub is not None and stub.kind == "alias" and stub.target:
+            return self.resolver.resolve_target(stub.target + ("." if ":" in stub.target else ":") + rest
+                                                if rest else stub.target)  # fmt: skip
+        if stub is None and head in _BUILTIN_NAMES:
+            return Resolution("external", f"builtins.{attrs}", "builtins")
+        return res
 
     def class_json(self, path: str, ref: ShardRef | None) -> dict[str, Any]:
         """Bases, public members (own and inherited through the C3 order) and the bases not followed."""

@@ -3,10 +3,11 @@ inherited ones through the C3 order across modules and distributions, unknown ba
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
 
 from indexer.symbols.inventory import read_inventory, write_inventory
-from tests.symbols.conftest import Installer, build_index
+from tests.symbols.conftest import Installer, build_index, compile_extension
 
 
 def test_members_own_inherited_across_distributions_and_unknown_bases(install: Installer, tmp_path: Path) -> None:
@@ -151,3 +152,52 @@ def test_members_set_on_the_class_after_its_body(install: Installer) -> None:
     assert objects["visit.other.Imported"]["members"] == {"own": {"kind": "attribute",
                                                                   "defined_in": "visit.other.Imported.own"}}
 
+
+def test_members_of_compiled_classes_come_from_the_package_stub(tmp_path: Path, install: Installer) -> None:
+    """numpy: the scalar types are values computed at import (`generic = _types['generic']`) and ndarray lives in
+    a compiled module; numpy/__init__.pyi defines them as classes (stubs preferred), with bases named in the
+    stub's namespace (`Generic` from typing, the builtin `float`); a subclass in pure Python reaches ndarray
+    through a submodule's stub re-export (`from numpy import ndarray` in multiarray.pyi)."""
+    from packaging.tags import sys_tags
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    site = install("arr", "1.0", {
+        "arr/__init__.py": (
+            "from ._core import *\nfrom ._core.memmap import memmap\n"
+            "def __getattr__(name):\n    raise AttributeError(name)\n"
+        ),
+        "arr/__init__.pyi": (
+            "from typing import Generic, TypeVar\nfrom ._core.memmap import memmap as memmap\nT = TypeVar('T')\n"
+            "class _Common:\n    def astype(self) -> None: ...\n    @property\n    def T(self) -> None: ...\n"
+            "class ndarray(_Common, Generic[T]):\n    def partition(self) -> None: ...\n"
+            "class generic(_Common, Generic[T]): ...\n"
+            "class number(generic[T]):\n    def __round__(self) -> int: ...\n"
+            "class float64(number[float], float):\n    def is_integer(self) -> bool: ...\n"
+        ),
+        "arr/_core/__init__.py": "from .multiarray import *\nfrom .numerictypes import *\n",
+        "arr/_core/multiarray.py": "from ._umath import *\n",
+        "arr/_core/multiarray.pyi": "from arr import ndarray\n__all__ = ['ndarray']\n",
+        "arr/_core/numerictypes.py": (
+            "from .multiarray import *\n_types = {}\n"
+            "generic = _types['generic']\nnumber = _types['number']\nfloat64 = _types['float64']\n"
+            "__all__ = ['generic', 'number', 'float64']\n"
+        ),
+        "arr/_core/memmap.py": "from .multiarray import ndarray\nclass memmap(ndarray):\n    def flush(self): ...\n",
+        f"arr/_core/_umath{suffix}": compile_extension(tmp_path, "_umath"),
+    }, tag=str(next(iter(sys_tags()))))
+    index = build_index(site)
+    top = index["distributions"]["arr"]["modules"]["arr"]["symbols"]
+    assert top["generic"] == {"kind": "class", "defined_in": "arr.generic", "distribution": "arr"}
+    objects = index["distributions"]["arr"]["objects"]
+    common = {"astype": {"kind": "method", "defined_in": "arr._Common.astype"},
+              "T": {"kind": "property", "defined_in": "arr._Common.T"}}  # fmt: skip
+    assert objects["arr.number"]["bases"] == ["arr.generic"]
+    assert objects["arr.number"]["members"] == common
+    assert objects["arr.number"]["unknown_bases"] == ["typing.Generic"]
+    assert objects["arr.float64"]["bases"] == ["arr.number", "builtins.float"]
+    assert objects["arr.float64"]["members"] == {
+        "is_integer": {"kind": "method", "defined_in": "arr.float64.is_integer"}, **common}
+    memmap = objects["arr._core.memmap.memmap"]
+    assert memmap["bases"] == ["arr.ndarray"]
+    assert memmap["members"] == {"flush": {"kind": "method", "defined_in": "arr._core.memmap.memmap.flush"},
+                                 "partition": {"kind": "method", "defined_in": "arr.ndarray.partition"}, **common}
