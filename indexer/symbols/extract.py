@@ -260,8 +260,11 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
             if existing is None or existing.type_only:
                 bindings[name] = Binding(kind, target, line, type_only=True, hidden=hidden)
             return
-        if existing is not None and not existing.type_only and (self.alternative or existing.conditional):
-            # a fallback (except ImportError / undecided else-branch): the first binding stays primary
+        if existing is not None and not existing.type_only and (self.alternative or (
+                existing.conditional and (self.conditional or self.guarded))):  # fmt: skip
+            # a fallback (except ImportError / undecided else-branch): the first binding stays primary; a
+            # statement that always runs after it replaces it (`except ImportError: import Image` and then
+            # `class Image:` at module level: the class is what the module has)
             existing.alternatives.append(target if target else f"{kind}@{line}")
             return
         binding = Binding(kind, target, line, conditional=self.conditional or self.alternative, hidden=hidden)

@@ -220,12 +220,20 @@ class SymbolIndex:
         owner, _, attrs = base.partition(":")
         head, _, rest = attrs.partition(".")
         info = self.modules.get(owner)
-        if owner != module or info is None or head in info.bindings:
+        if owner != module or info is None:
+            return res
+        binding = info.bindings.get(head)
+        if binding is not None:
+            # `try: import httpx2 as httpx / except ImportError: import httpx` then `class C(httpx.Client)`
+            for alternative in binding.alternatives if res.kind == "unresolved" else ():
+                if "@" not in alternative or ":" in alternative:
+                    found = self.resolver.resolve_target(_join(alternative, rest))
+                    if found.kind == "class":
+                        return found
             return res
         stub = info.stub.bindings.get(head) if info.stub is not None else None
         if stub is not None and stub.kind == "alias" and stub.target:
-            return self.resolver.resolve_target(stub.target + ("." if ":" in stub.target else ":") + rest
-                                                if rest else stub.target)  # fmt: skip
+            return self.resolver.resolve_target(_join(stub.target, rest))
         if stub is None and head in _BUILTIN_NAMES:
             return Resolution("external", f"builtins.{attrs}", "builtins")
         return res
@@ -347,6 +355,13 @@ class SymbolIndex:
             ref.name: dist for ref, dist in self.iter_distributions(include_private=include_private)
         }
         return data
+
+
+def _join(target: str, rest: str) -> str:
+    """An alias target followed by more attributes: ``("httpx", "Client")`` -> ``"httpx:Client"``."""
+    if not rest:
+        return target
+    return f"{target}.{rest}" if ":" in target else f"{target}:{rest}"
 
 
 def _module_json(info: ModuleInfo, symbols: dict[str, Any]) -> dict[str, Any]:

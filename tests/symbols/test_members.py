@@ -201,3 +201,34 @@ def test_members_of_compiled_classes_come_from_the_package_stub(tmp_path: Path, 
     assert memmap["bases"] == ["arr.ndarray"]
     assert memmap["members"] == {"flush": {"kind": "method", "defined_in": "arr._core.memmap.memmap.flush"},
                                  "partition": {"kind": "method", "defined_in": "arr.ndarray.partition"}, **common}
+
+
+def test_bases_through_import_fallbacks_and_a_class_that_replaces_a_fallback(install: Installer) -> None:
+    """starlette.testclient: `try: import httpx2 as httpx / except ImportError: import httpx`, then
+    `class TestClient(httpx.Client)`: the installed fallback is the base. docutils' images: `import Image` in an
+    `except ImportError` branch, then `class Image(Directive)` at module level: the class is what the module has."""
+    install("basehttp", "1.0", {"basehttp/__init__.py": "class Client:\n    def get(self): ...\n"})
+    site = install("fallback", "1.0", {
+        "fallback/__init__.py": (
+            "try:\n    import basehttp2 as httpx\nexcept ImportError:\n    import basehttp as httpx\n"
+            "try:\n    import PIL.Image\nexcept ImportError:\n    try:\n        import Image\n"
+            "    except ImportError:\n        PIL = None\n"
+            "class Image:\n    def run(self): ...\n"
+            "class Figure(Image):\n    align = 'left'\n"
+            "class TestClient(httpx.Client):\n    def lifespan(self): ...\n"
+        ),
+    })
+    index = build_index(site)
+    dist = index["distributions"]["fallback"]
+    assert dist["modules"]["fallback"]["symbols"]["Image"] == {"kind": "class", "defined_in": "fallback.Image",
+                                                                 "distribution": "fallback"}
+    figure = dist["objects"]["fallback.Figure"]
+    assert figure["bases"] == ["fallback.Image"] and "unknown_bases" not in figure
+    assert figure["members"] == {"align": {"kind": "attribute", "defined_in": "fallback.Figure.align"},
+                                 "run": {"kind": "method", "defined_in": "fallback.Image.run"}}
+    client = dist["objects"]["fallback.TestClient"]
+    assert client["bases"] == ["basehttp.Client"] and "unknown_bases" not in client
+    assert client["members"] == {
+        "lifespan": {"kind": "method", "defined_in": "fallback.TestClient.lifespan"},
+        "get": {"kind": "method", "defined_in": "basehttp.Client.get", "distribution": "basehttp"},
+    }
