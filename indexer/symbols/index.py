@@ -76,10 +76,26 @@ class SymbolIndex:
                         f"module {name} is installed by both {first.name} and {ref.name}; "
                         f"{first.name} comes first on the path"
                     )
+        self._attach_stub_packages()
         self.modules = _Modules(self.owner)
         self.resolver = Resolver(self.modules)
         self._owner_memo: dict[str, ShardRef | None] = {}
         self._bases: dict[str, tuple[list[str], list[str]] | None] = {}
+
+    def _attach_stub_packages(self) -> None:
+        """PEP 561 stub-only packages (``foo-stubs``, first on the path wins) become the stubs of the modules
+        they describe, in whichever distribution installs those (read when that shard is)."""
+        stubs: dict[str, ShardRef] = {}
+        for ref in self.refs:
+            for module in ref.stub_modules:
+                stubs.setdefault(module, ref)
+        for module, source in stubs.items():
+            owner = self.owner.get(module)
+            if owner is not None:
+                owner.stub_sources[module] = source
+        for ref in self.refs:
+            if ref.stub_sources and ref.shard is not None:
+                ref.load()  # already in memory: attach now (a released shard attaches when read back)
 
     @property
     def shards(self) -> list[Shard]:
