@@ -440,8 +440,11 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         fn = self.patchers.get(call.func.id) if isinstance(call.func, ast.Name) else None
         if fn is not None and not call.keywords:
             args = [string_of(a, values) or self.literal_strings(a) for a in call.args]
-            for cls, name, value in run_patcher(fn, args):
+            found, cut = run_patcher(fn, args)
+            for cls, name, value in found:
                 self.add_member(cls, name, value)
+            if cut:
+                self.info.problems.append(f"line {call.lineno}: {fn.name}(): class members it sets read up to a limit")
         return False
 
     def on_Expr(self, node: ast.Expr) -> None:

@@ -6,7 +6,7 @@ literal strings (``for n in ("a", "b"): setattr(Cls, "get_" + n, f)``), and a mo
 does it run with literal arguments at import time (docutils: ``_add_node_class_names(node_class_names)``
 sets ``visit_<name>``/``depart_<name>`` on the visitor classes). Only names built from literals and loop
 variables over literals are followed; anything else adds nothing (never a guess). Work is bounded:
-:data:`MAX_MEMBERS` names per statement run.
+:data:`MAX_MEMBERS` names and :data:`MAX_STEPS` statements per call (then a problem says so).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping, Sequence
 
-MAX_MEMBERS = 20_000  # members one call of a patching function (or one loop) may add
+MAX_MEMBERS = 20_000  # members one call of a patching function may add
+MAX_STEPS = 200_000  # statements one call of a patching function may run (nested loops multiply)
 MAX_DEPTH = 4  # nested loops followed inside a patching function
 
 Values = Mapping[str, str | Sequence[str]]  # loop variables and parameters -> a string or a list of strings
@@ -74,14 +75,16 @@ def patches_classes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 def run_patcher(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, args: Sequence[str | Sequence[str] | None]
-) -> list[tuple[str, str, ast.expr]]:
+) -> tuple[list[tuple[str, str, ast.expr]], bool]:
     """(class name, member name, value) for each ``setattr`` the body of ``fn`` runs when called with
-    ``args`` (positional: a string, a list of strings, or None for a value we do not know)."""
+    ``args`` (positional: a string, a list of strings, or None for a value we do not know), and whether a
+    limit (:data:`MAX_MEMBERS`, :data:`MAX_STEPS`) cut the run short."""
     params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
     values: dict[str, str | Sequence[str]] = {p: v for p, v in zip(params, args, strict=False) if v is not None}
     found: list[tuple[str, str, ast.expr]] = []
-    _run(fn.body, values, found, 0)
-    return found
+    steps = [0]
+    _run(fn.body, values, found, steps, 0)
+    return found, len(found) >= MAX_MEMBERS or steps[0] >= MAX_STEPS
 
 
 def loop_values(node: ast.expr, values: Values) -> Sequence[str] | None:
@@ -97,9 +100,10 @@ def loop_values(node: ast.expr, values: Values) -> Sequence[str] | None:
 
 
 def _run(body: list[ast.stmt], values: dict[str, str | Sequence[str]], found: list[tuple[str, str, ast.expr]],
-         depth: int) -> None:  # fmt: skip
+         steps: list[int], depth: int) -> None:  # fmt: skip
     for stmt in body:
-        if len(found) >= MAX_MEMBERS:
+        steps[0] += 1
+        if len(found) >= MAX_MEMBERS or steps[0] >= MAX_STEPS:
             return
         if isinstance(stmt, ast.Expr):
             call = setattr_call(stmt.value)
@@ -113,7 +117,7 @@ def _run(body: list[ast.stmt], values: dict[str, str | Sequence[str]], found: li
             saved = values.get(stmt.target.id)
             for item in items:
                 values[stmt.target.id] = item
-                _run(stmt.body, values, found, depth + 1)
+                _run(stmt.body, values, found, steps, depth + 1)
             if saved is None:
                 values.pop(stmt.target.id, None)
             else:
