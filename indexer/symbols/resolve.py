@@ -199,6 +199,9 @@ class Resolver:
             return Resolution(binding.kind, sub, mod)
         if binding.target is None:
             return Resolution("unresolved", sub, mod, "lazy name without a known target")
+        if binding.target == sub and sub in info.star_imports and name in self.exports(sub):
+            # `from .memmap import *` in a package binds the submodule, then the class it exports (numpy)
+            return sub, [name]
         target_module, _, attrs = binding.target.partition(":")
         return target_module, attrs.split(".") if attrs else []
 
