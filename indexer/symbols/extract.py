@@ -677,6 +677,9 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         if isinstance(value, ast.Name) and value.id in _BUILTIN_NAMES and value.id not in self.info.bindings:
             self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
             return
+        existing = self.info.bindings.get(name)
+        if existing is not None and existing.kind in ("class", "function") and _wraps(value, name):
+            return  # `Foo = total_ordering(Foo)`, `Attribute = _add_hash(_add_eq(Attribute))`: still that class
         chain = name_chain(value)
         if chain is not None and chain[0] == name:
             # `X = X.T`: a new value computed from the old one, defined here (never an alias of itself)
@@ -730,6 +733,23 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
             binding = info.bindings.get(name)
             if binding is not None and binding.type_only and binding.kind == "alias":
                 info.bindings[name] = Binding("lazy", binding.target, binding.line)
+
+
+def _wraps(value: ast.expr, name: str) -> bool:
+    """``value`` is a call that receives ``name`` itself, possibly through nested calls (a decorator applied
+    by hand: ``deco(name)``, ``deco(arg)(name)``, ``a(b(name, x=1))``)."""
+    pending = [value]
+    for _ in range(20):
+        if not pending:
+            return False
+        node = pending.pop()
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in node.args:
+            if isinstance(arg, ast.Name) and arg.id == name:
+                return True
+        pending.extend(a for a in node.args if isinstance(a, ast.Call))
+    return False
 
 
 def _is_split_literal(node: ast.expr) -> bool:

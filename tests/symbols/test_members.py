@@ -232,3 +232,34 @@ def test_bases_through_import_fallbacks_and_a_class_that_replaces_a_fallback(ins
         "lifespan": {"kind": "method", "defined_in": "fallback.TestClient.lifespan"},
         "get": {"kind": "method", "defined_in": "basehttp.Client.get", "distribution": "basehttp"},
     }
+
+
+def test_a_definition_wrapped_by_hand_stays_that_definition(install: Installer) -> None:
+    """attrs: `Attribute = _add_hash(_add_eq(_add_repr(Attribute, attrs=_a), attrs=_a), attrs=...)` after its
+    class statement; `Foo = total_ordering(Foo)`, `f = lru_cache()(f)`: the same class or function, decorated
+    (its members are the class body's), unlike a value computed from something else."""
+    site = install("wrapped", "1.0", {
+        "wrapped/__init__.py": (
+            "import functools\n"
+            "def _add_repr(cls, attrs=None):\n    return cls\n"
+            "class Attribute:\n    __slots__ = ('name', 'eq_key')\n    def evolve(self): ...\n"
+            "Attribute = _add_repr(_add_repr(Attribute, attrs=1), attrs=2)\n"
+            "class Ordered:\n    def __lt__(self, other): ...\n"
+            "Ordered = functools.total_ordering(Ordered)\n"
+            "def helper(): ...\n"
+            "helper = functools.lru_cache()(helper)\n"
+            "class Unrelated: ...\n"
+            "Made = _add_repr(Unrelated)\n"
+        ),
+    })
+    index = build_index(site)
+    top = index["distributions"]["wrapped"]["modules"]["wrapped"]["symbols"]
+    assert {n: (e["kind"], e["defined_in"]) for n, e in top.items() if n != "functools"} == {
+        "Attribute": ("class", "wrapped.Attribute"),
+        "Ordered": ("class", "wrapped.Ordered"),
+        "helper": ("function", "wrapped.helper"),
+        "Unrelated": ("class", "wrapped.Unrelated"),
+        "Made": ("variable", "wrapped.Made"),
+    }
+    assert set(index["distributions"]["wrapped"]["objects"]["wrapped.Attribute"]["members"]) == {
+        "name", "eq_key", "evolve"}
