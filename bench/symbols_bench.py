@@ -194,6 +194,8 @@ def main() -> int:
     parser.add_argument("--child", choices=tuple(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--large", action="store_true", help="the large environment (bench-symbols-large.txt)")
     parser.add_argument("--oracle-dists", nargs="*", default=ORACLE_DISTS, help="--large: dists the oracle checks")
+    parser.add_argument("--oracle-only", action="store_true", help="--large: only the oracle report (no timings)")
+    parser.add_argument("--misses", type=Path, help="--large: write the members the oracle saw and we lack (JSON)")
     parser.add_argument("--site", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prepare", action="store_true", help="only create the bench venv (make setup runs this)")
@@ -210,7 +212,10 @@ def main() -> int:
         if args.prepare:
             print(f"large bench venv ready: {site}")
             return 0
-        return main_large(site, args.repeat, args.oracle_dists)
+        if args.oracle_only:
+            oracle_report(site, args.oracle_dists, args.misses)
+            return 0
+        return main_large(site, args.repeat, args.oracle_dists, args.misses)
     site = ensure_venv(args.venv)
     if args.prepare:
         print(f"bench venv ready: {site}")
@@ -250,7 +255,7 @@ def main() -> int:
     return 0
 
 
-def main_large(site: Path, repeat: int, oracle_dists: list[str]) -> int:
+def main_large(site: Path, repeat: int, oracle_dists: list[str], misses: Path | None = None) -> int:
     runs: dict[str, list[dict[str, float | int]]] = {"griffe": [], "ours cold": [], "ours shards": [], "ours warm": []}
     for _ in range(repeat):
         cache_dir = Path(tempfile.mkdtemp(prefix="symbols-bench-large-"))
@@ -280,13 +285,15 @@ def main_large(site: Path, repeat: int, oracle_dists: list[str]) -> int:
     print(f"CPU ratio griffe/ours cold: {median['griffe']['cpu'] / median['ours cold']['cpu']:.1f}x (target >= 3x)")
     print(f"CPU ratio griffe/ours shards: {median['griffe']['cpu'] / median['ours shards']['cpu']:.1f}x")
     print(f"CPU ratio griffe/ours warm: {median['griffe']['cpu'] / median['ours warm']['cpu']:.1f}x (target >= 20x)")
-    oracle_report(site, oracle_dists)
-    print("reproduce: .venv/bin/python bench/symbols_bench.py --large  (2 shared cores: read cpu, not wall)")
+    oracle_report(site, oracle_dists, misses)
+    print("reproduce: .venv/bin/python bench/symbols_bench.py --large  (2 shared cores: read cpu, not wall); "
+          "oracle alone: --large --oracle-only [--misses FILE]")
     return 0
 
 
-def oracle_report(site: Path, dists: list[str]) -> None:
-    """Origin accuracy and name precision/recall against real imports in the bench venv (a subprocess)."""
+def oracle_report(site: Path, dists: list[str], misses: Path | None = None) -> None:
+    """Origin accuracy and name precision/recall against real imports in the bench venv (a subprocess);
+    with ``misses``, the member names each class lacks (false negatives) and lists wrongly (false positives)."""
     from indexer.symbols import SymbolIndex, Target, iter_catalog
     from tests.symbols.test_oracle import _compare
 
@@ -305,12 +312,17 @@ def oracle_report(site: Path, dists: list[str]) -> None:
           f"{len(oracle['failed'])} not importable): origin accuracy {total['origin_accuracy']:.3f} "
           f"({total['origin_checked']} checked), name precision {total['precision']:.3f}, "
           f"recall {total['recall']:.3f} (targets: origin >= 0.99, recall >= 0.97)")
-    tp, fp, fn, classes = _member_counts(oracle, data)
+    missing: dict[str, dict[str, list[str]]] = {}
+    tp, fp, fn, classes = _member_counts(oracle, data, missing)
+    if misses is not None:
+        misses.write_text(json.dumps(missing, indent=1, sort_keys=True))
     print(f"oracle members ({classes} public classes; stdlib-defined and instance attributes left out): "
           f"precision {tp / max(1, tp + fp):.3f}, recall {tp / max(1, tp + fn):.3f}")
 
 
-def _member_counts(oracle: dict[str, Any], data: dict[str, Any]) -> tuple[int, int, int, int]:
+def _member_counts(
+    oracle: dict[str, Any], data: dict[str, Any], misses: dict[str, dict[str, list[str]]] | None = None
+) -> tuple[int, int, int, int]:
     """Public member names of each public class the oracle saw, against the class's members in our objects."""
     objects: dict[str, dict[str, Any]] = {}
     symbols: dict[str, dict[str, Any]] = {}
@@ -331,6 +343,9 @@ def _member_counts(oracle: dict[str, Any], data: dict[str, Any]) -> tuple[int, i
         tp += len(ours & set(theirs))
         fp += len(on_class - set(theirs))
         fn += len(set(theirs) - ours)
+        missing, extra = sorted(set(theirs) - ours), sorted(on_class - set(theirs))
+        if misses is not None and (missing or extra):
+            misses[entry["defined_in"]] = {"missing": missing, "extra": extra}
     return tp, fp, fn, classes
 
 

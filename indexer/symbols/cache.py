@@ -19,7 +19,7 @@ from indexer.fsutil import atomic_write, cache_root
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
-SCHEMA = 7
+SCHEMA = 8
 _META_KEYS = ("name", "canonical_name", "version")
 
 

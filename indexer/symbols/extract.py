@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from indexer.symbols.dunder_all import AllNames
 from indexer.symbols.lazy import LazyLoaders, module_table, string_table
 from indexer.symbols.members import ClassInfo, read_class
 from indexer.symbols.names import name_chain
+from indexer.symbols.patched import member_kind, patches_classes, run_patcher, setattr_call, string_of
 from indexer.symbols.skeleton import skeleton
 from indexer.symbols.target import Target
 
@@ -229,6 +231,7 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         self.getattr_names: set[str] = set()  # names read inside module __getattr__
         self.all_extenders: set[str] = set()  # `def extend_all(module): __all__.extend(module.__all__)`
         self.all_aliases: dict[str, str] = {}  # `from m import __all__ as x`: x -> m
+        self.patchers: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}  # functions that setattr a class
         self.type_only = False
         self.conditional = False
         self.alternative = False
@@ -257,8 +260,11 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
             if existing is None or existing.type_only:
                 bindings[name] = Binding(kind, target, line, type_only=True, hidden=hidden)
             return
-        if existing is not None and not existing.type_only and (self.alternative or existing.conditional):
-            # a fallback (except ImportError / undecided else-branch): the first binding stays primary
+        if existing is not None and not existing.type_only and (self.alternative or (
+                existing.conditional and (self.conditional or self.guarded))):  # fmt: skip
+            # a fallback (except ImportError / undecided else-branch): the first binding stays primary; a
+            # statement that always runs after it replaces it (`except ImportError: import Image` and then
+            # `class Image:` at module level: the class is what the module has)
             existing.alternatives.append(target if target else f"{kind}@{line}")
             return
         binding = Binding(kind, target, line, conditional=self.conditional or self.alternative, hidden=hidden)
@@ -312,6 +318,10 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         self.bind(node.name, "function", None, node.lineno)
         if _extends_all(node):
             self.all_extenders.add(node.name)
+        if patches_classes(node):
+            self.patchers[node.name] = node
+        else:
+            self.patchers.pop(node.name, None)
         if node.name == "__getattr__" and not self.type_only and not self.stub:
             self.info.dynamic = True
             self.getattr_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
@@ -377,6 +387,8 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self.assign(target.id, value, node.lineno)
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                self.add_member(target.value.id, target.attr, value)  # `Cls.name = value` after the class
             elif isinstance(target, ast.Subscript) and _is_globals(target.value):
                 key = self.evaluate(target.slice)  # `globals()[name] = ...` in a loop over literal names
                 if isinstance(key, str):
@@ -406,8 +418,39 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         if isinstance(node.target, ast.Name) and node.target.id == "__all__" and isinstance(node.op, ast.Add):
             self.add_all(node.value)
 
+    def add_member(self, cls: str, name: str, value: ast.expr) -> None:
+        """A member set on a class of this module after its body (:mod:`.patched`)."""
+        info = self.info.classes.get(cls)
+        binding = self.info.bindings.get(cls)
+        if info is None or binding is None or binding.kind != "class" or self.type_only:
+            return
+        kind = member_kind(value, lambda n: (b := self.info.bindings.get(n)) is not None and b.kind == "function")
+        info.members.setdefault(name, kind)
+
+    def patch_classes(self, call: ast.Call) -> bool:
+        """``setattr(Cls, <name>, value)`` (True: nothing else to read in it), or a call of a function of this
+        module that does it."""
+        values = ChainMap[str, Any](self.constants, self.str_lists, self.key_lists)
+        direct = setattr_call(call)
+        if direct is not None:
+            name = string_of(direct[1], values)
+            if name is not None:
+                self.add_member(direct[0], name, direct[2])
+            return True
+        fn = self.patchers.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if fn is not None and not call.keywords:
+            args = [string_of(a, values) or self.literal_strings(a) for a in call.args]
+            found, cut = run_patcher(fn, args)
+            for cls, name, value in found:
+                self.add_member(cls, name, value)
+            if cut:
+                self.info.problems.append(f"line {call.lineno}: {fn.name}(): class members it sets read up to a limit")
+        return False
+
     def on_Expr(self, node: ast.Expr) -> None:
         call = node.value
+        if isinstance(call, ast.Call) and self.patch_classes(call):
+            return
         if (
             isinstance(call, ast.Call)
             and isinstance(call.func, ast.Name)
@@ -634,6 +677,9 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
         if isinstance(value, ast.Name) and value.id in _BUILTIN_NAMES and value.id not in self.info.bindings:
             self.bind(name, "alias", f"builtins:{value.id}", line)  # `FileDescriptorLike = object`
             return
+        existing = self.info.bindings.get(name)
+        if existing is not None and existing.kind in ("class", "function") and _wraps(value, name):
+            return  # `Foo = total_ordering(Foo)`, `Attribute = _add_hash(_add_eq(Attribute))`: still that class
         chain = name_chain(value)
         if chain is not None and chain[0] == name:
             # `X = X.T`: a new value computed from the old one, defined here (never an alias of itself)
@@ -657,6 +703,8 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
             isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
         ):
             self.str_lists[name] = [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
+        elif _is_split_literal(value):  # `names = """a b c""".split()` (docutils' node_class_names)
+            self.str_lists[name] = value.func.value.value.split()  # type: ignore[attr-defined]
         elif isinstance(value, ast.Dict):
             table = string_table(value)
             if table:
@@ -685,6 +733,35 @@ class _Extractor(Conditions, AllNames, LazyLoaders):
             binding = info.bindings.get(name)
             if binding is not None and binding.type_only and binding.kind == "alias":
                 info.bindings[name] = Binding("lazy", binding.target, binding.line)
+
+
+def _wraps(value: ast.expr, name: str) -> bool:
+    """``value`` is a call that receives ``name`` itself, possibly through nested calls (a decorator applied
+    by hand: ``deco(name)``, ``deco(arg)(name)``, ``a(b(name, x=1))``)."""
+    pending = [value]
+    for _ in range(20):
+        if not pending:
+            return False
+        node = pending.pop()
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in node.args:
+            if isinstance(arg, ast.Name) and arg.id == name:
+                return True
+        pending.extend(a for a in node.args if isinstance(a, ast.Call))
+    return False
+
+
+def _is_split_literal(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "split"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+        and not node.args
+        and not node.keywords
+    )
 
 
 def _is_globals(node: ast.expr) -> bool:

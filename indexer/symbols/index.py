@@ -10,6 +10,7 @@ writer holds one distribution's JSON at a time.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = ["FORMAT", "Shard", "ShardRef", "SymbolIndex", "extract_distribution",
 
 FORMAT = "micropip-ext-symbols/1"
 _DEFINED = frozenset({"class", "function", "variable", "type_alias", "attribute"})
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 
 
 def _public_module(module: str) -> bool:
@@ -74,10 +76,26 @@ class SymbolIndex:
                         f"module {name} is installed by both {first.name} and {ref.name}; "
                         f"{first.name} comes first on the path"
                     )
+        self._attach_stub_packages()
         self.modules = _Modules(self.owner)
         self.resolver = Resolver(self.modules)
         self._owner_memo: dict[str, ShardRef | None] = {}
         self._bases: dict[str, tuple[list[str], list[str]] | None] = {}
+
+    def _attach_stub_packages(self) -> None:
+        """PEP 561 stub-only packages (``foo-stubs``, first on the path wins) become the stubs of the modules
+        they describe, in whichever distribution installs those (read when that shard is)."""
+        stubs: dict[str, ShardRef] = {}
+        for ref in self.refs:
+            for module in ref.stub_modules:
+                stubs.setdefault(module, ref)
+        for module, source in stubs.items():
+            owner = self.owner.get(module)
+            if owner is not None:
+                owner.stub_sources[module] = source
+        for ref in self.refs:
+            if ref.stub_sources and ref.shard is not None:
+                ref.load()  # already in memory: attach now (a released shard attaches when read back)
 
     @property
     def shards(self) -> list[Shard]:
@@ -200,7 +218,7 @@ class SymbolIndex:
             resolved: list[str] = []
             unknown: list[str] = []
             for base in found[1].bases:
-                res = self.resolver.resolve_target(base) if base != UNKNOWN_BASE else None
+                res = self._base(found[0], base) if base != UNKNOWN_BASE else None
                 if res is not None and res.kind == "class":
                     resolved.append(res.path)
                 elif res is None or res.path != "builtins.object":
@@ -208,6 +226,33 @@ class SymbolIndex:
             result = (resolved, unknown)
         self._bases[path] = result
         return result
+
+    def _base(self, module: str, base: str) -> Resolution:
+        """A base class target, as the module names it; a class read from the module's stub names its bases
+        in the stub's namespace (``from typing import Generic`` there, ``float`` a builtin)."""
+        res = self.resolver.resolve_target(base)
+        if res.kind == "class":
+            return res
+        owner, _, attrs = base.partition(":")
+        head, _, rest = attrs.partition(".")
+        info = self.modules.get(owner)
+        if owner != module or info is None:
+            return res
+        binding = info.bindings.get(head)
+        if binding is not None:
+            # `try: import httpx2 as httpx / except ImportError: import httpx` then `class C(httpx.Client)`
+            for alternative in binding.alternatives if res.kind == "unresolved" else ():
+                if "@" not in alternative or ":" in alternative:
+                    found = self.resolver.resolve_target(_join(alternative, rest))
+                    if found.kind == "class":
+                        return found
+            return res
+        stub = info.stub.bindings.get(head) if info.stub is not None else None
+        if stub is not None and stub.kind == "alias" and stub.target:
+            return self.resolver.resolve_target(_join(stub.target, rest))
+        if stub is None and head in _BUILTIN_NAMES:
+            return Resolution("external", f"builtins.{attrs}", "builtins")
+        return res
 
     def class_json(self, path: str, ref: ShardRef | None) -> dict[str, Any]:
         """Bases, public members (own and inherited through the C3 order) and the bases not followed."""
@@ -326,6 +371,13 @@ class SymbolIndex:
             ref.name: dist for ref, dist in self.iter_distributions(include_private=include_private)
         }
         return data
+
+
+def _join(target: str, rest: str) -> str:
+    """An alias target followed by more attributes: ``("httpx", "Client")`` -> ``"httpx:Client"``."""
+    if not rest:
+        return target
+    return f"{target}.{rest}" if ":" in target else f"{target}:{rest}"
 
 
 def _module_json(info: ModuleInfo, symbols: dict[str, Any]) -> dict[str, Any]:

@@ -26,11 +26,15 @@ _SAFE = re.compile(r"^\S+$")
 
 
 def entries(dist: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(dotted name, py role) for every module, canonical object and public path of one distribution, and
-    every public member of its classes (methods, properties, attributes, nested classes, inherited ones)."""
+    """(dotted name, py role) for every public module, canonical object and public path of one distribution,
+    and every public member of its classes (methods, properties, attributes, nested classes, inherited ones).
+
+    A private module (``google._upb._message``, ``pkg._impl``) is not an import path to offer, so it has no
+    ``py:module`` entry; an object defined in one is still listed under its canonical path beside its public
+    ones, as Sphinx lists a ``:canonical:`` name, so references written from ``__module__`` resolve."""
     seen: set[str] = set()
-    for module in dist["modules"]:
-        if module not in seen:
+    for module, body in dist["modules"].items():
+        if module not in seen and not body.get("private"):  # the index marks private modules
             seen.add(module)
             yield module, "module"
     for path, obj in dist["objects"].items():

@@ -3,7 +3,11 @@
 Rules (applied in :func:`read_class`): a ``def`` is a ``method`` unless decorated ``@property`` /
 ``@cached_property`` (a ``property``; ``@x.setter`` adds nothing new); assignments bind an ``attribute``,
 an annotation without a value an ``instance_attribute``; a nested ``class`` is a ``class`` and is read too
-(its key is ``Outer.Inner``); statements inside ``if``/``try`` in the body count as bound. Bases are alias
+(its key is ``Outer.Inner``); statements inside ``if``/``try``/``for``/``with`` in the body count as bound,
+and so do the names those bind themselves (a ``for`` target stays a class attribute, as do imports and
+unpacked assignments); ``__slots__`` names are ``attribute`` (each slot is a descriptor on the class, what
+``dir()`` and completion show). Members assigned after the class statement (``Cls.x = ...``,
+``setattr(Cls, "x", ...)``) are added by :mod:`.patched`. Bases are alias
 targets (``"mod:Base"``, the subscript of ``Generic[T]`` dropped) resolved later; a base expression that is
 not a name (``make_base()``) is ``"?"``.
 
@@ -53,8 +57,14 @@ def read_class(
         statements = list(cls.body)
         while statements:
             stmt = statements.pop(0)
-            if isinstance(stmt, ast.If | ast.Try):
-                statements[:0] = [*stmt.body, *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", [])]
+            if isinstance(stmt, ast.If | ast.Try | ast.For | ast.AsyncFor | ast.With | ast.AsyncWith):
+                for member in _block_targets(stmt):
+                    info.members.setdefault(member, "attribute")
+                handlers = [h.body for h in stmt.handlers] if isinstance(stmt, ast.Try) else []
+                statements[:0] = [
+                    *stmt.body, *getattr(stmt, "orelse", []), *[s for h in handlers for s in h],
+                    *getattr(stmt, "finalbody", []),
+                ]  # fmt: skip
                 continue
             if isinstance(stmt, ast.ClassDef):
                 info.members.setdefault(stmt.name, "class")
@@ -74,14 +84,52 @@ def _base(node: ast.expr, target_of: Callable[[ast.expr], str | None]) -> str:
     return target or UNKNOWN_BASE
 
 
+def _names(target: ast.expr) -> list[str]:
+    """Names a target binds: ``x``, ``a, (b, *c)``."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for e in target.elts for n in _names(e)]
+    return []
+
+
+def _block_targets(stmt: ast.stmt) -> list[str]:
+    """What a compound statement binds itself: a ``for`` target, ``with ... as x``, ``except E as e``
+    (deleted at the end of its handler: not bound)."""
+    if isinstance(stmt, ast.For | ast.AsyncFor):
+        return _names(stmt.target)
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return [n for item in stmt.items if item.optional_vars is not None for n in _names(item.optional_vars)]
+    return []
+
+
+def slot_names(value: ast.expr) -> list[str]:
+    """``__slots__ = "a"`` / ``("a", "b")`` / ``["a"]`` / ``{"a": "doc"}``: the slot names (literal only)."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return [value.value]
+    elements = value.keys if isinstance(value, ast.Dict) else value.elts if isinstance(
+        value, ast.Tuple | ast.List | ast.Set) else []  # fmt: skip
+    return [e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+
+
 def _bound(stmt: ast.stmt) -> list[tuple[str, str]]:
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
         decorators = [name_chain(d.func if isinstance(d, ast.Call) else d) or [] for d in stmt.decorator_list]
         if any(d and d[-1] in ("setter", "getter", "deleter") for d in decorators):
             return []
         return [(stmt.name, "property" if any(d and d[-1] in _PROPERTY for d in decorators) else "method")]
+    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if any(isinstance(t, ast.Name) and t.id == "__slots__" for t in targets):
+            return [(n, "attribute") for n in slot_names(stmt.value)] + [("__slots__", "attribute")]
     if isinstance(stmt, ast.Assign):
-        return [(t.id, "attribute") for t in stmt.targets if isinstance(t, ast.Name)]
+        return [(n, "attribute") for t in stmt.targets for n in _names(t)]
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return [(stmt.target.id, "attribute")]
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return [((a.asname or a.name).partition(".")[0], "attribute") for a in stmt.names if a.name != "*"]
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         # `name: str` without a value declares an attribute of instances (dataclass and pydantic fields,
         # attributes set in __init__): not on the class itself, but what completion needs

@@ -16,6 +16,7 @@ from indexer.symbols.extract import DEFINITION_KINDS, Binding, ModuleInfo
 
 OPAQUE = "defined in an extension module without stubs"
 GLOBALS = "bound at run time through globals()"
+_STUB_OVER_VALUE = frozenset({"class", "function"})  # what a stub may say of a name the source computes
 MAX_DEPTH = 60  # nested look-ups (`mod:X.y` targets, star imports, forwards) before giving up; cycles end at once
 
 
@@ -122,7 +123,7 @@ class Resolver:
                 continue
             result = self._resolve_path(target_module, attrs)
             break
-        if result.kind == "unresolved":
+        if result.kind in ("unresolved", "variable"):
             self._prefer_stub(chain, result)
         else:
             for done in chain:
@@ -132,26 +133,43 @@ class Resolver:
         return self._memo.get(chain[0], result) if chain else result
 
     def _prefer_stub(self, chain: list[tuple[str, str]], result: Resolution) -> None:
-        """The chain ends where the source cannot see (a compiled module, a ``__getattr__``): the last module
-        on it whose stub defines the name is the answer for it and the keys before it (numpy.ndarray:
-        ``numpy/__init__.pyi``); the keys after it keep ``result``."""
+        """The chain ends where the source cannot see (a compiled module, a ``__getattr__``) or at a value
+        computed at run time (``generic = allTypes['generic']``): the last module on it whose stub defines
+        the name (for a value: as a class or function) is the answer for it and the keys before it
+        (numpy.ndarray, numpy.generic: ``numpy/__init__.pyi``); the keys after it keep ``result``. A stub's
+        re-export (``from numpy import ndarray`` listed in ``__all__``) is followed to its definition."""
+        kinds = DEFINITION_KINDS if result.kind == "unresolved" else _STUB_OVER_VALUE
         cut = 0
         found = result
         for i in range(len(chain) - 1, -1, -1):
-            declared = self._stub_definition(*chain[i])
+            declared = self._stub_definition(*chain[i], kinds)
             if declared is not None:
                 cut, found = i + 1, declared
                 break
         for i, done in enumerate(chain):
             self._memo[done] = found if i < cut else result
+        if cut == len(chain):
+            return
+        for i in range(len(chain) - 1, cut - 1, -1):
+            # a stub re-export that led back into this chain (numpy/_core/multiarray.pyi: `from numpy import
+            # ndarray`) is answered now that the keys before the cut are
+            late = self._stub_definition(*chain[i], kinds)
+            if late is not None:
+                for done in chain[cut : i + 1]:
+                    self._memo[done] = late
+                return
 
-    def _stub_definition(self, mod: str, name: str) -> Resolution | None:
+    def _stub_definition(self, mod: str, name: str, kinds: frozenset[str]) -> Resolution | None:
         info = self.modules.get(mod)
-        stub = info.stub if info is not None else None
-        declared = stub.bindings.get(name) if stub is not None else None
-        if declared is None or declared.kind not in DEFINITION_KINDS or declared.type_only:
+        declared = self._stub_binding(info, name) if info is not None else None
+        if declared is None or declared.type_only:
             return None
-        return Resolution(declared.kind, _dotted(mod, [name]), mod)
+        if declared.kind in kinds:
+            return Resolution(declared.kind, _dotted(mod, [name]), mod)
+        if declared.kind == "alias" and declared.target and ":" in declared.target:
+            found = self.resolve_target(declared.target)
+            return found if found.kind in kinds else None
+        return None
 
     def _module(self, name: str) -> Resolution:
         if self.is_module(name):
@@ -181,6 +199,9 @@ class Resolver:
             return Resolution(binding.kind, sub, mod)
         if binding.target is None:
             return Resolution("unresolved", sub, mod, "lazy name without a known target")
+        if binding.target == sub and sub in info.star_imports and name in self.exports(sub):
+            # `from .memmap import *` in a package binds the submodule, then the class it exports (numpy)
+            return sub, [name]
         target_module, _, attrs = binding.target.partition(":")
         return target_module, attrs.split(".") if attrs else []
 

@@ -33,15 +33,21 @@ class Shard:
     modules: dict[str, ModuleInfo] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     cached: bool = False
+    # PEP 561 stub-only package (`foo-stubs/`): module -> its stub, for the distribution that has the module
+    stub_modules: dict[str, ModuleInfo] = field(default_factory=dict)
+    stubs_from: dict[str, ShardRef] | None = None  # the stub-only packages attached to its modules (not stored)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "name": self.name,
             "canonical_name": self.canonical_name,
             "version": self.version,
             "modules": {name: info.to_json() for name, info in self.modules.items()},
             "problems": self.problems,
         }
+        if self.stub_modules:
+            data["stub_modules"] = {name: info.to_json() for name, info in self.stub_modules.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Shard:
@@ -52,6 +58,7 @@ class Shard:
             modules={n: ModuleInfo.from_json(n, m) for n, m in data["modules"].items()},
             problems=list(data.get("problems", [])),
             cached=True,
+            stub_modules={n: ModuleInfo.from_json(n, m) for n, m in data.get("stub_modules", {}).items()},
         )
 
 
@@ -68,6 +75,11 @@ def extract_distribution(dist: Distribution, target: Target) -> Shard:
     for f in dist.files:
         if f.module and f.kind in (FileKind.SOURCE, FileKind.STUB, FileKind.EXTENSION, FileKind.BYTECODE):
             by_module.setdefault(f.module, {}).setdefault(f.kind, f)
+        elif f.kind is FileKind.STUB and f.location is not None:
+            stubbed = stub_package_module(f.path)
+            info = _read_stub(stubbed, f, target) if stubbed is not None else None
+            if stubbed is not None and info is not None:
+                shard.stub_modules[stubbed] = info
     for module in sorted(by_module):
         files = by_module[module]
         chosen = files.get(FileKind.SOURCE) or files.get(FileKind.STUB)
@@ -104,6 +116,16 @@ def extract_distribution(dist: Distribution, target: Target) -> Shard:
             info.stub = _read_stub(module, stub, target)
         shard.modules[module] = info
     return shard
+
+
+def stub_package_module(path: str) -> str | None:
+    """``foo-stubs/sub/__init__.pyi`` -> ``foo.sub``: the module a PEP 561 stub-only package describes."""
+    parts = path.split("/")
+    if len(parts) < 2 or not parts[0].endswith("-stubs") or not parts[-1].endswith(".pyi"):
+        return None
+    stem = parts[-1][: -len(".pyi")]
+    dotted = [parts[0][: -len("-stubs")], *parts[1:-1], *([] if stem == "__init__" else [stem])]
+    return ".".join(dotted) if all(p.isidentifier() for p in dotted) else None
 
 
 def _read_stub(module: str, stub: InstalledFile, target: Target) -> ModuleInfo | None:
@@ -153,6 +175,8 @@ class ShardRef:
     target: Target | None = None
     shard: Shard | None = None
     problems: list[str] = field(default_factory=list)
+    stub_modules: list[str] = field(default_factory=list)  # what its stub-only packages describe (PEP 561)
+    stub_sources: dict[str, ShardRef] = field(default_factory=dict)  # its module -> stub-only package's dist
 
     def load(self) -> Shard:
         if self.shard is None:
@@ -162,6 +186,15 @@ class ShardRef:
             else:  # the cache lost it since the catalog was made: read the distribution again
                 assert self.site is not None and self.dist_dir is not None and self.target is not None
                 self.shard = _extract(self.site, self.dist_dir, self.target)
+        if self.stub_sources and self.shard.stubs_from is not self.stub_sources:
+            # PEP 561: a stub-only package is what type checkers read first for its package; it becomes
+            # the modules' stub (consulted where the source cannot see: compiled modules, computed names)
+            self.shard.stubs_from = self.stub_sources
+            for module, source in self.stub_sources.items():
+                info = self.shard.modules.get(module)
+                stub = source.load().stub_modules.get(module)
+                if info is not None and stub is not None:
+                    info.stub = stub
         return self.shard
 
     def release(self) -> None:
@@ -171,13 +204,16 @@ class ShardRef:
 
     def meta(self) -> dict[str, Any]:
         """What the catalog needs without the shard: stored beside it in the cache."""
-        return {"name": self.name, "canonical_name": self.canonical_name, "version": self.version,
+        meta = {"name": self.name, "canonical_name": self.canonical_name, "version": self.version,
                 "modules": self.modules}  # fmt: skip
+        if self.stub_modules:
+            meta["stub_modules"] = self.stub_modules
+        return meta
 
     @classmethod
     def of(cls, shard: Shard) -> ShardRef:
         return cls(shard.name, shard.canonical_name, shard.version, list(shard.modules), cached=shard.cached,
-                   shard=shard)  # fmt: skip
+                   shard=shard, stub_modules=list(shard.stub_modules))  # fmt: skip
 
 
 def _extract(site: Path, dist_dir: Path, target: Target) -> Shard:
@@ -219,11 +255,14 @@ def iter_catalog(
         meta = cache.load_meta(key) if cache is not None and key is not None else None
         common: dict[str, Any] = {"key": key, "cache": cache, "site": site, "dist_dir": dist_dir, "target": target}
         if meta is not None:
+            stubs = meta.get("stub_modules")
             yield ShardRef(meta["name"], meta["canonical_name"], meta["version"], meta["modules"], cached=True,
-                           stored=True, **common)  # fmt: skip
+                           stored=True, stub_modules=list(stubs) if isinstance(stubs, list) else [],
+                           **common)  # fmt: skip
             continue
         shard = _extract(site, dist_dir, target)
-        ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard, **common)
+        ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard,
+                       stub_modules=list(shard.stub_modules), **common)  # fmt: skip
         if cache is not None and key is not None:
             ref.stored = cache.store(key, shard.to_json(), ref.meta())
         ref.release()

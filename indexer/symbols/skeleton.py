@@ -9,7 +9,8 @@ string (odd count of triple quotes) is kept verbatim; anything else doubtful ret
 that does not parse makes the caller parse the full source: a skeleton is an optimisation only
 (tests/symbols/test_skeleton.py checks that both give the same bindings and members on every installed
 file). Module ``__getattr__`` and ``__dir__`` are kept whole (their bodies name the lazy-import tables,
-PEP 562), and so are functions that mention ``__all__`` (helpers such as numpy's ``extend_all``).
+PEP 562), and so are functions that mention ``__all__`` (helpers such as numpy's ``extend_all``) or call
+``setattr`` (docutils adds members to its visitor classes in one, :mod:`.patched`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _KEEP = frozenset({"__getattr__", "__dir__"})
 _METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]", re.M)
 _DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
 _TRIPLE = re.compile("\"\"\"|'''")
+_KEEP_BODY = re.compile(r"__all__|setattr\(")  # a def whose body edits __all__ or sets class members
 
 
 def _balanced(chunk: str) -> bool:
@@ -60,8 +62,9 @@ def skeleton(source: str) -> str | None:
             i = k
             continue
         name = m.group(2)
-        if name in _KEEP or (m.group(1) == "def" and "__all__" in source[start:end]):
-            i = k  # kept whole: a lazy loader, or a helper that edits __all__ (numpy's extend_all)
+        if name in _KEEP or (m.group(1) == "def" and _KEEP_BODY.search(source, start, end)):
+            # kept whole: a lazy loader, a helper that edits __all__ (numpy's extend_all) or sets class members
+            i = k
             continue
         chunk = source[start:end]
         if m.group(1) == "class":

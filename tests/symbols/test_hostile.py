@@ -181,3 +181,31 @@ def test_an_oversized_module_is_a_problem_and_the_rest_is_indexed(install: Insta
     assert "huge.big" not in dist["modules"]
     [problem] = dist["problems"]
     assert problem.startswith("huge: huge/big.py: not read: big.py is ") and "more than the" in problem
+
+
+def test_a_function_setting_members_in_nested_loops_is_cut_at_its_limit(install: Installer) -> None:
+    """`setattr` in loops nested over literal names (what docutils does once) multiplies: 100 x 100 x 100 names
+    would be a million members, four loops deep 10^8 steps: a run stops at MAX_MEMBERS or MAX_STEPS, says so,
+    and the rest of the module is read."""
+    from indexer.symbols.patched import MAX_MEMBERS
+    from tests.symbols.conftest import build_index, symbols
+
+    names = repr([f"n{i:02}" for i in range(100)])
+    site = install("patchy", "1.0", {
+        "patchy/__init__.py": (
+            f"NAMES = {names}\nclass Visitor:\n    def own(self): ...\n"
+            "def _fill(names):\n    for a in names:\n        for b in names:\n            for c in names:\n"
+            "                setattr(Visitor, a + b + c, None)\n"
+            "def _spin(names):\n    for a in names:\n        for b in names:\n            for c in names:\n"
+            "                for d in names:\n                    setattr(Visitor, unknown(), None)\n"
+            "_fill(NAMES)\n_spin(NAMES)\nafter = 1\n"
+        ),
+    })
+    index = build_index(site)
+    members = index["distributions"]["patchy"]["objects"]["patchy.Visitor"]["members"]
+    assert len(members) == MAX_MEMBERS + 1 and "own" in members and "n00n00n00" in members
+    assert index["distributions"]["patchy"]["problems"] == [
+        "patchy: patchy: line 15: _fill(): class members it sets read up to a limit",
+        "patchy: patchy: line 16: _spin(): class members it sets read up to a limit",
+    ]
+    assert set(symbols(index, "patchy", "patchy")) == {"NAMES", "Visitor", "after"}

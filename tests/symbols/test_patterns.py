@@ -386,3 +386,18 @@ def test_compiled_module_behind_a_package_stub_resolves_to_the_stub(tmp_path: Pa
     inner = symbols(index, "arr", "arr._core")
     # a star import of an opaque module lists nothing (no stub of its own); the submodule is an attribute
     assert inner == {"multiarray": {"kind": "module", "defined_in": "arr._core.multiarray", "distribution": "arr"}}
+
+
+def test_star_import_of_a_submodule_exporting_its_own_name(install: Installer) -> None:
+    """numpy._core: `from .memmap import *` first sets the submodule `memmap` on the package, then binds the
+    class `memmap` it exports over it; a submodule that does not export its own name stays a module."""
+    site = install("starsub", "1.0", {
+        "starsub/__init__.py": "from .memmap import *\nfrom .tools import *\n",
+        "starsub/memmap.py": "__all__ = ['memmap']\nclass memmap:\n    def flush(self): ...\n",
+        "starsub/tools.py": "__all__ = ['helper']\ndef helper(): ...\n",
+    })
+    index = build_index(site)
+    top = symbols(index, "starsub", "starsub")
+    assert top["memmap"] == {"kind": "class", "defined_in": "starsub.memmap.memmap", "distribution": "starsub"}
+    assert top["tools"] == {"kind": "module", "defined_in": "starsub.tools", "distribution": "starsub"}
+    assert top["helper"]["defined_in"] == "starsub.tools.helper"
