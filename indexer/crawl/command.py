@@ -3,7 +3,8 @@
 SOURCE is a simple index URL (PEP 691 JSON or PEP 503 HTML; every project at its root, or --projects) or a
 directory of wheels. One Dask task per project runs on the workers (--scheduler tcp://HOST:PORT for an
 existing cluster, else a local one of --workers processes); this process only lists projects and writes
-OUT_DIR/shards/, OUT_DIR/pages/ and OUT_DIR/imports.json. Re-running processes only wheels without a shard.
+OUT_DIR/shards/, OUT_DIR/pages/ and OUT_DIR/imports.json. Re-running processes only wheels without a shard;
+imports.json lists the wheels this run saw in SOURCE (older shards stay on disk as a cache, outside the map).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from indexer.crawl.outputs import done_shards, read_page, write_map, write_page, write_shard
+from indexer.crawl.outputs import done_shards, listed_wheels, read_page, write_map, write_page, write_shard
 from indexer.crawl.project import (
     ProjectJob,
     ProjectResult,
@@ -108,11 +109,15 @@ def crawl(
     options = {"timeout": timeout, "retries": retries, "transport": transport}
     jobs = _jobs(source, out_dir, projects, done, per_host, options, summary)
     summary.projects = len(jobs)
+    seen: set[str] = set()  # sha256 of every wheel SOURCE lists this run: what imports.json covers
+    stored = {job.project: job.page for job in jobs}
     if jobs:
         with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
             try:
                 for result in _run(dask, jobs, retries):
                     summary.add(result)
+                    listed = result.wheels
+                    seen.update(listed if listed is not None else listed_wheels(stored.get(result.project)))
                     if result.page is not None:
                         write_page(out_dir, result.project, result.page)
                     for shard in result.shards:
@@ -122,7 +127,7 @@ def crawl(
                         progress(result)
             finally:
                 dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
-    write_map(out_dir)
+    write_map(out_dir, seen)
     return summary
 
 
@@ -283,7 +288,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from indexer import args as checked
 
     parser.add_argument("source", help="simple index URL (PEP 691/503) or a directory of wheels")
-    parser.add_argument("-o", "--out", dest="out_dir", type=checked.output_dir, required=True, help="output directory")
+    parser.add_argument(
+        "-o",
+        "--out",
+        dest="out_dir",
+        type=checked.output_dir,
+        required=True,
+        help="output directory: shards/ (kept as a cache) and imports.json (the wheels this run saw in SOURCE only)",
+    )
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://HOST:PORT)")
     parser.add_argument(
         "--workers", type=checked.positive_int, default=2, help="local Dask worker processes (without --scheduler)"

@@ -29,6 +29,10 @@ from indexer.resolve.transport import Transport, TransportError, default_transpo
 from indexer.urls import project_url, redact
 
 
+class ProjectGone(PageError):
+    """The index has no page for the project (HTTP 404/410): it left the index."""
+
+
 @dataclass(frozen=True)
 class ProjectJob:
     source: str  # a simple index URL, or a directory of wheels
@@ -47,6 +51,9 @@ class ProjectJob:
 class ProjectResult:
     project: str
     page: dict[str, Any] | None = None  # the page state to store (None: nothing to store)
+    #: sha256 of every wheel of the project this run saw (with a shard or not): what imports.json lists.
+    #: None: the page could not be read this run, so the last crawl's listing stands.
+    wheels: list[str] | None = None
     shards: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
@@ -57,9 +64,10 @@ class ProjectResult:
 
 def crawl_local_project(job: ProjectJob) -> ProjectResult:
     """One project of a directory source (reads zips: runs in a worker thread)."""
-    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
+    seen: list[str] = []
+    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid(), wheels=seen)
     counts = WheelCounts()
-    result.shards = [s.to_json() for s in _local_shards(job, counts)]
+    result.shards = [s.to_json() for s in _local_shards(job, counts, seen)]
     result.counts = asdict(counts)
     return result
 
@@ -96,16 +104,26 @@ async def crawl_project(job: ProjectJob) -> ProjectResult:
 async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts: WheelCounts) -> None:
     try:
         files, result.page = await _page(client, job)
-    except (TransportError, PageError) as exc:
+    except ProjectGone as exc:
+        result.wheels = []  # the project left the index: its wheels leave the map
         result.problems.append(f"{job.project}: project page: {exc}")
         return
+    except (TransportError, PageError) as exc:
+        kept = "; the last crawl's listing of its wheels stands" if job.page else ""
+        result.problems.append(f"{job.project}: project page: {exc}{kept}")
+        return
+    result.wheels = []
     todo: list[tuple[IndexFile, str]] = []
     for f in files:
         if not f.filename.endswith(".whl"):
             continue
+        if f.problem:
+            result.problems.append(f"{f.filename}: {f.problem}; skipped")
+            continue
         if not f.sha256:
             result.problems.append(f"{f.filename}: the index gives no sha256, so it has no shard name")
             continue
+        result.wheels.append(f.sha256)
         if f.sha256 in job.done:
             continue
         try:
@@ -130,8 +148,8 @@ async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[
     response = await client.get(url, headers=headers)
     if response.status == 304 and old:
         return [_file_from_state(f) for f in old.get("files", [])], None
-    if response.status == 404:
-        raise PageError(f"no project page at {redact(url)} (HTTP 404)")
+    if response.status in (404, 410):
+        raise ProjectGone(f"no project page at {redact(url)} (HTTP {response.status})")
     if response.status != 200:
         raise PageError(f"HTTP {response.status} for {redact(url)}")
     page = parse_project_page(response.content, response.content_type, response.url)
@@ -155,7 +173,7 @@ def _file_from_state(data: Mapping[str, Any]) -> IndexFile:
     return IndexFile(data["filename"], data["url"], hashes, core_metadata=core, size=data.get("size"))
 
 
-def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
+def _local_shards(job: ProjectJob, counts: WheelCounts, seen: list[str]) -> Iterator[Shard]:
     for name in job.local_files:
         path = Path(name)
         digest = hashlib.sha256()
@@ -163,6 +181,7 @@ def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         sha256 = digest.hexdigest()
+        seen.append(sha256)
         if sha256 in job.done:
             continue
         try:
