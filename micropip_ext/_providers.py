@@ -17,7 +17,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from indexer.crawl.providers import MapError, load_map, lookup, map_url_for_index
+from indexer.crawl.providers import MapError, load_map, lookup, map_url_for_index, no_map
 
 _maps: dict[str, dict[str, Any]] = {}  # map URL -> map, for this runtime's life
 
@@ -35,7 +35,7 @@ def _index_urls(index_urls: Sequence[str] | str | None) -> list[str]:
 async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str | None = None) -> dict[str, Any]:
     """The import map: ``map_url``, else the first configured index that publishes one."""
     candidates = [map_url] if map_url else [u for u in map(map_url_for_index, _index_urls(index_urls)) if u]
-    problems = []
+    errors = []
     for url in candidates:
         if url in _maps:
             return _maps[url]
@@ -43,8 +43,12 @@ async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str
             _maps[url] = await load_map(url)
             return _maps[url]
         except MapError as exc:
-            problems.append(str(exc))
-    raise MapError("; ".join(problems) or "no index is configured, so no import map: pass map_url=")
+            errors.append(exc)
+    if map_url:
+        raise errors[0]
+    if not candidates:
+        raise MapError("no index is configured, so no import map: pass map_url=")
+    raise no_map(errors, candidates, option="map_url=")
 
 
 async def providers(

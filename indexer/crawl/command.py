@@ -13,9 +13,8 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -24,6 +23,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from indexer.console import Progress, say, terminal_progress
 from indexer.crawl.outputs import done_shards, listed_wheels, read_page, write_map, write_page, write_shard
 from indexer.crawl.project import (
     ProjectJob,
@@ -100,7 +100,7 @@ def crawl(
     timeout: float = 30.0,
     retries: int = 2,
     transport: str | None = None,
-    progress: Callable[[ProjectResult], Any] | None = None,
+    progress: Progress | None = None,
 ) -> CrawlSummary:
     """Crawl ``source`` into ``out_dir``; see the module docstring. Raises :class:`CrawlError` to stop."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,25 +110,37 @@ def crawl(
     jobs = _jobs(source, out_dir, projects, done, per_host, options, summary)
     summary.projects = len(jobs)
     seen: set[str] = set()  # sha256 of every wheel SOURCE lists this run: what imports.json covers
-    stored = {job.project: job.page for job in jobs}
     if jobs:
-        with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
-            try:
-                for result in _run(dask, jobs, retries):
-                    summary.add(result)
-                    listed = result.wheels
-                    seen.update(listed if listed is not None else listed_wheels(stored.get(result.project)))
-                    if result.page is not None:
-                        write_page(out_dir, result.project, result.page)
-                    for shard in result.shards:
-                        write_shard(out_dir, shard)
-                        summary.shards_written += 1
-                    if progress is not None:
-                        progress(result)
-            finally:
-                dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
+        if progress is not None:
+            progress.start(len(jobs))
+        try:
+            with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
+                try:
+                    for result in _run(dask, jobs, retries):
+                        _keep(out_dir, result, summary, seen, jobs)
+                        if progress is not None:
+                            progress.advance()
+                finally:
+                    dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
+        finally:
+            if progress is not None:
+                progress.close()
     write_map(out_dir, seen)
     return summary
+
+
+def _keep(out_dir: Path, result: ProjectResult, summary: CrawlSummary, seen: set[str], jobs: list[ProjectJob]) -> None:
+    """Store one project's result: its page state and new shards; note the wheels it lists for the map."""
+    summary.add(result)
+    if result.wheels is not None:
+        seen.update(result.wheels)
+    else:  # the page could not be read this run: the last crawl's listing of the project stands
+        seen.update(w for job in jobs if job.project == result.project for w in listed_wheels(job.page))
+    if result.page is not None:
+        write_page(out_dir, result.project, result.page)
+    for shard in result.shards:
+        write_shard(out_dir, shard)
+        summary.shards_written += 1
 
 
 def _jobs(
@@ -316,11 +328,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--transport", choices=TRANSPORTS, help="HTTP client of the workers (default: the project's)")
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from indexer.args import UsageError
 
+    bar = terminal_progress("crawl", unit="project", enabled=not args.no_progress)
     try:
         summary = crawl(
             args.source,
@@ -333,11 +347,12 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             retries=args.retries,
             transport=args.transport,
+            progress=bar,
         )
     except CrawlError as exc:
         raise UsageError(str(exc)) from exc
     for problem in summary.problems:
-        print(f"indexer crawl: {problem}", file=sys.stderr)
+        say(f"indexer crawl: {problem}")
     data = summary.to_json()
     if args.json:
         print(json.dumps(data, indent=1))

@@ -13,6 +13,7 @@ from typing import Any
 import distributed
 import pytest
 
+from indexer.console import CallbackProgress
 from indexer.crawl.command import crawl
 from tests.crawl.conftest import EXPECTED, WITHOUT_METADATA, Index, edit_page, shards_by_filename
 
@@ -255,7 +256,9 @@ def test_a_corrupt_wheel_costs_only_itself(index: Index, cluster: Any, tmp_path:
 
 def test_a_directory_of_wheels_in_process_gives_the_same_shards(index: Index, tmp_path: Path) -> None:
     remote_out, local_out = tmp_path / "remote", tmp_path / "local"
-    crawl(str(index.wheels), local_out, workers=1)
+    seen: list[tuple[int, int]] = []
+    crawl(str(index.wheels), local_out, workers=1, progress=CallbackProgress(lambda *step: seen.append(step)))
+    assert seen == [(n, 7) for n in range(8)]  # one step per project, as each finishes
     assert _imports(shards_by_filename(local_out)) == EXPECTED
     crawl(index.server.index_url, remote_out, workers=1)
     assert (local_out / "imports.json").read_bytes() == (remote_out / "imports.json").read_bytes()

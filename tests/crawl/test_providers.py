@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from indexer.crawl.command import crawl
+from indexer.index.build import build_index
 from indexer.index.server import IndexServer, run_in_thread
 from tests.crawl.conftest import Index, make_wheels, shards_by_filename
 from tests.support.wheels import build_wheel
@@ -61,6 +62,27 @@ def test_bad_maps_are_one_line_errors(tmp_path: Path) -> None:
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"indexer {args[0]}: error: ") and says in lines[0], lines
+
+
+def test_without_map_the_configured_indexes_are_asked_and_none_published_is_one_line(tmp_path: Path) -> None:
+    wheels, crawled, site, bare = tmp_path / "wheels", tmp_path / "crawl", tmp_path / "site", tmp_path / "bare"
+    make_wheels(wheels)
+    crawl(str(wheels), crawled, workers=1)
+    build_index(wheels, site)
+    build_index(wheels, bare)  # an index that publishes no map
+    (site / "imports.json").write_bytes((crawled / "imports.json").read_bytes())
+    with run_in_thread(IndexServer(bare)) as server:
+        env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": server.index_url}
+        none = indexer("providers", "alpha", env=env)
+        assert none.returncode == 2 and none.stdout == ""
+        assert none.stderr == (
+            f"indexer providers: error: no import map is published beside the configured index ({server.url}"
+            "imports.json); make one with `indexer crawl SOURCE -o DIR` and pass --map DIR/imports.json\n"
+        )
+        # pip's configuration may name a local index by a file: URL; its map is found beside it too
+        env["PIP_EXTRA_INDEX_URL"] = (site / "simple").as_uri()
+        local = indexer("providers", "alpha", env=env)
+        assert (local.returncode, local.stdout) == (0, "alpha: alpha (1.0, 2.0)\n"), local.stderr
 
 
 def test_hostile_member_paths_never_become_import_names(tmp_path: Path) -> None:
