@@ -79,31 +79,35 @@ async def crawl_project(job: ProjectJob) -> ProjectResult:
     """
     result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
     counts = WheelCounts()
-    # A Client per task (its own request accounting) over the worker's one connection pool.
-    client = Client(
-        _shared_transport(job.transport), concurrency=job.concurrency, timeout=job.timeout, retries=job.retries
-    )
+    clients: list[Client] = []  # one per phase, each with its own request accounting, over one connection pool
     lease = _host_lease(urlsplit(job.source).netloc, job.host_leases)
     if lease is None:
-        await _remote(client, job, result, counts)
+        await _remote(job, result, counts, clients, None)
     else:
         async with lease:
-            await _remote(client, job, result, counts)
-    stats = client.stats
+            await _remote(job, result, counts, clients, lease)
     result.stats = {
-        "requests": stats.requests,
-        "bytes": stats.bytes,
-        "retries": stats.retries,
-        "failures": stats.failures,
-        "not_modified": stats.by_status.get("304", 0),
+        "requests": sum(c.stats.requests for c in clients),
+        "bytes": sum(c.stats.bytes for c in clients),
+        "retries": sum(c.stats.retries for c in clients),
+        "failures": sum(c.stats.failures for c in clients),
+        "not_modified": sum(c.stats.by_status.get("304", 0) for c in clients),
     }
     result.counts = asdict(counts)
     return result
 
 
-async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts: WheelCounts) -> None:
+def _client(job: ProjectJob, concurrency: int, clients: list[Client]) -> Client:
+    client = Client(_shared_transport(job.transport), concurrency=concurrency, timeout=job.timeout, retries=job.retries)
+    clients.append(client)
+    return client
+
+
+async def _remote(
+    job: ProjectJob, result: ProjectResult, counts: WheelCounts, clients: list[Client], lease: Any
+) -> None:
     try:
-        files, result.page = await _page(client, job)
+        files, result.page = await _page(_client(job, job.concurrency, clients), job)
     except ProjectGone as exc:
         result.wheels = []  # the project left the index: its wheels leave the map
         result.problems.append(f"{job.project}: project page: {exc}")
@@ -112,6 +116,21 @@ async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts
         kept = "; the last crawl's listing of its wheels stands" if job.page else ""
         result.problems.append(f"{job.project}: project page: {exc}{kept}")
         return
+    todo = _todo(job, files, result)
+    # A project of many wheels takes host leases nobody is waiting for (never more than the host's bound), so
+    # one large project is not read 4 requests at a time while the rest of the bound sits idle.
+    extra = await _spare_leases(lease, min(job.host_leases - 1, len(todo) // WHEELS_PER_LEASE))
+    try:
+        client = _client(job, job.concurrency * (1 + extra), clients)
+        shards = await asyncio.gather(*(remote_shard(client, f, job.project, v, counts) for f, v in todo))
+    finally:
+        for _ in range(extra):
+            await lease.release()
+    result.shards.extend(s.to_json() for s in shards)
+
+
+def _todo(job: ProjectJob, files: list[IndexFile], result: ProjectResult) -> list[tuple[IndexFile, str]]:
+    """The wheels to shard (listed, hashed, not done) with their versions; notes every listed wheel's sha256."""
     result.wheels = []
     todo: list[tuple[IndexFile, str]] = []
     for f in files:
@@ -132,8 +151,15 @@ async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts
             result.shards.append(Shard(f.filename, job.project, "", f.sha256, problems=[str(exc)]).to_json())
             continue
         todo.append((f, version))
-    shards = await asyncio.gather(*(remote_shard(client, f, job.project, v, counts) for f, v in todo))
-    result.shards.extend(s.to_json() for s in shards)
+    return todo
+
+
+async def _spare_leases(lease: Any, want: int) -> int:
+    """Take up to ``want`` more leases of the host's semaphore without waiting for any; how many were taken."""
+    got = 0
+    while lease is not None and got < want and await lease.acquire(timeout=0):
+        got += 1
+    return got
 
 
 async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[str, Any] | None]:
@@ -196,6 +222,8 @@ _transports: dict[tuple[asyncio.AbstractEventLoop, str | None], Transport] = {}
 _leases: dict[str, Any] = {}
 #: Connections one worker process keeps open (all its tasks share them).
 POOL = 64
+#: Wheels left to read per extra host lease a task tries to take (each lease is ``concurrency`` requests).
+WHEELS_PER_LEASE = 8
 
 
 def _shared_transport(kind: str | None) -> Transport:

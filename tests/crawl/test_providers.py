@@ -122,3 +122,20 @@ def test_requests_in_flight_per_host_stay_within_the_bound(index: Index, cluster
     with run_in_thread(CountingServer(index.index_dir, latency=0.05)) as server:
         crawl(server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address, per_host=4)
     assert 2 <= CountingServer.most <= 4  # one task at a time (4 requests per task at most), its wheels at once
+
+
+def test_a_large_project_uses_the_host_bound_nobody_else_needs(cluster: Any, tmp_path: Path) -> None:
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    for minor in range(40):
+        build_wheel(wheels, "many", f"1.{minor}", {"many/__init__.py": ""})
+    build_index(wheels, site)
+
+    class Counting(CountingServer):
+        in_flight = 0
+        most = 0
+
+    with run_in_thread(Counting(site, latency=0.05)) as server:
+        summary = crawl(server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address, per_host=12)
+    assert summary.shards_written == 40 and summary.counts["failed"] == 0
+    # one task, 3 leases of 4 requests: more than one lease's 4, never more than --per-host
+    assert 4 < Counting.most <= 12
