@@ -117,16 +117,49 @@ async def _remote(
         result.problems.append(f"{job.project}: project page: {exc}{kept}")
         return
     todo = _todo(job, files, result)
-    # A project of many wheels takes host leases nobody is waiting for (never more than the host's bound), so
-    # one large project is not read 4 requests at a time while the rest of the bound sits idle.
-    extra = await _spare_leases(lease, min(job.host_leases - 1, len(todo) // WHEELS_PER_LEASE))
+    shards = await _shard_all(job, todo, counts, _client(job, job.concurrency * job.host_leases, clients), lease)
+    result.shards.extend(s.to_json() for s in shards)
+
+
+async def _shard_all(
+    job: ProjectJob, todo: list[tuple[IndexFile, str]], counts: WheelCounts, client: Client, lease: Any
+) -> list[Shard]:
+    """Shard every wheel of ``todo``, in ``concurrency`` lanes per host lease the task holds.
+
+    A lane reads one wheel at a time and a wheel's requests run one after another, so the lanes, not the client,
+    bound the requests in flight: ``concurrency`` per lease, never more than the host's bound. While enough
+    wheels remain, the task takes leases nobody holds (without waiting for one) and opens lanes for them, so one
+    large project is not read 4 requests at a time while the rest of the bound sits idle, also when the leases
+    come free only after other projects finish.
+    """
+    shards: list[Shard | None] = [None] * len(todo)
+    queue = iter(range(len(todo)))
+    taken = [0]  # wheels handed to a lane so far
+
+    async def lane() -> None:
+        for i in queue:
+            taken[0] = i + 1
+            f, version = todo[i]
+            shards[i] = await remote_shard(client, f, job.project, version, counts)
+
+    lanes = [asyncio.ensure_future(lane()) for _ in range(job.concurrency)]
+    extra = 0
     try:
-        client = _client(job, job.concurrency * (1 + extra), clients)
-        shards = await asyncio.gather(*(remote_shard(client, f, job.project, v, counts) for f, v in todo))
+        while True:
+            want = min(job.host_leases - 1, (len(todo) - taken[0]) // WHEELS_PER_LEASE)
+            while lease is not None and extra < want and await lease.acquire(timeout=0):
+                extra += 1
+                lanes += [asyncio.ensure_future(lane()) for _ in range(job.concurrency)]
+            _, running = await asyncio.wait(lanes, timeout=RECRUIT_EVERY)
+            if not running:
+                await asyncio.gather(*lanes)  # a lane that died (it should not: shards hold failures) raises here
+                break
     finally:
+        for task in lanes:
+            task.cancel()
         for _ in range(extra):
             await lease.release()
-    result.shards.extend(s.to_json() for s in shards)
+    return [s for s in shards if s is not None]
 
 
 def _todo(job: ProjectJob, files: list[IndexFile], result: ProjectResult) -> list[tuple[IndexFile, str]]:
@@ -152,14 +185,6 @@ def _todo(job: ProjectJob, files: list[IndexFile], result: ProjectResult) -> lis
             continue
         todo.append((f, version))
     return todo
-
-
-async def _spare_leases(lease: Any, want: int) -> int:
-    """Take up to ``want`` more leases of the host's semaphore without waiting for any; how many were taken."""
-    got = 0
-    while lease is not None and got < want and await lease.acquire(timeout=0):
-        got += 1
-    return got
 
 
 async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[str, Any] | None]:
@@ -222,8 +247,10 @@ _transports: dict[tuple[asyncio.AbstractEventLoop, str | None], Transport] = {}
 _leases: dict[str, Any] = {}
 #: Connections one worker process keeps open (all its tasks share them).
 POOL = 64
-#: Wheels left to read per extra host lease a task tries to take (each lease is ``concurrency`` requests).
+#: Wheels left to read per extra host lease a task tries to take (each lease is ``concurrency`` requests), and
+#: how often (seconds) a task with wheels left tries to take one.
 WHEELS_PER_LEASE = 8
+RECRUIT_EVERY = 0.5
 
 
 def _shared_transport(kind: str | None) -> Transport:
