@@ -258,15 +258,23 @@ def _dask(scheduler: str | None, workers: int, threads: int, *, tiny: bool) -> I
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=max(1, workers),
-        threads_per_worker=max(1, threads),
-        processes=not tiny,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
-    with cluster, DaskClient(cluster) as client:
-        yield client
+    # LocalCluster's silence_logs is restored before its comms finish closing: an in-process cluster then logs
+    # "Batched Comm Closed" with a traceback at INFO now and then. Our own cluster's chatter is not the user's.
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=max(1, threads),
+            processes=not tiny,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+        with cluster, DaskClient(cluster) as client:
+            yield client
+    finally:
+        quiet.setLevel(level)
 
 
 def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectResult]:
