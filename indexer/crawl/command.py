@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -115,12 +117,14 @@ def crawl(
             progress.start(len(jobs))
         try:
             with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
+                results = _run(dask, jobs, retries)
                 try:
-                    for result in _run(dask, jobs, retries):
+                    for result in results:
                         _keep(out_dir, result, summary, seen, jobs)
                         if progress is not None:
                             progress.advance()
                 finally:
+                    results.close()  # cancels the tasks still in the cluster when the loop did not finish
                     dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
         finally:
             if progress is not None:
@@ -264,20 +268,36 @@ def _dask(scheduler: str | None, workers: int, threads: int, *, tiny: bool) -> I
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        cluster = LocalCluster(
-            n_workers=max(1, workers),
-            threads_per_worker=max(1, threads),
-            processes=not tiny,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
+        with _workers_ignore_ctrl_c():
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=max(1, threads),
+                processes=not tiny,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
         with cluster, DaskClient(cluster) as client:
             yield client
     finally:
         quiet.setLevel(level)
 
 
-def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectResult]:
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (inherited through exec): Ctrl-C reaches the whole terminal
+    process group, and each worker printed its own KeyboardInterrupt traceback. This process still stops on
+    Ctrl-C ("interrupted") and closes the cluster, which ends the workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Generator[ProjectResult, None, None]:
     """Submit one task per project, keeping a bounded window of them in flight; yield results as they finish."""
     from distributed import as_completed
 
@@ -289,19 +309,26 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
         task = crawl_local_project if job.local_files else crawl_project
         return dask.submit(task, job, key=f"crawl-{job.project}-{token}", pure=False, retries=retries)
 
-    first = [submit(job) for _, job in zip(range(window), pending, strict=False)]
+    live = {submit(job) for _, job in zip(range(window), pending, strict=False)}
     # with_results: results are gathered in the background as tasks finish, not one round trip per result.
-    queue = as_completed(first, with_results=True, raise_errors=False)
-    for future, result in queue:
-        project = str(future.key).removeprefix("crawl-").removesuffix(f"-{token}")
-        future.release()
-        job = next(pending, None)
-        if job is not None:
-            queue.add(submit(job))
-        if isinstance(result, BaseException):  # the task itself failed after its retries (e.g. a worker died)
-            yield ProjectResult(project, problems=[f"{project}: task failed: {type(result).__name__}: {result}"])
-        else:
-            yield result
+    queue = as_completed(live, with_results=True, raise_errors=False)
+    try:
+        for future, result in queue:
+            live.discard(future)
+            project = str(future.key).removeprefix("crawl-").removesuffix(f"-{token}")
+            future.release()
+            job = next(pending, None)
+            if job is not None:
+                added = submit(job)
+                live.add(added)
+                queue.add(added)
+            if isinstance(result, BaseException):  # the task failed after its retries (e.g. a worker died)
+                yield ProjectResult(project, problems=[f"{project}: task failed: {type(result).__name__}: {result}"])
+            else:
+                yield result
+    finally:
+        if live:  # interrupted (Ctrl-C, an error here): the tasks must not run on in the cluster without us
+            dask.cancel(list(live))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,12 @@ async def crawl_project(job: ProjectJob) -> ProjectResult:
     counts = WheelCounts()
     clients: list[Client] = []  # one per phase, each with its own request accounting, over one connection pool
     lease = _host_lease(urlsplit(job.source).netloc, job.host_leases)
-    if lease is None:
-        await _remote(job, result, counts, clients, None)
-    else:
-        async with lease:
-            await _remote(job, result, counts, clients, lease)
+    async with _pooled(job.transport):
+        if lease is None:
+            await _remote(job, result, counts, clients, None)
+        else:
+            async with lease:
+                await _remote(job, result, counts, clients, lease)
     result.stats = {
         "requests": sum(c.stats.requests for c in clients),
         "bytes": sum(c.stats.bytes for c in clients),
@@ -244,6 +246,7 @@ def _local_shards(job: ProjectJob, counts: WheelCounts, seen: list[str]) -> Iter
 
 
 _transports: dict[tuple[asyncio.AbstractEventLoop, str | None], Transport] = {}
+_users: dict[tuple[asyncio.AbstractEventLoop, str | None], int] = {}  # tasks holding each pool
 _leases: dict[str, Any] = {}
 #: Connections one worker process keeps open (all its tasks share them).
 POOL = 64
@@ -259,6 +262,24 @@ def _shared_transport(kind: str | None) -> Transport:
     if key not in _transports:
         _transports[key] = default_transport(POOL) if kind is None else default_transport(POOL, kind)
     return _transports[key]
+
+
+@asynccontextmanager
+async def _pooled(kind: str | None) -> AsyncIterator[None]:
+    """Hold this worker's pool while a task runs; the last task out closes it (also a task cancelled because
+    the crawl was interrupted), so no pool outlives the tasks that used it."""
+    key = (asyncio.get_running_loop(), kind)
+    _shared_transport(kind)
+    _users[key] = _users.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        _users[key] -= 1
+        if not _users[key]:
+            del _users[key]
+            transport = _transports.pop(key, None)
+            if transport is not None:
+                await transport.aclose()
 
 
 async def close_transports() -> None:
