@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +284,32 @@ def test_projects_limits_the_crawl_to_the_named_projects(index: Index, cluster: 
         "alpha-1.0-py3-none-any.whl", "alpha-2.0-py3-none-any.whl", "zope_x-1.0-py3-none-any.whl"
     ]  # fmt: skip
     assert not index.server.requests_for("/simple/")  # the root listing is not needed
+
+
+class _InterruptAfterFirst:
+    """A progress reporter whose user presses Ctrl-C when the first project is done."""
+
+    def start(self, total: int | None) -> None:
+        return None
+
+    def advance(self, n: int = 1) -> None:
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        return None
+
+
+def test_an_interrupted_crawl_cancels_its_tasks_and_keeps_finished_shards(
+    index: Index, cluster: Any, tmp_path: Path
+) -> None:
+    index.server.latency = 0.3  # the other projects are still being read when the first one finishes
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        crawl(index.server.index_url, out, scheduler=cluster.scheduler_address, progress=_InterruptAfterFirst())
+    assert not (out / "imports.json").exists()  # the map is written by a complete run only
+    assert 1 <= len(list((out / "shards").iterdir())) < len(EXPECTED)
+    with distributed.Client(cluster) as client:
+        deadline = time.monotonic() + 10
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(client.processing().values())  # nothing of the crawl runs on in the cluster
