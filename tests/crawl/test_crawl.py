@@ -313,3 +313,19 @@ def test_an_interrupted_crawl_cancels_its_tasks_and_keeps_finished_shards(
         while any(client.processing().values()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(client.processing().values())  # nothing of the crawl runs on in the cluster
+
+
+def test_a_listed_file_with_a_non_http_url_is_skipped_with_a_problem(
+    index: Index, cluster: Any, tmp_path: Path
+) -> None:
+    def local_url(page: dict[str, Any]) -> None:
+        page["files"][0]["url"] = "file:///etc/passwd"
+
+    edit_page(index.index_dir, "alpha", local_url)  # alpha-1.0, the first file on the page
+    out = tmp_path / "out"
+    summary = crawl(index.server.index_url, out, scheduler=cluster.scheduler_address)
+    assert "alpha-1.0-py3-none-any.whl" not in shards_by_filename(out)
+    assert summary.problems == ["alpha-1.0-py3-none-any.whl: URL scheme file: is not http(s); skipped"]
+    assert json.loads((out / "imports.json").read_text())["imports"]["alpha"] == [
+        {"project": "alpha", "versions": ["2.0"]}
+    ]
