@@ -17,7 +17,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from indexer.crawl.providers import MapError, load_map, lookup, map_url_for_index
+from indexer.crawl.providers import MapError, load_map, lookup, map_url_for_index, no_map
 
 _maps: dict[str, dict[str, Any]] = {}  # map URL -> map, for this runtime's life
 
@@ -36,7 +36,7 @@ async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str
     """The import map: ``map_url``, else the first configured index that publishes one."""
     indexes = [] if map_url else _index_urls(index_urls)
     candidates = [map_url] if map_url else [u for u in map(map_url_for_index, indexes) if u]
-    problems = []
+    errors = []
     for url in candidates:
         if url in _maps:
             return _maps[url]
@@ -44,12 +44,14 @@ async def import_map(map_url: str | None = None, index_urls: Sequence[str] | str
             _maps[url] = await load_map(url)
             return _maps[url]
         except MapError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise MapError("; ".join(problems))
-    if indexes:  # only {package_name} URL templates: nothing says where a map would sit beside them
+            errors.append(exc)
+    if map_url:
+        raise errors[0]
+    if not candidates and indexes:  # only {package_name} URL templates: no folder beside them for a map
         raise MapError(f"no import map beside URL-template indexes ({', '.join(indexes)}): pass map_url=")
-    raise MapError("no index is configured, so no import map: pass map_url=")
+    if not candidates:
+        raise MapError("no index is configured, so no import map: pass map_url=")
+    raise no_map(errors, candidates, option="map_url=")
 
 
 async def providers(

@@ -3,7 +3,8 @@
 SOURCE is a simple index URL (PEP 691 JSON or PEP 503 HTML; every project at its root, or --projects) or a
 directory of wheels. One Dask task per project runs on the workers (--scheduler tcp://HOST:PORT for an
 existing cluster, else a local one of --workers processes); this process only lists projects and writes
-OUT_DIR/shards/, OUT_DIR/pages/ and OUT_DIR/imports.json. Re-running processes only wheels without a shard.
+OUT_DIR/shards/, OUT_DIR/pages/ and OUT_DIR/imports.json. Re-running processes only wheels without a shard;
+imports.json lists the wheels this run saw in SOURCE (older shards stay on disk as a cache, outside the map).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
+import signal
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,7 +25,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from indexer.crawl.outputs import done_shards, read_page, write_map, write_page, write_shard
+from indexer.console import Progress, say, terminal_progress
+from indexer.crawl.outputs import done_shards, listed_wheels, read_page, write_map, write_page, write_shard
 from indexer.crawl.project import (
     ProjectJob,
     ProjectResult,
@@ -99,7 +102,7 @@ def crawl(
     timeout: float = 30.0,
     retries: int = 2,
     transport: str | None = None,
-    progress: Callable[[ProjectResult], Any] | None = None,
+    progress: Progress | None = None,
 ) -> CrawlSummary:
     """Crawl ``source`` into ``out_dir``; see the module docstring. Raises :class:`CrawlError` to stop."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,22 +111,40 @@ def crawl(
     options = {"timeout": timeout, "retries": retries, "transport": transport}
     jobs = _jobs(source, out_dir, projects, done, per_host, options, summary)
     summary.projects = len(jobs)
+    seen: set[str] = set()  # sha256 of every wheel SOURCE lists this run: what imports.json covers
     if jobs:
-        with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
-            try:
-                for result in _run(dask, jobs, retries):
-                    summary.add(result)
-                    if result.page is not None:
-                        write_page(out_dir, result.project, result.page)
-                    for shard in result.shards:
-                        write_shard(out_dir, shard)
-                        summary.shards_written += 1
-                    if progress is not None:
-                        progress(result)
-            finally:
-                dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
-    write_map(out_dir)
+        if progress is not None:
+            progress.start(len(jobs))
+        try:
+            with _dask(scheduler, workers, threads, tiny=len(jobs) < TINY) as dask:
+                results = _run(dask, jobs, retries)
+                try:
+                    for result in results:
+                        _keep(out_dir, result, summary, seen, jobs)
+                        if progress is not None:
+                            progress.advance()
+                finally:
+                    results.close()  # cancels the tasks still in the cluster when the loop did not finish
+                    dask.run(close_transports)  # the workers' connection pools, before the cluster may go away
+        finally:
+            if progress is not None:
+                progress.close()
+    write_map(out_dir, seen)
     return summary
+
+
+def _keep(out_dir: Path, result: ProjectResult, summary: CrawlSummary, seen: set[str], jobs: list[ProjectJob]) -> None:
+    """Store one project's result: its page state and new shards; note the wheels it lists for the map."""
+    summary.add(result)
+    if result.wheels is not None:
+        seen.update(result.wheels)
+    else:  # the page could not be read this run: the last crawl's listing of the project stands
+        seen.update(w for job in jobs if job.project == result.project for w in listed_wheels(job.page))
+    if result.page is not None:
+        write_page(out_dir, result.project, result.page)
+    for shard in result.shards:
+        write_shard(out_dir, shard)
+        summary.shards_written += 1
 
 
 def _jobs(
@@ -241,18 +262,42 @@ def _dask(scheduler: str | None, workers: int, threads: int, *, tiny: bool) -> I
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=max(1, workers),
-        threads_per_worker=max(1, threads),
-        processes=not tiny,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
-    with cluster, DaskClient(cluster) as client:
-        yield client
+    # LocalCluster's silence_logs is restored before its comms finish closing: an in-process cluster then logs
+    # "Batched Comm Closed" with a traceback at INFO now and then. Our own cluster's chatter is not the user's.
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with _workers_ignore_ctrl_c():
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=max(1, threads),
+                processes=not tiny,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+        with cluster, DaskClient(cluster) as client:
+            yield client
+    finally:
+        quiet.setLevel(level)
 
 
-def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectResult]:
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (inherited through exec): Ctrl-C reaches the whole terminal
+    process group, and each worker printed its own KeyboardInterrupt traceback. This process still stops on
+    Ctrl-C ("interrupted") and closes the cluster, which ends the workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Generator[ProjectResult, None, None]:
     """Submit one task per project, keeping a bounded window of them in flight; yield results as they finish."""
     from distributed import as_completed
 
@@ -264,26 +309,40 @@ def _run(dask: Any, jobs: list[ProjectJob], retries: int) -> Iterator[ProjectRes
         task = crawl_local_project if job.local_files else crawl_project
         return dask.submit(task, job, key=f"crawl-{job.project}-{token}", pure=False, retries=retries)
 
-    first = [submit(job) for _, job in zip(range(window), pending, strict=False)]
+    live = {submit(job) for _, job in zip(range(window), pending, strict=False)}
     # with_results: results are gathered in the background as tasks finish, not one round trip per result.
-    queue = as_completed(first, with_results=True, raise_errors=False)
-    for future, result in queue:
-        project = str(future.key).removeprefix("crawl-").removesuffix(f"-{token}")
-        future.release()
-        job = next(pending, None)
-        if job is not None:
-            queue.add(submit(job))
-        if isinstance(result, BaseException):  # the task itself failed after its retries (e.g. a worker died)
-            yield ProjectResult(project, problems=[f"{project}: task failed: {type(result).__name__}: {result}"])
-        else:
-            yield result
+    queue = as_completed(live, with_results=True, raise_errors=False)
+    try:
+        for future, result in queue:
+            live.discard(future)
+            project = str(future.key).removeprefix("crawl-").removesuffix(f"-{token}")
+            future.release()
+            job = next(pending, None)
+            if job is not None:
+                added = submit(job)
+                live.add(added)
+                queue.add(added)
+            if isinstance(result, BaseException):  # the task failed after its retries (e.g. a worker died)
+                yield ProjectResult(project, problems=[f"{project}: task failed: {type(result).__name__}: {result}"])
+            else:
+                yield result
+    finally:
+        if live:  # interrupted (Ctrl-C, an error here): the tasks must not run on in the cluster without us
+            dask.cancel(list(live))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from indexer import args as checked
 
     parser.add_argument("source", help="simple index URL (PEP 691/503) or a directory of wheels")
-    parser.add_argument("-o", "--out", dest="out_dir", type=checked.output_dir, required=True, help="output directory")
+    parser.add_argument(
+        "-o",
+        "--out",
+        dest="out_dir",
+        type=checked.output_dir,
+        required=True,
+        help="output directory: shards/ (kept as a cache) and imports.json (the wheels this run saw in SOURCE only)",
+    )
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://HOST:PORT)")
     parser.add_argument(
         "--workers", type=checked.positive_int, default=2, help="local Dask worker processes (without --scheduler)"
@@ -304,11 +363,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--transport", choices=TRANSPORTS, help="HTTP client of the workers (default: the project's)")
     parser.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from indexer.args import UsageError
 
+    bar = terminal_progress("crawl", unit="project", enabled=not args.no_progress)
     try:
         summary = crawl(
             args.source,
@@ -321,11 +382,12 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             retries=args.retries,
             transport=args.transport,
+            progress=bar,
         )
     except CrawlError as exc:
         raise UsageError(str(exc)) from exc
     for problem in summary.problems:
-        print(f"indexer crawl: {problem}", file=sys.stderr)
+        say(f"indexer crawl: {problem}")
     data = summary.to_json()
     if args.json:
         print(json.dumps(data, indent=1))

@@ -2,15 +2,19 @@
 
     OUT_DIR/shards/<wheel sha256>.json   one wheel: filename, project, version, sha256, imports, namespaces
     OUT_DIR/pages/<project>.json         the project page as last read: validators (ETag, Last-Modified) + files
-    OUT_DIR/imports.json                 {"imports": {IMPORT_NAME: [{"project", "versions"}]}}, from every shard
+    OUT_DIR/imports.json                 {"imports": {IMPORT_NAME: [{"project", "versions"}]}}
 
-Every file is written atomically and with sorted keys, so the same shards give byte-identical outputs.
+``imports.json`` describes SOURCE as of the last run: it merges the shards of the wheels that run saw, and no
+other. Shards of wheels no longer listed stay on disk as a cache (a wheel that comes back costs nothing) but are
+not in the map. Every file is written atomically and with sorted keys, so the same shards give byte-identical
+outputs.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +73,18 @@ def read_page(out_dir: Path, project: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
 
 
+def listed_wheels(page: Mapping[str, Any] | None) -> list[str]:
+    """sha256 of the wheels a stored page state lists (the last crawl's view of a project)."""
+    files = page.get("files") if page else None
+    if not isinstance(files, list):
+        return []
+    return [
+        str(f["sha256"])
+        for f in files
+        if isinstance(f, dict) and str(f.get("filename", "")).endswith(".whl") and isinstance(f.get("sha256"), str)
+    ]
+
+
 def write_page(out_dir: Path, project: str, state: dict[str, Any]) -> None:
     path = page_path(out_dir, project)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,11 +98,13 @@ def _version_key(version: str) -> tuple[int, Any]:
         return (1, version)
 
 
-def merge_shards(out_dir: Path) -> dict[str, Any]:
-    """The import map of every shard in OUT_DIR: import name -> providing projects and their versions."""
+def merge_shards(out_dir: Path, wheels: Iterable[str]) -> dict[str, Any]:
+    """The import map of the shards of ``wheels`` (sha256): import name -> providing projects and their versions."""
     providers: dict[str, dict[str, set[str]]] = {}
-    for path in sorted((out_dir / "shards").glob("*.json")):
-        data = _read_json(path)
+    for digest in sorted(set(wheels)):
+        if not _SHA256.match(digest):
+            continue
+        data = _read_json(out_dir / "shards" / f"{digest}.json")
         if not isinstance(data, dict) or not isinstance(data.get("imports"), list):
             continue
         project, version = str(data.get("project", "")), str(data.get("version", ""))
@@ -104,7 +122,8 @@ def merge_shards(out_dir: Path) -> dict[str, Any]:
     }
 
 
-def write_map(out_dir: Path) -> dict[str, Any]:
-    mapping = merge_shards(out_dir)
+def write_map(out_dir: Path, wheels: Iterable[str]) -> dict[str, Any]:
+    """Write ``imports.json`` from the shards of ``wheels`` (the wheels this run saw in SOURCE)."""
+    mapping = merge_shards(out_dir, wheels)
     atomic_write(out_dir / "imports.json", _dump(mapping))
     return mapping

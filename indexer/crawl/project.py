@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ from indexer.resolve.client import Client
 from indexer.resolve.simple_api import ACCEPT, IndexFile, PageError, parse_project_page
 from indexer.resolve.transport import Transport, TransportError, default_transport
 from indexer.urls import project_url, redact
+
+
+class ProjectGone(PageError):
+    """The index has no page for the project (HTTP 404/410): it left the index."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class ProjectJob:
 class ProjectResult:
     project: str
     page: dict[str, Any] | None = None  # the page state to store (None: nothing to store)
+    #: sha256 of every wheel of the project this run saw (with a shard or not): what imports.json lists.
+    #: None: the page could not be read this run, so the last crawl's listing stands.
+    wheels: list[str] | None = None
     shards: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
@@ -57,9 +65,10 @@ class ProjectResult:
 
 def crawl_local_project(job: ProjectJob) -> ProjectResult:
     """One project of a directory source (reads zips: runs in a worker thread)."""
-    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
+    seen: list[str] = []
+    result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid(), wheels=seen)
     counts = WheelCounts()
-    result.shards = [s.to_json() for s in _local_shards(job, counts)]
+    result.shards = [s.to_json() for s in _local_shards(job, counts, seen)]
     result.counts = asdict(counts)
     return result
 
@@ -71,41 +80,104 @@ async def crawl_project(job: ProjectJob) -> ProjectResult:
     """
     result = ProjectResult(job.project, worker=_worker_address(), pid=os.getpid())
     counts = WheelCounts()
-    # A Client per task (its own request accounting) over the worker's one connection pool.
-    client = Client(
-        _shared_transport(job.transport), concurrency=job.concurrency, timeout=job.timeout, retries=job.retries
-    )
+    clients: list[Client] = []  # one per phase, each with its own request accounting, over one connection pool
     lease = _host_lease(urlsplit(job.source).netloc, job.host_leases)
-    if lease is None:
-        await _remote(client, job, result, counts)
-    else:
-        async with lease:
-            await _remote(client, job, result, counts)
-    stats = client.stats
+    async with _pooled(job.transport):
+        if lease is None:
+            await _remote(job, result, counts, clients, None)
+        else:
+            async with lease:
+                await _remote(job, result, counts, clients, lease)
     result.stats = {
-        "requests": stats.requests,
-        "bytes": stats.bytes,
-        "retries": stats.retries,
-        "failures": stats.failures,
-        "not_modified": stats.by_status.get("304", 0),
+        "requests": sum(c.stats.requests for c in clients),
+        "bytes": sum(c.stats.bytes for c in clients),
+        "retries": sum(c.stats.retries for c in clients),
+        "failures": sum(c.stats.failures for c in clients),
+        "not_modified": sum(c.stats.by_status.get("304", 0) for c in clients),
     }
     result.counts = asdict(counts)
     return result
 
 
-async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts: WheelCounts) -> None:
+def _client(job: ProjectJob, concurrency: int, clients: list[Client]) -> Client:
+    client = Client(_shared_transport(job.transport), concurrency=concurrency, timeout=job.timeout, retries=job.retries)
+    clients.append(client)
+    return client
+
+
+async def _remote(
+    job: ProjectJob, result: ProjectResult, counts: WheelCounts, clients: list[Client], lease: Any
+) -> None:
     try:
-        files, result.page = await _page(client, job)
-    except (TransportError, PageError) as exc:
+        files, result.page = await _page(_client(job, job.concurrency, clients), job)
+    except ProjectGone as exc:
+        result.wheels = []  # the project left the index: its wheels leave the map
         result.problems.append(f"{job.project}: project page: {exc}")
         return
+    except (TransportError, PageError) as exc:
+        kept = "; the last crawl's listing of its wheels stands" if job.page else ""
+        result.problems.append(f"{job.project}: project page: {exc}{kept}")
+        return
+    todo = _todo(job, files, result)
+    shards = await _shard_all(job, todo, counts, _client(job, job.concurrency * job.host_leases, clients), lease)
+    result.shards.extend(s.to_json() for s in shards)
+
+
+async def _shard_all(
+    job: ProjectJob, todo: list[tuple[IndexFile, str]], counts: WheelCounts, client: Client, lease: Any
+) -> list[Shard]:
+    """Shard every wheel of ``todo``, in ``concurrency`` lanes per host lease the task holds.
+
+    A lane reads one wheel at a time and a wheel's requests run one after another, so the lanes, not the client,
+    bound the requests in flight: ``concurrency`` per lease, never more than the host's bound. While enough
+    wheels remain, the task takes leases nobody holds (without waiting for one) and opens lanes for them, so one
+    large project is not read 4 requests at a time while the rest of the bound sits idle, also when the leases
+    come free only after other projects finish.
+    """
+    shards: list[Shard | None] = [None] * len(todo)
+    queue = iter(range(len(todo)))
+    taken = [0]  # wheels handed to a lane so far
+
+    async def lane() -> None:
+        for i in queue:
+            taken[0] = i + 1
+            f, version = todo[i]
+            shards[i] = await remote_shard(client, f, job.project, version, counts)
+
+    lanes = [asyncio.ensure_future(lane()) for _ in range(job.concurrency)]
+    extra = 0
+    try:
+        while True:
+            want = min(job.host_leases - 1, (len(todo) - taken[0]) // WHEELS_PER_LEASE)
+            while lease is not None and extra < want and await lease.acquire(timeout=0):
+                extra += 1
+                lanes += [asyncio.ensure_future(lane()) for _ in range(job.concurrency)]
+            _, running = await asyncio.wait(lanes, timeout=RECRUIT_EVERY)
+            if not running:
+                await asyncio.gather(*lanes)  # a lane that died (it should not: shards hold failures) raises here
+                break
+    finally:
+        for task in lanes:
+            task.cancel()
+        for _ in range(extra):
+            await lease.release()
+    return [s for s in shards if s is not None]
+
+
+def _todo(job: ProjectJob, files: list[IndexFile], result: ProjectResult) -> list[tuple[IndexFile, str]]:
+    """The wheels to shard (listed, hashed, not done) with their versions; notes every listed wheel's sha256."""
+    result.wheels = []
     todo: list[tuple[IndexFile, str]] = []
     for f in files:
         if not f.filename.endswith(".whl"):
             continue
+        if f.problem:
+            result.problems.append(f"{f.filename}: {f.problem}; skipped")
+            continue
         if not f.sha256:
             result.problems.append(f"{f.filename}: the index gives no sha256, so it has no shard name")
             continue
+        result.wheels.append(f.sha256)
         if f.sha256 in job.done:
             continue
         try:
@@ -114,8 +186,7 @@ async def _remote(client: Client, job: ProjectJob, result: ProjectResult, counts
             result.shards.append(Shard(f.filename, job.project, "", f.sha256, problems=[str(exc)]).to_json())
             continue
         todo.append((f, version))
-    shards = await asyncio.gather(*(remote_shard(client, f, job.project, v, counts) for f, v in todo))
-    result.shards.extend(s.to_json() for s in shards)
+    return todo
 
 
 async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[str, Any] | None]:
@@ -130,8 +201,8 @@ async def _page(client: Client, job: ProjectJob) -> tuple[list[IndexFile], dict[
     response = await client.get(url, headers=headers)
     if response.status == 304 and old:
         return [_file_from_state(f) for f in old.get("files", [])], None
-    if response.status == 404:
-        raise PageError(f"no project page at {redact(url)} (HTTP 404)")
+    if response.status in (404, 410):
+        raise ProjectGone(f"no project page at {redact(url)} (HTTP {response.status})")
     if response.status != 200:
         raise PageError(f"HTTP {response.status} for {redact(url)}")
     page = parse_project_page(response.content, response.content_type, response.url)
@@ -155,7 +226,7 @@ def _file_from_state(data: Mapping[str, Any]) -> IndexFile:
     return IndexFile(data["filename"], data["url"], hashes, core_metadata=core, size=data.get("size"))
 
 
-def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
+def _local_shards(job: ProjectJob, counts: WheelCounts, seen: list[str]) -> Iterator[Shard]:
     for name in job.local_files:
         path = Path(name)
         digest = hashlib.sha256()
@@ -163,6 +234,7 @@ def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         sha256 = digest.hexdigest()
+        seen.append(sha256)
         if sha256 in job.done:
             continue
         try:
@@ -174,9 +246,14 @@ def _local_shards(job: ProjectJob, counts: WheelCounts) -> Iterator[Shard]:
 
 
 _transports: dict[tuple[asyncio.AbstractEventLoop, str | None], Transport] = {}
+_users: dict[tuple[asyncio.AbstractEventLoop, str | None], int] = {}  # tasks holding each pool
 _leases: dict[str, Any] = {}
 #: Connections one worker process keeps open (all its tasks share them).
 POOL = 64
+#: Wheels left to read per extra host lease a task tries to take (each lease is ``concurrency`` requests), and
+#: how often (seconds) a task with wheels left tries to take one.
+WHEELS_PER_LEASE = 8
+RECRUIT_EVERY = 0.5
 
 
 def _shared_transport(kind: str | None) -> Transport:
@@ -185,6 +262,24 @@ def _shared_transport(kind: str | None) -> Transport:
     if key not in _transports:
         _transports[key] = default_transport(POOL) if kind is None else default_transport(POOL, kind)
     return _transports[key]
+
+
+@asynccontextmanager
+async def _pooled(kind: str | None) -> AsyncIterator[None]:
+    """Hold this worker's pool while a task runs; the last task out closes it (also a task cancelled because
+    the crawl was interrupted), so no pool outlives the tasks that used it."""
+    key = (asyncio.get_running_loop(), kind)
+    _shared_transport(kind)
+    _users[key] = _users.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        _users[key] -= 1
+        if not _users[key]:
+            del _users[key]
+            transport = _transports.pop(key, None)
+            if transport is not None:
+                await transport.aclose()
 
 
 async def close_transports() -> None:

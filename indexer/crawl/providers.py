@@ -14,7 +14,8 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
 from indexer.resolve.client import Client
 from indexer.resolve.transport import TransportError
@@ -25,7 +26,23 @@ MAP_MAX = 256 * 1024 * 1024
 
 
 class MapError(Exception):
-    """The import map cannot be read (one line naming where and why)."""
+    """The import map cannot be read (one line naming where and why); ``missing``: there is none there."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def no_map(errors: list[MapError], looked: list[str], option: str = "--map") -> MapError:
+    """One error for maps looked for beside the configured indexes: "none published" when none was there."""
+    if errors and all(e.missing for e in errors):
+        where = ", ".join(redact(u) for u in looked)
+        return MapError(
+            f"no import map is published beside the configured index ({where}); "
+            f"make one with `indexer crawl SOURCE -o DIR` and pass {option} DIR/imports.json",
+            missing=True,
+        )
+    return MapError("; ".join(str(e) for e in errors if not e.missing) or "no index is configured to look beside")
 
 
 def map_url_for_index(index_url: str) -> str | None:
@@ -91,13 +108,15 @@ def parse_map(data: bytes, where: str) -> dict[str, Any]:
 
 
 async def load_map(where: str, client: Client | None = None) -> dict[str, Any]:
-    """The map from a file path or an http(s) URL."""
+    """The map from a file path, a ``file:`` URL (pip's configuration may name a local index so) or an http(s) URL."""
     if not where.startswith(("http://", "https://")):
-        path = Path(where)
+        path = Path(url2pathname(urlsplit(where).path)) if where.startswith("file:") else Path(where)
         try:
             if path.stat().st_size > MAP_MAX:
                 raise MapError(f"{where}: larger than {MAP_MAX} bytes")
             return parse_map(path.read_bytes(), where)
+        except FileNotFoundError as exc:
+            raise MapError(f"{where}: {exc.strerror or exc}", missing=True) from exc
         except OSError as exc:
             raise MapError(f"{where}: {exc.strerror or exc}") from exc
     own = client is None
@@ -110,7 +129,7 @@ async def load_map(where: str, client: Client | None = None) -> dict[str, Any]:
         if own:
             await active.aclose()
     if response.status != 200:
-        raise MapError(f"{redact(where)}: HTTP {response.status}")
+        raise MapError(f"{redact(where)}: HTTP {response.status}", missing=response.status in (404, 410))
     return parse_map(response.content, redact(where))
 
 
@@ -139,15 +158,15 @@ def run(args: argparse.Namespace) -> int:
         candidates = [u for u in map(map_url_for_index, indexes) if u]
         if not candidates:
             raise UsageError(f"no --map given and no index to look beside ({where or 'pip names none'})")
-    mapping, problems = None, []
+    mapping, errors = None, []
     for where in candidates:
         try:
             mapping = asyncio.run(load_map(where))
             break
         except MapError as exc:
-            problems.append(str(exc))
+            errors.append(exc)
     if mapping is None:
-        raise UsageError("; ".join(problems))
+        raise UsageError(str(errors[0] if args.map is not None else no_map(errors, candidates)))
     found = lookup(mapping, args.name)
     print(json.dumps(found, indent=1) if args.json else describe(args.name, found))
     return 0 if found else 1

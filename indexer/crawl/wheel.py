@@ -22,9 +22,21 @@ NAMESPACE_INIT_MAX = 2048
 MAX_MEMBERS = 100_000  # a wheel listing more is refused (bounded work per wheel)
 
 
+#: How a shard's names were obtained (its ``names_from``; None when they could not be read).
+FROM_METADATA = "metadata"  # PEP 794 fields of the wheel's METADATA (an index's .metadata file, or in the wheel)
+FROM_DIRECTORY = "zip-directory"  # the member list, from the zip central directory read by Range
+FROM_WHEEL = "wheel"  # the member list, from the whole wheel
+
+
 @dataclass
 class Shard:
-    """What the crawl records for one wheel (``OUT_DIR/shards/<sha256>.json``)."""
+    """What the crawl records for one wheel (``OUT_DIR/shards/<sha256>.json``).
+
+    ``sha256_verified`` says whether the bytes the names came from are known to be the ones a sha256 names: a
+    ``.metadata`` file checked against the index's ``core-metadata`` hash, a whole wheel against the shard's
+    sha256 (a local wheel's is computed from the file itself). A central directory read by Range cannot be
+    checked (only the whole file has a published hash), so ``zip-directory`` names are never verified.
+    """
 
     filename: str
     project: str
@@ -34,6 +46,8 @@ class Shard:
     namespaces: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     retry: bool = False  # the failure may be transient: a re-run redoes this wheel
+    names_from: str | None = None  # FROM_METADATA, FROM_DIRECTORY or FROM_WHEEL
+    sha256_verified: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -43,6 +57,8 @@ class Shard:
             "sha256": self.sha256,
             "imports": sorted(set(self.imports)),
             "namespaces": sorted(set(self.namespaces)),
+            "names_from": self.names_from,
+            "sha256_verified": self.sha256_verified,
         }
         if self.problems:
             data["problems"] = list(self.problems)
@@ -98,11 +114,22 @@ def infer(files: list[InstalledFile], namespace_inits: set[str]) -> tuple[list[s
     return infer_imports_with(files, lambda f: f.path in namespace_inits)
 
 
-def declared(metadata: bytes, label: str) -> tuple[list[str], list[str], list[str]] | None:
-    """(public import names, namespaces, problems) from PEP 794 fields of METADATA, None when it has none."""
+@dataclass
+class Declared:
+    """PEP 794 names a METADATA declares, and the project it names (PEP 658: must be the one listed)."""
+
+    imports: list[str]
+    namespaces: list[str]
+    problems: list[str]
+    name: str | None
+
+
+def declared(metadata: bytes, label: str) -> Declared | None:
+    """PEP 794 fields of METADATA (public import names, namespaces), None when it has none."""
     parsed = parse_metadata(metadata, label)
     result = declared_imports(parsed.raw, label)
     if result is None:
         return None
     public, _private, namespaces, problems = result
-    return public, namespaces, [p.message for p in problems]
+    name = parsed.raw.get("name")
+    return Declared(public, namespaces, [p.message for p in problems], name if isinstance(name, str) else None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,14 @@ WITHOUT_METADATA = {
 }
 
 
+#: PEP 794 names in the header block, then a description body longer than one header read (4 KiB), so checking
+#: the file's sha256 needs the rest of it.
+DECLARED_METADATA = (
+    "Metadata-Version: 2.5\nName: declared\nVersion: 1.0\nImport-Name: declared_mod\nImport-Namespace: declared_ns\n"
+    "\n" + "A description body the header block does not need.\n" * 200
+)
+
+
 def make_wheels(folder: Path) -> None:
     build_wheel(folder, "alpha", "1.0", {"alpha/__init__.py": "X = 1\n", "alpha/core.py": "Y = 2\n"})
     build_wheel(folder, "alpha", "2.0", {"alpha/__init__.py": "", "alpha_extra.py": "", "alpha.pth": "import os\n"})
@@ -51,10 +59,7 @@ def make_wheels(folder: Path) -> None:
     ext["fastext/_speed.cpython-314-wasm32-emscripten.so"] = b"\0asm"
     build_wheel(folder, "fastext", "1.0", ext, tag="cp314-cp314-pyemscripten_2026_0_wasm32")
     build_wheel(folder, "typed-stubs", "1.0", {"typed-stubs/__init__.pyi": "def f() -> int: ...\n"})
-    build_wheel(
-        folder, "declared", "1.0", {"other/__init__.py": ""}, metadata_version="2.5",
-        metadata={"Import-Name": ["declared_mod"], "Import-Namespace": ["declared_ns"]},
-    )  # fmt: skip
+    build_wheel(folder, "declared", "1.0", {"other/__init__.py": ""}, raw_metadata=DECLARED_METADATA)
 
 
 def drop_metadata(index_dir: Path, filenames: set[str]) -> None:
@@ -70,6 +75,15 @@ def drop_metadata(index_dir: Path, filenames: set[str]) -> None:
         (index_dir / "files" / f"{name}.metadata").unlink(missing_ok=True)
     for page in (index_dir / "simple").glob("*/index.html"):
         os.remove(page)  # the JSON page is the one the crawl reads; no stale HTML twin
+
+
+def edit_page(index_dir: Path, project: str, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Change a project's JSON page (or, for ``""``, the root listing) in place, as an index update would."""
+    page = index_dir / "simple" / project / "index.json" if project else index_dir / "simple" / "index.json"
+    data = json.loads(page.read_text())
+    edit(data)
+    page.write_text(json.dumps(data, indent=1))
+    (page.parent / "index.html").unlink(missing_ok=True)  # the JSON page is the one the crawl reads
 
 
 class NoRangeServer(IndexServer):

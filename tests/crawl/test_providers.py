@@ -16,6 +16,7 @@ from aiohttp import web
 
 from indexer.crawl.command import crawl
 from indexer.crawl.providers import lookup
+from indexer.index.build import build_index
 from indexer.index.server import IndexServer, run_in_thread
 from micropip_ext._providers import MapError, import_map
 from tests.crawl.conftest import Index, make_wheels, shards_by_filename
@@ -83,6 +84,27 @@ def test_map_entries_that_name_no_distribution_are_dropped() -> None:
     assert lookup(mapping, "ns.sub") == [] and lookup(mapping, "ns") == []
 
 
+def test_without_map_the_configured_indexes_are_asked_and_none_published_is_one_line(tmp_path: Path) -> None:
+    wheels, crawled, site, bare = tmp_path / "wheels", tmp_path / "crawl", tmp_path / "site", tmp_path / "bare"
+    make_wheels(wheels)
+    crawl(str(wheels), crawled, workers=1)
+    build_index(wheels, site)
+    build_index(wheels, bare)  # an index that publishes no map
+    (site / "imports.json").write_bytes((crawled / "imports.json").read_bytes())
+    with run_in_thread(IndexServer(bare)) as server:
+        env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": server.index_url}
+        none = indexer("providers", "alpha", env=env)
+        assert none.returncode == 2 and none.stdout == ""
+        assert none.stderr == (
+            f"indexer providers: error: no import map is published beside the configured index ({server.url}"
+            "imports.json); make one with `indexer crawl SOURCE -o DIR` and pass --map DIR/imports.json\n"
+        )
+        # pip's configuration may name a local index by a file: URL; its map is found beside it too
+        env["PIP_EXTRA_INDEX_URL"] = (site / "simple").as_uri()
+        local = indexer("providers", "alpha", env=env)
+        assert (local.returncode, local.stdout) == (0, "alpha: alpha (1.0, 2.0)\n"), local.stderr
+
+
 def test_hostile_member_paths_never_become_import_names(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     members = {
@@ -130,3 +152,20 @@ def test_url_template_indexes_say_why_there_is_no_map() -> None:
         asyncio.run(import_map(index_urls=[template]))
     with pytest.raises(MapError, match="no index is configured"):
         asyncio.run(import_map(index_urls=[]))
+
+
+def test_a_large_project_uses_the_host_bound_nobody_else_needs(cluster: Any, tmp_path: Path) -> None:
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    for minor in range(40):
+        build_wheel(wheels, "many", f"1.{minor}", {"many/__init__.py": ""})
+    build_index(wheels, site)
+
+    class Counting(CountingServer):
+        in_flight = 0
+        most = 0
+
+    with run_in_thread(Counting(site, latency=0.05)) as server:
+        summary = crawl(server.index_url, tmp_path / "out", scheduler=cluster.scheduler_address, per_host=12)
+    assert summary.shards_written == 40 and summary.counts["failed"] == 0
+    # one task, 3 leases of 4 requests: more than one lease's 4, never more than --per-host
+    assert 4 < Counting.most <= 12
