@@ -19,7 +19,7 @@ from indexer.fsutil import atomic_write, cache_root
 from indexer.symbols.target import Target
 
 #: Bump when the extractor's output changes meaning: old shards then simply miss.
-SCHEMA = 8
+SCHEMA = 9
 _META_KEYS = ("name", "canonical_name", "version")
 
 

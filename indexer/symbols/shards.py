@@ -80,7 +80,7 @@ def extract_distribution(dist: Distribution, target: Target) -> Shard:
             info = _read_stub(stubbed, f, target) if stubbed is not None else None
             if stubbed is not None and info is not None:
                 shard.stub_modules[stubbed] = info
-    for module in sorted(by_module):
+    for module in _importable(by_module):
         files = by_module[module]
         chosen = files.get(FileKind.SOURCE) or files.get(FileKind.STUB)
         if chosen is None:
@@ -126,6 +126,26 @@ def stub_package_module(path: str) -> str | None:
     stem = parts[-1][: -len(".pyi")]
     dotted = [parts[0][: -len("-stubs")], *parts[1:-1], *([] if stem == "__init__" else [stem])]
     return ".".join(dotted) if all(p.isidentifier() for p in dotted) else None
+
+
+def _importable(by_module: dict[str, dict[FileKind, InstalledFile]]) -> list[str]:
+    """The modules in sorted order, without stub-only ones below a folder that is no package.
+
+    A ``.pyi`` with no runtime file describes a module only where its package exists: jedi and mypy ship whole
+    typeshed trees as data (``jedi/third_party/typeshed/stubs/...``, 4,500 modules nothing can import) under a
+    folder without ``__init__``. Such a stub, and everything below it, is skipped; a stub whose parent package is
+    indexed (``pkg/_ext.pyi`` beside ``pkg/__init__.py``) or a top-level one is kept.
+    """
+    kept: list[str] = []
+    seen: set[str] = set()
+    for module in sorted(by_module):
+        parent = module.rpartition(".")[0]
+        stub_only = by_module[module].keys() == {FileKind.STUB}
+        if stub_only and parent and parent not in seen:
+            continue
+        seen.add(module)
+        kept.append(module)
+    return kept
 
 
 def _read_stub(module: str, stub: InstalledFile, target: Target) -> ModuleInfo | None:

@@ -52,3 +52,22 @@ def test_stub_only_package_describes_a_compiled_module_and_a_computed_class(
         }, run
         # the stub-only distribution installs no importable module of its own
         assert index["distributions"]["fastc-stubs"]["modules"] == {}
+
+
+def test_typeshed_trees_shipped_as_data_are_not_modules(tmp_path: Path, install: Installer) -> None:
+    """jedi and mypy ship typeshed as data below a folder with no ``__init__``: nothing there can be imported, so
+    none of it is a module (jedi's 4,500 such stubs made its shard 46 MB). A stub beside its package stays."""
+    site = install("tool", "1.0", {
+        "tool/__init__.py": "from ._core import run\n",
+        "tool/_core.pyi": "def run() -> None: ...\n",
+        "tool/api/__init__.py": "X = 1\n",
+        "tool/api/extra.pyi": "Y: int\n",
+        "tool/third_party/typeshed/stdlib/os/__init__.pyi": "def getcwd() -> str: ...\n",
+        "tool/third_party/typeshed/stubs/requests/requests/__init__.pyi": "def get(url: str) -> object: ...\n",
+        "tool/third_party/typeshed/stubs/requests/requests/api.pyi": "def get(url: str) -> object: ...\n",
+        "tool/third_party/plain.py": "Z = 3\n",
+    })
+    index = build_index(site, cache=ShardCache(tmp_path / "cache"))
+    assert sorted(index["distributions"]["tool"]["modules"]) == [
+        "tool", "tool._core", "tool.api", "tool.api.extra", "tool.third_party.plain",
+    ]
