@@ -18,6 +18,7 @@ from indexer.installed.model import Distribution, FileKind, InstalledFile
 from indexer.installed.safe_io import RECORD_LIMIT, TooLarge, read_limited
 from indexer.symbols.cache import ShardCache, shard_key
 from indexer.symbols.extract import ModuleInfo, extract_module, opaque_module
+from indexer.symbols.gc_pause import paused
 from indexer.symbols.target import Target
 
 SOURCE_LIMIT = 16 * 1024 * 1024  # the largest real module seen is ~5 MB (generated tables); above: a problem
@@ -156,12 +157,13 @@ class ShardRef:
 
     def load(self) -> Shard:
         if self.shard is None:
-            data = self.cache.load(self.key) if self.cache is not None and self.key is not None else None
-            if data is not None:
-                self.shard = Shard.from_json(data)
-            else:  # the cache lost it since the catalog was made: read the distribution again
-                assert self.site is not None and self.dist_dir is not None and self.target is not None
-                self.shard = _extract(self.site, self.dist_dir, self.target)
+            with paused():
+                data = self.cache.load(self.key) if self.cache is not None and self.key is not None else None
+                if data is not None:
+                    self.shard = Shard.from_json(data)
+                else:  # the cache lost it since the catalog was made: read the distribution again
+                    assert self.site is not None and self.dist_dir is not None and self.target is not None
+                    self.shard = _extract(self.site, self.dist_dir, self.target)
         return self.shard
 
     def release(self) -> None:
@@ -222,11 +224,14 @@ def iter_catalog(
             yield ShardRef(meta["name"], meta["canonical_name"], meta["version"], meta["modules"], cached=True,
                            stored=True, **common)  # fmt: skip
             continue
-        shard = _extract(site, dist_dir, target)
-        ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard, **common)
-        if cache is not None and key is not None:
-            ref.stored = cache.store(key, shard.to_json(), ref.meta())
-        ref.release()
+        with paused():
+            shard = _extract(site, dist_dir, target)
+            ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard,
+                           **common)  # fmt: skip
+            if cache is not None and key is not None:
+                ref.stored = cache.store(key, shard.to_json(), ref.meta())
+            ref.release()
+            del shard
         yield ref
 
 
