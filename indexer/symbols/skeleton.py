@@ -19,9 +19,10 @@ import re
 _STATEMENT = re.compile(r"^[^\s#)\]}]", re.M)  # a column-0 line that may start a statement
 _NAME = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _KEEP = frozenset({"__getattr__", "__dir__"})
-_METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]", re.M)
+_METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 _DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
 _TRIPLE = re.compile("\"\"\"|'''")
+_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"')  # a one-line string literal
 
 
 def _balanced(chunk: str) -> bool:
@@ -83,33 +84,45 @@ def skeleton(source: str) -> str | None:
 
 
 def _class_skeleton(chunk: str) -> str | None:
-    """A class chunk with every method body replaced by ``...`` and the line count kept; None if unsure."""
+    """A class chunk with every method reduced to ``def name(): ...`` (decorators kept, line count kept);
+    None if unsure. Members need a method's name and decorators only: signatures (a stub's are most of its
+    text) and bodies go."""
     out: list[str] = []
     pos = 0
+    quotes = 0  # triple quotes in the text kept verbatim so far: odd means a `def` line inside a string
     while True:
         m = _METHOD.search(chunk, pos)
         if m is None:
             break
-        header = _header_end(chunk, m.start())
+        quotes += len(_TRIPLE.findall(chunk, pos, m.start()))
+        header = _header_end(chunk, m.start()) if quotes % 2 == 0 else None
         if header is None:
             return None
         body_start, code = header
-        if not code.endswith(":"):  # `def f(self): return 1`: the body is on the header line
-            out.append(chunk[pos:body_start])
+        indent, name = m.group(1), m.group(2)
+        out.append(chunk[pos : m.start()])
+        header_lines = "\n" * chunk.count("\n", m.start(), body_start)
+        if not code.endswith(":"):
+            # `def f(self): return 1`, a stub's `def f(self, x: int) -> str: ...`: one logical line
+            if code.endswith("\\"):
+                return None  # a backslash continuation: where the statement ends is not clear from lines
+            out.append(f"{indent}def {name}(): ..." + header_lines)
             pos = body_start
             continue
-        body_end = _body_end(chunk, body_start, len(m.group(1)))
+        body_end = _body_end(chunk, body_start, len(indent))
         if body_end is None or body_end == body_start:
             return None
-        out.append(chunk[pos:body_start])
-        out.append(m.group(1) + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
+        out.append(f"{indent}def {name}():" + header_lines)
+        out.append(indent + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
         pos = body_end
     out.append(chunk[pos:])
     return "".join(out)
 
 
 def _code(line: str) -> str:
-    return line.partition("#")[0].rstrip()
+    """A line's code: one-line string literals emptied (a ``#`` or bracket in them counts for nothing), the
+    comment cut, trailing space stripped."""
+    return _STRING.sub('""', line).partition("#")[0].rstrip()
 
 
 def _header_end(text: str, start: int) -> tuple[int, str] | None:
@@ -119,9 +132,10 @@ def _header_end(text: str, start: int) -> tuple[int, str] | None:
     for _ in range(200):
         newline = text.find("\n", pos)
         end = len(text) if newline < 0 else newline + 1
-        code = _code(text[pos:end])
-        if _TRIPLE.search(code):
+        line = text[pos:end]
+        if '"""' in line or "'''" in line:
             return None  # a multi-line string in a signature: not worth the risk
+        code = _code(line)
         depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
         if depth <= 0 and code:
             return end, code
