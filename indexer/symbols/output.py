@@ -110,7 +110,9 @@ def distribution_texts(index: SymbolIndex, cache: ShardCache | None, *, include_
 
 def _encoded(item: tuple[int, tuple[ShardRef, dict[str, Any]]]) -> tuple[ShardRef, str, dict[str, Any]]:
     i, (ref, dist) = item
-    return ref, json.dumps(dist, separators=_COMPACT), _summary(ref, dist, f"{i}.json")
+    # a tree we built (dicts, lists, strings): the encoder's cycle check (a dict of every container's id) cannot
+    # find anything; without it the same bytes come ~10% faster
+    return ref, json.dumps(dist, separators=_COMPACT, check_circular=False), _summary(ref, dist, f"{i}.json")
 
 
 def _environment_key(index: SymbolIndex, include_private: bool) -> str | None:
