@@ -24,6 +24,7 @@ _NAME = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _KEEP = frozenset({"__getattr__", "__dir__"})
 _DEF = re.compile(r"def[ \t]+(\w+)")
 _METHOD_INDENT = re.compile(r"([ \t]+)(?:async[ \t]+)?")  # what precedes `def` on a method's line
+_MAX_INDENT = 256
 _DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
 _STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"')  # a one-line string literal
 
@@ -128,16 +129,22 @@ def _class_skeleton(chunk: str) -> str | None:
 
 
 def _method(chunk: str, pos: int) -> tuple[int, str, str] | None:
-    """(start of the line, indent, name) of the next indented ``def`` at or after line start ``pos``."""
+    """(start of the line, indent, name) of the next indented ``def`` at or after line start ``pos``.
+
+    The line start is looked for at most _MAX_INDENT characters back: a long line with many ``def `` in it
+    costs linear time, and a method indented deeper than that is only left as it is."""
+    search = pos
     while True:
-        m = _DEF.search(chunk, pos)
+        m = _DEF.search(chunk, search)
         if m is None:
             return None
-        line = chunk.rfind("\n", 0, m.start()) + 1
-        prefix = _METHOD_INDENT.fullmatch(chunk, line, m.start()) if line >= pos else None
+        search = m.end()
+        lowest = max(pos, m.start() - _MAX_INDENT)
+        newline = chunk.rfind("\n", lowest, m.start())
+        line = newline + 1 if newline >= 0 else pos if lowest == pos else -1  # pos itself starts a line
+        prefix = _METHOD_INDENT.fullmatch(chunk, line, m.start()) if line >= 0 else None
         if prefix is not None:
             return line, prefix.group(1), m.group(1)
-        pos = m.end()
 
 
 def _code(line: str) -> str:

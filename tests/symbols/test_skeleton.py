@@ -98,3 +98,15 @@ def test_same_bindings_as_a_full_parse_on_every_installed_file() -> None:
             differ.append(str(path.relative_to(site)))
     assert checked > 1000
     assert differ == []
+
+
+def test_a_long_line_full_of_def_and_a_very_deep_method() -> None:
+    """Hostile text: a 6 MB line of ``def f `` (each looked at within a bounded window, so linear) and a method
+    indented past the window (left as it is, never cut wrong)."""
+    many = "class C:\n    x = '" + "def f " * 1_000_000 + "'\n    def g(self):\n        pass\n"
+    reduced = skeleton(many)
+    assert reduced is not None and reduced.endswith("'\n    def g():\n     ...\n")
+    deep = "class C:\n    if True:\n" + " " * 300 + "def g(self):\n" + " " * 304 + "pass\n"
+    assert skeleton(deep) == deep
+    fast = extract_module("m", "m.py", deep.encode(), Target.running())
+    assert fast.classes["C"].members == {"g": "method"}
