@@ -81,7 +81,7 @@ class ShardCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps({**shard, "schema": SCHEMA}, separators=(",", ":")))
+            atomic_write(path, json.dumps({**shard, "schema": SCHEMA}, separators=(",", ":"), check_circular=False))
             if meta is not None:
                 atomic_write(self._path(key, ".meta.json"), json.dumps({**meta, "schema": SCHEMA}))
         except OSError:

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from indexer.fsutil import atomic_write
 from indexer.symbols.cache import SCHEMA, ShardCache
+from indexer.symbols.gc_pause import paused_steps
 from indexer.symbols.index import FORMAT, SymbolIndex
 from indexer.symbols.inventory import write_inventory
 from indexer.symbols.shards import ShardRef
@@ -93,9 +94,8 @@ def distribution_texts(index: SymbolIndex, cache: ShardCache | None, *, include_
             return
     tmp = _scratch(root)
     summaries = []
-    for i, (ref, dist) in enumerate(index.iter_distributions(include_private=include_private)):
-        text = json.dumps(dist, separators=_COMPACT)
-        summary = _summary(ref, dist, f"{i}.json")
+    dists = enumerate(index.iter_distributions(include_private=include_private))
+    for ref, text, summary in paused_steps(dists, _encoded):
         if tmp is not None:
             (tmp / summary["file"]).write_text(text, encoding="utf-8")
         summaries.append(summary)
@@ -106,6 +106,13 @@ def distribution_texts(index: SymbolIndex, cache: ShardCache | None, *, include_
             os.replace(tmp, root)
         except OSError:  # another run got there first, or the cache is read-only: only slower next time
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _encoded(item: tuple[int, tuple[ShardRef, dict[str, Any]]]) -> tuple[ShardRef, str, dict[str, Any]]:
+    i, (ref, dist) = item
+    # a tree we built (dicts, lists, strings): the encoder's cycle check (a dict of every container's id) cannot
+    # find anything; without it the same bytes come ~10% faster
+    return ref, json.dumps(dist, separators=_COMPACT, check_circular=False), _summary(ref, dist, f"{i}.json")
 
 
 def _environment_key(index: SymbolIndex, include_private: bool) -> str | None:
@@ -199,11 +206,17 @@ def write_inventories(index: SymbolIndex, directory: Path, *, include_private: b
     """One Sphinx ``objects.inv`` per distribution; returns how many and the problems."""
     problems = list(index.problems)
     count = 0
-    for ref, dist in index.iter_distributions(include_private=include_private):
-        atomic_write(directory / f"{file_name(ref.name)}.inv", write_inventory(ref.name, ref.version, dist))
-        problems.extend(_dist_problems(ref.name, dist))
+    dists = index.iter_distributions(include_private=include_private)
+    for ref, inventory, dist_problems in paused_steps(dists, _inventory):
+        atomic_write(directory / f"{file_name(ref.name)}.inv", inventory)
+        problems.extend(dist_problems)
         count += 1
     return count, problems
+
+
+def _inventory(item: tuple[ShardRef, dict[str, Any]]) -> tuple[ShardRef, bytes, list[str]]:
+    ref, dist = item
+    return ref, write_inventory(ref.name, ref.version, dist), _dist_problems(ref.name, dist)
 
 
 def _dist_problems(name: str, dist: dict[str, Any]) -> list[str]:

@@ -18,6 +18,7 @@ from indexer.installed.model import Distribution, FileKind, InstalledFile
 from indexer.installed.safe_io import RECORD_LIMIT, TooLarge, read_limited
 from indexer.symbols.cache import ShardCache, shard_key
 from indexer.symbols.extract import ModuleInfo, extract_module, opaque_module
+from indexer.symbols.gc_pause import paused
 from indexer.symbols.target import Target
 
 SOURCE_LIMIT = 16 * 1024 * 1024  # the largest real module seen is ~5 MB (generated tables); above: a problem
@@ -200,12 +201,13 @@ class ShardRef:
 
     def load(self) -> Shard:
         if self.shard is None:
-            data = self.cache.load(self.key) if self.cache is not None and self.key is not None else None
-            if data is not None:
-                self.shard = Shard.from_json(data)
-            else:  # the cache lost it since the catalog was made: read the distribution again
-                assert self.site is not None and self.dist_dir is not None and self.target is not None
-                self.shard = _extract(self.site, self.dist_dir, self.target)
+            with paused():
+                data = self.cache.load(self.key) if self.cache is not None and self.key is not None else None
+                if data is not None:
+                    self.shard = Shard.from_json(data)
+                else:  # the cache lost it since the catalog was made: read the distribution again
+                    assert self.site is not None and self.dist_dir is not None and self.target is not None
+                    self.shard = _extract(self.site, self.dist_dir, self.target)
         if self.stub_sources and self.shard.stubs_from is not self.stub_sources:
             # PEP 561: a stub-only package is what type checkers read first for its package; it becomes
             # the modules' stub (consulted where the source cannot see: compiled modules, computed names)
@@ -280,12 +282,14 @@ def iter_catalog(
                            stored=True, stub_modules=list(stubs) if isinstance(stubs, list) else [],
                            **common)  # fmt: skip
             continue
-        shard = _extract(site, dist_dir, target)
-        ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard,
-                       stub_modules=list(shard.stub_modules), **common)  # fmt: skip
-        if cache is not None and key is not None:
-            ref.stored = cache.store(key, shard.to_json(), ref.meta())
-        ref.release()
+        with paused():
+            shard = _extract(site, dist_dir, target)
+            ref = ShardRef(shard.name, shard.canonical_name, shard.version, list(shard.modules), shard=shard,
+                           stub_modules=list(shard.stub_modules), **common)  # fmt: skip
+            if cache is not None and key is not None:
+                ref.stored = cache.store(key, shard.to_json(), ref.meta())
+            ref.release()
+            del shard
         yield ref
 
 

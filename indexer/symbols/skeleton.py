@@ -3,8 +3,8 @@
 Most of a module's text is function and method bodies, which the index never reads (only names bound at
 module level and class members matter), yet ``ast.parse`` pays for every token. Top-level statements start
 at column 0, so regular expressions find them at C speed; each top-level ``def`` chunk (with its decorators)
-becomes a one-line stub on the same line number, and in a ``class`` chunk each method keeps its header and
-its body becomes ``...`` (lines kept, so line numbers stay). A chunk that may hold part of a multi-line
+becomes a one-line stub on the same line number, and in a ``class`` chunk each method keeps its decorators
+and becomes ``def name(): ...`` (lines kept, so line numbers stay). A chunk that may hold part of a multi-line
 string (odd count of triple quotes) is kept verbatim; anything else doubtful returns None, and a skeleton
 that does not parse makes the caller parse the full source: a skeleton is an optimisation only
 (tests/symbols/test_skeleton.py checks that both give the same bindings and members on every installed
@@ -17,22 +17,33 @@ from __future__ import annotations
 
 import re
 
-_STATEMENT = re.compile(r"^[^\s#)\]}]", re.M)  # a column-0 line that may start a statement
+# Patterns start with a literal ("\n", "def") so the regex engine can skip ahead at C speed: a multi-line
+# "^" is tried at every character (five times slower over the ~170 MB of a large environment).
+_STATEMENT = re.compile(r"\n[^\s#)\]}]")  # a column-0 line (after its newline) that may start a statement
+_NOT_STATEMENT = " \t\n\r\f\v#)]}"
 _NAME = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _KEEP = frozenset({"__getattr__", "__dir__"})
-_METHOD = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]", re.M)
+_DEF = re.compile(r"def[ \t]+(\w+)")
+_METHOD_INDENT = re.compile(r"([ \t]+)(?:async[ \t]+)?")  # what precedes `def` on a method's line
+_MAX_INDENT = 256
 _DEDENT: dict[int, re.Pattern[str]] = {}  # indent -> the first line indented no deeper (compiled once)
-_TRIPLE = re.compile("\"\"\"|'''")
+_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"')  # a one-line string literal
 _KEEP_BODY = re.compile(r"__all__|setattr\(")  # a def whose body edits __all__ or sets class members
 
 
-def _balanced(chunk: str) -> bool:
-    return chunk.count('"""') % 2 == 0 and chunk.count("'''") % 2 == 0
+def _balanced(text: str, start: int, end: int) -> bool:
+    return text.count('"""', start, end) % 2 == 0 and text.count("'''", start, end) % 2 == 0
+
+
+def _triple_quotes(text: str, start: int, end: int) -> int:
+    return text.count('"""', start, end) + text.count("'''", start, end)
 
 
 def skeleton(source: str) -> str | None:
     """``source`` with top-level function/class bodies elided, or None if that is not clearly safe."""
-    starts = [m.start() for m in _STATEMENT.finditer(source)]
+    starts = [m.start() + 1 for m in _STATEMENT.finditer(source)]
+    if source and source[0] not in _NOT_STATEMENT:
+        starts.insert(0, 0)
     n = len(starts)
     pieces: list[str] = []
     pos = 0
@@ -56,7 +67,7 @@ def skeleton(source: str) -> str | None:
             continue
         k = j + 1
         end = starts[k] if k < n else len(source)
-        if not _balanced(source[start:end]):
+        if not _balanced(source, start, end):
             # a multi-line string with column-0 lines, or a triple quote inside a one-line string: keep
             # this chunk verbatim (the parser sees the real text); a wrong cut later fails to parse
             i = k
@@ -66,7 +77,6 @@ def skeleton(source: str) -> str | None:
             # kept whole: a lazy loader, a helper that edits __all__ (numpy's extend_all) or sets class members
             i = k
             continue
-        chunk = source[start:end]
         if m.group(1) == "class":
             # the class body is read (its members are indexed); only its methods' bodies are elided
             body = _class_skeleton(source[starts[j] : end])
@@ -78,7 +88,7 @@ def skeleton(source: str) -> str | None:
             continue
         before = source.count("\n", start, starts[j])
         pieces.append(source[pos:start])
-        pieces.append("\n" * before + f"def {name}(): ..." + "\n" * max(1, chunk.count("\n") - before))
+        pieces.append("\n" * before + f"def {name}(): ..." + "\n" * max(1, source.count("\n", start, end) - before))
         pos = end
         i = k
     pieces.append(source[pos:])
@@ -86,32 +96,65 @@ def skeleton(source: str) -> str | None:
 
 
 def _class_skeleton(chunk: str) -> str | None:
-    """A class chunk with every method body replaced by ``...`` and the line count kept; None if unsure."""
+    """A class chunk with every method reduced to ``def name(): ...`` (decorators kept, line count kept);
+    None if unsure. Members need a method's name and decorators only: signatures (a stub's are most of its
+    text) and bodies go."""
     out: list[str] = []
     pos = 0
+    quotes = 0  # triple quotes in the text kept verbatim so far: odd means a `def` line inside a string
     while True:
-        m = _METHOD.search(chunk, pos)
-        if m is None:
+        found = _method(chunk, pos)
+        if found is None:
             break
-        header = _header_end(chunk, m.start())
+        line, indent, name = found
+        quotes += _triple_quotes(chunk, pos, line)
+        header = _header_end(chunk, line) if quotes % 2 == 0 else None
         if header is None:
             return None
         body_start, code = header
-        if not code.endswith(":"):  # `def f(self): return 1`: the body is on the header line
-            out.append(chunk[pos:body_start])
+        out.append(chunk[pos:line])
+        header_lines = "\n" * chunk.count("\n", line, body_start)
+        if not code.endswith(":"):
+            # `def f(self): return 1`, a stub's `def f(self, x: int) -> str: ...`: one logical line
+            if code.endswith("\\"):
+                return None  # a backslash continuation: where the statement ends is not clear from lines
+            out.append(f"{indent}def {name}(): ..." + header_lines)
             pos = body_start
             continue
-        body_end = _body_end(chunk, body_start, len(m.group(1)))
+        body_end = _body_end(chunk, body_start, len(indent))
         if body_end is None or body_end == body_start:
             return None
-        out.append(chunk[pos:body_start])
-        out.append(m.group(1) + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
+        out.append(f"{indent}def {name}():" + header_lines)
+        out.append(indent + " ...\n" + "\n" * (chunk.count("\n", body_start, body_end) - 1))
         pos = body_end
     out.append(chunk[pos:])
     return "".join(out)
 
 
+def _method(chunk: str, pos: int) -> tuple[int, str, str] | None:
+    """(start of the line, indent, name) of the next indented ``def`` at or after line start ``pos``.
+
+    The line start is looked for at most _MAX_INDENT characters back: a long line with many ``def `` in it
+    costs linear time, and a method indented deeper than that is only left as it is."""
+    search = pos
+    while True:
+        m = _DEF.search(chunk, search)
+        if m is None:
+            return None
+        search = m.end()
+        lowest = max(pos, m.start() - _MAX_INDENT)
+        newline = chunk.rfind("\n", lowest, m.start())
+        line = newline + 1 if newline >= 0 else pos if lowest == pos else -1  # pos itself starts a line
+        prefix = _METHOD_INDENT.fullmatch(chunk, line, m.start()) if line >= 0 else None
+        if prefix is not None:
+            return line, prefix.group(1), m.group(1)
+
+
 def _code(line: str) -> str:
+    """A line's code: one-line string literals emptied (a ``#`` or bracket in them counts for nothing), the
+    comment cut, trailing space stripped."""
+    if "'" in line or '"' in line:
+        line = _STRING.sub('""', line)
     return line.partition("#")[0].rstrip()
 
 
@@ -122,10 +165,12 @@ def _header_end(text: str, start: int) -> tuple[int, str] | None:
     for _ in range(200):
         newline = text.find("\n", pos)
         end = len(text) if newline < 0 else newline + 1
-        code = _code(text[pos:end])
-        if _TRIPLE.search(code):
+        line = text[pos:end]
+        if '"""' in line or "'''" in line:
             return None  # a multi-line string in a signature: not worth the risk
-        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        code = _code(line)
+        c = code.count
+        depth += c("(") + c("[") + c("{") - c(")") - c("]") - c("}")
         if depth <= 0 and code:
             return end, code
         if end >= len(text):
@@ -138,10 +183,10 @@ def _body_end(text: str, start: int, indent: int) -> int | None:
     """The first line after a method body: indented no deeper than the ``def``, outside any string."""
     pattern = _DEDENT.get(indent)
     if pattern is None:
-        pattern = _DEDENT.setdefault(indent, re.compile(rf"^[ \t]{{0,{indent}}}(?=[^ \t\r\n#\f])", re.M))
-    m = pattern.search(text, start)
-    end = len(text) if m is None else m.start()
-    if len(_TRIPLE.findall(text, start, end)) % 2:
+        pattern = _DEDENT.setdefault(indent, re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^ \t\r\n#\f])"))
+    m = pattern.search(text, start - 1 if start and text[start - 1] == "\n" else start)
+    end = len(text) if m is None else m.start() + 1
+    if _triple_quotes(text, start, end) % 2:
         # a dedented line inside a multi-line string, or a triple quote inside a one-line string ('"""'):
         # where the body ends is not clear from lines; the caller keeps the class verbatim
         return None
