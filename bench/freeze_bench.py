@@ -112,12 +112,12 @@ def baseline(index_url: str, site: Path) -> tuple[float, int, int, int]:
         for dist in dists:
             page = client.get(f"{index_url}{dist.canonical_name}/")
             requests += 1
-            size += len(page.content)
+            size += page.num_bytes_downloaded  # bytes on the wire (gzip counts compressed, like ours)
             for f in page.json()["files"]:
                 if f["filename"].endswith(".whl") and str(parse_wheel_filename(f["filename"])[1]) == dist.version:
                     wheel = client.get(f["url"])  # the first compatible wheel, taken on faith
                     requests += 1
-                    size += len(wheel.content)
+                    size += wheel.num_bytes_downloaded
                     locked += 1
                     break
     return time.perf_counter() - started, requests, size, locked

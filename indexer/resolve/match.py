@@ -34,6 +34,9 @@ class Match:
     # Why nothing matched, when file is None: "no-version" | "no-tags" | "no-metadata-match" | "invalid" | "error"
     miss: str | None = None
     detail: str = ""
+    #: the tail length METADATA was read with by Range requests (None: a PEP 658 file or the page's hash
+    #: proved it); a RECORD read of the same file reuses it, so both come from one response
+    tail: int | None = None
 
 
 def _same_version(a: str, b: str) -> bool:
@@ -181,7 +184,7 @@ async def match_installed(
     errors = [f"{f.filename}: {err}" for f, (_, err) in zip(unhashed, results, strict=True) if err]
     for f, (digest, _) in zip(unhashed, results, strict=True):
         if digest is not None and digest[0] == metadata_sha256:
-            return Match(f, proof=digest[1], notes=notes)
+            return Match(f, proof=digest[1], notes=notes, tail=None if f.has_metadata else tail_bytes)
     notes.extend(errors)
     return Match(
         None,

@@ -51,6 +51,13 @@ class Response:
     url: str  # final URL (after redirects): relative links resolve against it
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     content: bytes = b""
+    #: body bytes as they crossed the wire (before Content-Encoding was decoded); None when the transport
+    #: cannot tell (fetch decodes by itself), and then ``len(content)`` is what it cost
+    transferred: int | None = None
+
+    @property
+    def wire_bytes(self) -> int:
+        return len(self.content) if self.transferred is None else self.transferred
 
     @property
     def content_type(self) -> str:
@@ -287,7 +294,8 @@ class AiohttpTransport:
                     body = BoundedBody(resp_headers.get("content-encoding"), max_bytes)
                     async for chunk in resp.content.iter_any():
                         body.feed(chunk)
-                    return Response(status=resp.status, url=str(resp.url), headers=resp_headers, content=body.finish())
+                    content = body.finish()
+                    return Response(resp.status, str(resp.url), resp_headers, content, transferred=body.wire)
         except TransportError:
             raise
         except TimeoutError as exc:
@@ -384,9 +392,8 @@ class HttpxTransport:
                     body = BoundedBody(resp_headers.get("content-encoding"), max_bytes)
                     async for chunk in resp.aiter_raw():
                         body.feed(chunk)
-                    return Response(
-                        status=resp.status_code, url=str(resp.url), headers=resp_headers, content=body.finish()
-                    )
+                    content = body.finish()
+                    return Response(resp.status_code, str(resp.url), resp_headers, content, transferred=body.wire)
         except TransportError:
             raise
         except TimeoutError as exc:

@@ -65,6 +65,9 @@ async def test_name_installs_are_locked_to_the_exact_index_file(
     ]  # fmt: skip
     assert all(r.status == 206 for r in server.log if r.path.startswith("/files/"))
     assert result.report["requests"]["requests"] == 4
+    # Bytes are counted as the wire carried them: pages gzipped by the server count compressed.
+    assert all(r.headers.get("Accept-Encoding") for r in server.log)
+    assert result.report["requests"]["bytes"] == sum(r.bytes_sent for r in server.log)
     # per distribution, in the report
     wheel = f"{server.url}files/alpha-1.0-py3-none-any.whl"
     assert res["alpha"].requests == [f"GET {server.index_url}alpha/ -> 200", f"GET {wheel} (range) -> 206"]
