@@ -29,11 +29,12 @@ CREATED_BY = "micropip-ext"
 class PylockResult:
     pylock: Pylock
     problems: list[str] = field(default_factory=list)
+    table: Mapping[str, Any] | None = None  # pylock.to_dict(), as validated (converting it is the costly part)
 
     def dumps(self) -> str:
         import tomli_w
 
-        return tomli_w.dumps(dict(self.pylock.to_dict()))
+        return tomli_w.dumps(dict(self.table if self.table is not None else self.pylock.to_dict()))
 
 
 def pyodide_environment(info: Mapping[str, Any] | None) -> Marker:
@@ -81,6 +82,7 @@ def build_pylock(
     by_name = {d.canonical_name: d for d in dists}
     problems: list[str] = []
     packages: list[Package] = []
+    shown: list[str] = []  # "name version" of each package, for problems
     locked_names = {r.canonical_name for r in resolutions if r.locked and r.sha256}
     for res in sorted(resolutions, key=lambda r: r.canonical_name):
         dist = by_name.get(res.canonical_name)
@@ -94,20 +96,32 @@ def build_pylock(
         if not url or not is_sha256(res.sha256) or not url.startswith(("http://", "https://")):
             problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
             continue
-        package = _package(res, dist, url, locked_names)
-        problem = _invalid(package)
-        if problem is not None:
-            problems.append(f"{dist.name} {dist.version}: left out of pylock.toml: {problem}")
-            continue
-        packages.append(package)
-    lock = Pylock(
-        lock_version=Version("1.0"),
-        created_by=CREATED_BY,
-        environments=[host_environment() if target == "host" else pyodide_environment(info)],
-        packages=packages,
-    )
-    lock.validate()  # PEP 751: never write a lock that does not validate
-    return PylockResult(lock, problems)
+        packages.append(_package(res, dist, url, locked_names))
+        shown.append(f"{dist.name} {dist.version}")
+    environments = [host_environment() if target == "host" else pyodide_environment(info)]
+    lock = Pylock(lock_version=Version("1.0"), created_by=CREATED_BY, environments=environments, packages=packages)
+    try:
+        table = _validated(lock)  # PEP 751: never write a lock that does not validate
+    except PylockValidationError:
+        # Find the entries that break it, one by one, so one bad entry (a base lock naming a file that is no
+        # wheel) costs only itself; the whole lock is validated once in the common case, not once per entry.
+        kept = []
+        for package, who in zip(packages, shown, strict=True):
+            problem = _invalid(package)
+            if problem is None:
+                kept.append(package)
+            else:
+                problems.append(f"{who}: left out of pylock.toml: {problem}")
+        lock = Pylock(lock_version=Version("1.0"), created_by=CREATED_BY, environments=environments, packages=kept)
+        table = _validated(lock)
+    return PylockResult(lock, problems, table)
+
+
+def _validated(lock: Pylock) -> Mapping[str, Any]:
+    """``lock`` as the TOML table it is written as, validated (what ``Pylock.validate`` does, converting once)."""
+    table = lock.to_dict()
+    Pylock.from_dict(table)
+    return table
 
 
 def _package(res: FileResolution, dist: Distribution, url: str, locked_names: set[str]) -> Package:

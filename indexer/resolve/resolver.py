@@ -356,7 +356,7 @@ class FileResolver:
             version=dist.version,
             installed_tags=dist.wheel_tags,
             metadata_sha256=dist.metadata_sha256 or "",
-            tail_bytes=_tail_bytes(dist, metadata=True),
+            tail_bytes=lambda: _tail_bytes(dist, metadata=True),
         )
         res.notes.extend(match.notes)
         if match.file is None:
