@@ -216,7 +216,8 @@ def main() -> int:
                     assert off_req["requests"] == 0, "offline freeze touched the network"
                     print(
                         f"N={n}  ours ({transport:7s} concurrency {conc:3d}):         {s:7.2f} s  "
-                        f"{req['requests']} requests  {req['bytes'] / 1e6:.3f} MB  {req['cpu']:.2f} s CPU  "
+                        f"{req['requests']} requests  {req['bytes'] / 1e6:.3f} MB ({req['bytes'] / n:.0f} B/dist)  "
+                        f"{req['cpu']:.2f} s CPU  "
                         f"locked {locked}  "
                         f"-> {base_s / s:5.1f}x faster, {100 * req['bytes'] / base_bytes:.1f}% of the bytes"
                     )

@@ -216,8 +216,9 @@ def url_path(segments: tuple[str, ...], directory: bool = False) -> str:
 CHUNK_SIZE = 256 * 1024
 #: a JSON project page up to this size gets its relative URLs made absolute; a larger one is sent as it is
 PAGE_REWRITE_LIMIT = 16 * 1024 * 1024
-#: bodies of these types, no larger than this, are gzipped for a client that accepts it (pages, .metadata)
-COMPRESSIBLE = ("application/vnd.pypi.simple.", "text/", "application/json")
+#: bodies of these types, no larger than this, are gzipped for a client that accepts it: project pages,
+#: .metadata files, lockfiles (not scripts or wasm: the Pyodide runtime is served as it is, never re-encoded)
+COMPRESSIBLE = ("application/vnd.pypi.simple.", "text/html", "text/plain", "application/json")
 COMPRESS_LIMIT = 16 * 1024 * 1024
 #: smaller bodies gain nothing from gzip's 18-byte frame
 COMPRESS_MIN = 64
