@@ -36,8 +36,8 @@ DEFAULT_CONCURRENCY = 64
 #: connections; aiohttp keeps scaling to 64 and beyond.
 CONCURRENCY_BY_TRANSPORT = {"aiohttp": 64, "httpx": 16}
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-#: Immutable responses up to this size are kept in memory for the rest of the run.
-MEMO_MAX = 256 * 1024
+#: Bytes of immutable responses kept in memory for the rest of a run (a wheel's tail read twice is read once).
+MEMO_BYTES = 32 * 1024 * 1024
 
 
 #: Where the current task's requests are listed (set per distribution by the resolver, for the report).
@@ -224,8 +224,10 @@ class Client:
         self.offline = offline
         self.stats = Stats()
         self._inflight: dict[str, asyncio.Future[Response]] = {}
-        # Small immutable answers of this run (ranges, .metadata), so a second read costs nothing without a cache.
+        # Immutable answers of this run (ranges, .metadata), so a second read costs nothing without a cache;
+        # MEMO_BYTES in all, at most.
         self._memo: dict[str, Response] = {}
+        self._memo_room = MEMO_BYTES
 
     @property
     def transport(self) -> Transport:
@@ -319,8 +321,9 @@ class Client:
             response = Response(hit.response.status, hit.response.url, merged, hit.response.content)
         if self.cache is not None and response.status in (200, 206):
             self.cache.store(key, url, response)
-        if immutable and response.status in (200, 206) and len(response.content) <= MEMO_MAX:
+        if immutable and response.status in (200, 206) and self._memo_room >= len(response.content):
             self._memo[key] = response
+            self._memo_room -= len(response.content)
         return response
 
     async def _fetch_with_retries(
