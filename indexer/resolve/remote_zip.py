@@ -74,7 +74,7 @@ def record_tail(members: Sequence[str], record: bytes) -> int:
     """
     names = sum(len(name.encode("utf-8")) for name in members)
     central = _CENTRAL_ENTRY * len(members) + names + 4 * len(members)  # +4: extra fields some builders add
-    deflated = len(zlib.compress(record, 6))
+    deflated = len(zlib.compress(record, 1))  # level 1: faster, and a few percent over what builders write
     record_name = next((m for m in members if m.endswith("/RECORD")), "x.dist-info/RECORD")
     local = _LOCAL_HEADER + len(record_name.encode("utf-8")) + deflated + deflated // 16 + _DESCRIPTOR
     return central + local + _END_RECORDS + 64
