@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -214,6 +214,8 @@ def url_path(segments: tuple[str, ...], directory: bool = False) -> str:
 
 #: bytes read from a file per write; a Range response holds at most this much in memory
 CHUNK_SIZE = 256 * 1024
+#: bodies up to this size are read (and gzipped) on the event loop, larger ones in a worker thread
+SMALL_READ = 64 * 1024
 #: a JSON project page up to this size gets its relative URLs made absolute; a larger one is sent as it is
 PAGE_REWRITE_LIMIT = 16 * 1024 * 1024
 #: bodies of these types, no larger than this, are gzipped for a client that accepts it: project pages,
@@ -490,7 +492,7 @@ class IndexServer:
                 return web.Response(status=304, headers=headers)
         if gzip_it:
             try:
-                body = await asyncio.to_thread(body.gzipped)
+                body = body.gzipped() if body.size <= SMALL_READ else await asyncio.to_thread(body.gzipped)
             except PermissionError:
                 return self._plain(record, 403, "forbidden\n")
             except OSError:
@@ -537,15 +539,21 @@ class IndexServer:
 async def _copy(
     fh: BinaryIO, start: int, length: int, response: web.StreamResponse, record: RequestRecord, slow: float | None
 ) -> None:
-    """Copy ``length`` bytes from ``start``; file reads run in a thread so other clients are served meanwhile.
+    """Copy ``length`` bytes from ``start``; file reads run in a thread so other clients are served meanwhile,
+    except small ones (pages, a wheel's tail): a worker-thread hop costs more than the read.
 
     With ``slow`` (an injected stall), the first quarter of the body is sent, then nothing for ``slow`` seconds.
     """
-    await asyncio.to_thread(fh.seek, start)
+    small = length <= SMALL_READ
+
+    async def call(fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(*args) if small else await asyncio.to_thread(fn, *args)
+
+    await call(fh.seek, start)
     remaining = length
     first = max(1, length // 4) if slow is not None else CHUNK_SIZE
     while remaining > 0:
-        chunk = await asyncio.to_thread(fh.read, min(first, CHUNK_SIZE, remaining))
+        chunk = await call(fh.read, min(first, CHUNK_SIZE, remaining))
         if not chunk:  # the file shrank while being sent: the client sees a short body and a closed connection
             break
         record.bytes_sent += len(chunk)
