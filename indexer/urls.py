@@ -94,4 +94,6 @@ def scrub(text: str) -> str:
     Every URL is already passed through :func:`redact` where it is built; this also catches one
     quoted inside a library's error message.
     """
+    if "@" not in text:  # nothing to remove (the common case: a lock of 100 KB costs no regex scan)
+        return text
     return _USERINFO.sub(r"\1", text)

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.markers import Marker
-from packaging.pylock import Package, PackageWheel, Pylock, PylockValidationError
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.pylock import Pylock, PylockValidationError
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexer.emit.pyodide_lock import DEFAULT_INFO, depends_of
@@ -29,11 +29,12 @@ CREATED_BY = "micropip-ext"
 class PylockResult:
     pylock: Pylock
     problems: list[str] = field(default_factory=list)
+    table: Mapping[str, Any] | None = None  # the TOML table ``pylock`` was validated from
 
     def dumps(self) -> str:
         import tomli_w
 
-        return tomli_w.dumps(dict(self.pylock.to_dict()))
+        return tomli_w.dumps(dict(self.table if self.table is not None else self.pylock.to_dict()))
 
 
 def pyodide_environment(info: Mapping[str, Any] | None) -> Marker:
@@ -80,7 +81,8 @@ def build_pylock(
     """
     by_name = {d.canonical_name: d for d in dists}
     problems: list[str] = []
-    packages: list[Package] = []
+    packages: list[dict[str, Any]] = []
+    shown: list[str] = []  # "name version" of each package, for problems
     locked_names = {r.canonical_name for r in resolutions if r.locked and r.sha256}
     for res in sorted(resolutions, key=lambda r: r.canonical_name):
         dist = by_name.get(res.canonical_name)
@@ -94,52 +96,61 @@ def build_pylock(
         if not url or not is_sha256(res.sha256) or not url.startswith(("http://", "https://")):
             problems.append(f"{dist.name} {dist.version}: no absolute file URL with a sha256 for pylock.toml")
             continue
-        package = _package(res, dist, url, locked_names)
-        problem = _invalid(package)
-        if problem is not None:
-            problems.append(f"{dist.name} {dist.version}: left out of pylock.toml: {problem}")
-            continue
-        packages.append(package)
-    lock = Pylock(
-        lock_version=Version("1.0"),
-        created_by=CREATED_BY,
-        environments=[host_environment() if target == "host" else pyodide_environment(info)],
-        packages=packages,
-    )
-    lock.validate()  # PEP 751: never write a lock that does not validate
-    return PylockResult(lock, problems)
-
-
-def _package(res: FileResolution, dist: Distribution, url: str, locked_names: set[str]) -> Package:
+        packages.append(_package(res, dist, url, locked_names))
+        shown.append(f"{dist.name} {dist.version}")
+    environments = [str(host_environment() if target == "host" else pyodide_environment(info))]
+    table = _lock_table(environments, packages)
     try:
-        version: Version | None = Version(dist.version)
+        lock = Pylock.from_dict(table)  # PEP 751: never write a lock that does not validate
+    except PylockValidationError:
+        # Find the entries that break it, one by one, so one bad entry (a base lock naming a file that is no
+        # wheel) costs only itself; the whole lock is validated once in the common case, not once per entry.
+        kept = []
+        for package, who in zip(packages, shown, strict=True):
+            problem = _invalid(package)
+            if problem is None:
+                kept.append(package)
+            else:
+                problems.append(f"{who}: left out of pylock.toml: {problem}")
+        table = _lock_table(environments, kept)
+        lock = Pylock.from_dict(table)
+    return PylockResult(lock, problems, table)
+
+
+def _lock_table(environments: list[str], packages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pylock.toml table, keys in ``packaging.pylock``'s order (what ``Pylock.to_dict`` writes)."""
+    table: dict[str, Any] = {"lock-version": "1.0", "environments": environments}
+    return {**(table if environments else {"lock-version": "1.0"}), "created-by": CREATED_BY, "packages": packages}
+
+
+def _package(res: FileResolution, dist: Distribution, url: str, locked_names: set[str]) -> dict[str, Any]:
+    """One ``[[packages]]`` table (None values left out, as ``Pylock.to_dict`` does)."""
+    try:
+        version: str | None = str(Version(dist.version))
     except InvalidVersion:
         version = None
     deps = [{"name": n} for n in depends_of(dist) if n in locked_names]
-    return Package(
-        name=NormalizedName(canonicalize_name(dist.name)),
-        version=version,
-        index=redact(res.index) if res.index else None,
-        dependencies=deps or None,
-        wheels=[
-            PackageWheel(
-                name=_filename(url),
-                url=redact(url),
-                size=res.size if isinstance(res.size, int) and res.size >= 0 else None,
-                upload_time=_upload_time(res.upload_time),
-                hashes={"sha256": str(res.sha256)},
-            )
-        ],
-    )
+    wheel = {
+        "name": _filename(url),
+        "upload-time": _upload_time(res.upload_time),
+        "url": redact(url),
+        "size": res.size if isinstance(res.size, int) and res.size >= 0 else None,
+        "hashes": {"sha256": str(res.sha256)},
+    }
+    package = {
+        "name": canonicalize_name(dist.name),
+        "version": version,
+        "dependencies": deps or None,
+        "index": redact(res.index) if res.index else None,
+        "wheels": [{k: v for k, v in wheel.items() if v is not None}],
+    }
+    return {k: v for k, v in package.items() if v is not None}
 
 
-def _invalid(package: Package) -> str | None:
-    """Why one package would make the lock invalid (PEP 751, as packaging checks it), or None.
-
-    Checked one by one so that one bad entry (a base lock naming a file that is no wheel) costs only itself.
-    """
+def _invalid(package: dict[str, Any]) -> str | None:
+    """Why one package would make the lock invalid (PEP 751, as packaging checks it), or None."""
     try:
-        Pylock(lock_version=Version("1.0"), created_by=CREATED_BY, packages=[package]).validate()
+        Pylock.from_dict(_lock_table([], [package]))
     except PylockValidationError as exc:
         return str(exc)
     return None

@@ -7,9 +7,10 @@ Defaults that depend on where it runs (index URLs, base lock, ``info``) are pass
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -20,7 +21,7 @@ from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report, scrub
 from indexer.freeze.options import FreezeError, FreezeOptions, TargetName
-from indexer.installed.model import Distribution
+from indexer.installed.model import Distribution, Environment
 from indexer.installed.target import contradicting, detect_target
 from indexer.resolve.client import CONCURRENCY_BY_TRANSPORT, DEFAULT_CONCURRENCY, Client, DiskCache
 from indexer.resolve.model import FileResolution
@@ -145,18 +146,82 @@ def inspect_paths(paths: Sequence[Path] | None, target: TargetName | None) -> Sc
     """
     from indexer.installed import inspect
 
+    _check_dirs(paths)
+    env = inspect(list(paths) if paths else None, target=target or "auto")
+    return _scanned(env, _first_of_each_name(env.distributions))
+
+
+def _check_dirs(paths: Sequence[Path] | None) -> None:
     for path in paths or ():
         if not Path(path).is_dir():
             raise FreezeError(f"not a directory: {path}")
-    env = inspect(list(paths) if paths else None, target=target or "auto")
+
+
+def _first_of_each_name(dists: Iterable[Distribution]) -> Iterator[Distribution]:
     seen: set[str] = set()
-    dists: list[Distribution] = []
-    for dist in env.distributions:
+    for dist in dists:
         if dist.canonical_name not in seen:
             seen.add(dist.canonical_name)
-            dists.append(dist)
+            yield dist
+
+
+def _scanned(env: Environment, dists: Iterable[Distribution]) -> Scanned:
     unread = [f"not read: {p.message}" for p in env.problems if p.code in UNREAD_ENTRY_CODES]
-    return Scanned(dists, env.target, unread)
+    return Scanned(list(dists), env.target, unread)
+
+
+async def scan_resolving(
+    paths: Sequence[Path] | None, resolver: FileResolver, progress: Progress | None = None
+) -> tuple[Scanned, list[FileResolution]]:
+    """:func:`inspect_paths` with the target detected, each distribution handed to ``resolver`` as soon as it
+    is read: its requests are in flight while the others are read (the scan's CPU hides in network waits)."""
+    from indexer.installed import finish, new_environment, read_distributions
+
+    _check_dirs(paths)
+    env = new_environment(list(paths) if paths else None, "auto")
+    dists: list[Distribution] = []
+    tasks: list[asyncio.Future[FileResolution]] = []
+    counter = _Counter()
+
+    async def one(dist: Distribution) -> FileResolution:
+        result = await resolver.resolve(dist)
+        counter.advance()
+        return result
+
+    try:
+        for dist in _first_of_each_name(read_distributions(env)):
+            dists.append(dist)
+            tasks.append(asyncio.ensure_future(one(dist)))
+            await asyncio.sleep(0)  # let the loop send its first request before the next one is read
+        finish(env, "auto")
+        counter.start(progress, len(dists))
+        resolutions = list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
+    return _scanned(env, dists), resolutions
+
+
+class _Counter:
+    """Progress for work that finishes before its total is known: counted, then reported once started."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+        self.early = 0
+
+    def start(self, progress: Progress | None, total: int) -> None:
+        if progress is not None:
+            progress.start(total)
+            if self.early:
+                progress.advance(self.early)
+        self.progress = progress
+
+    def advance(self) -> None:
+        if self.progress is None:
+            self.early += 1
+        else:
+            self.progress.advance()
 
 
 def check_target(dists: Sequence[Distribution], target: TargetName) -> None:
@@ -185,45 +250,50 @@ async def freeze(
     """
     opts = options or FreezeOptions()
     started = time.perf_counter()
-    unread: list[str] = []
+    if opts.offline and opts.cache_dir is None:
+        raise FreezeError("--offline needs a cache directory (the cache of an earlier online freeze)")
+    # An explicit target is checked against every installed wheel before any request; a detected one cannot
+    # contradict them, so the scan and the requests overlap.
+    scanned: Scanned | None = None
     if distributions is not None:
-        dists = list(distributions)
-        target: TargetName = opts.target or detect_target(dists)
-    else:
-        dists, target, unread = inspect_paths(paths, opts.target)
-    if opts.target is not None:
-        check_target(dists, opts.target)
+        scanned = Scanned(list(distributions), opts.target or detect_target(distributions), [])
+    elif opts.target is not None:
+        scanned = inspect_paths(paths, opts.target)
+    if scanned is not None and opts.target is not None:
+        check_target(scanned.distributions, opts.target)
     concurrency = opts.concurrency or CONCURRENCY_BY_TRANSPORT.get(opts.transport, DEFAULT_CONCURRENCY)
     base_packages: dict[str, Any] = dict((opts.base_lock or {}).get("packages") or {})
     lock_info = opts.info or (opts.base_lock or {}).get("info")
-    if opts.offline and opts.cache_dir is None:
-        raise FreezeError("--offline needs a cache directory (the cache of an earlier online freeze)")
-    cache = DiskCache(opts.cache_dir) if opts.cache_dir is not None else None
     client = Client(
         transport,
         concurrency=concurrency,
         timeout=opts.timeout,
         retries=opts.retries,
-        cache=cache,
+        cache=DiskCache(opts.cache_dir) if opts.cache_dir is not None else None,
         offline=opts.offline,
         transport_kind=opts.transport,
     )
-    if progress is not None:
-        progress.start(len(dists))
+    resolver = FileResolver(
+        client,
+        opts.index_urls,
+        base_lock=base_packages,
+        base_lock_url=opts.base_lock_url,
+        verify=opts.verify,
+        find_index=True,  # PEP 751: a pylock package's `index` SHOULD be given
+    )
     try:
-        resolver = FileResolver(
-            client,
-            opts.index_urls,
-            base_lock=base_packages,
-            base_lock_url=opts.base_lock_url,
-            verify=opts.verify,
-            find_index=True,  # PEP 751: a pylock package's `index` SHOULD be given
-        )
-        resolutions = await resolver.resolve_all(dists, on_done=(lambda _r: progress.advance()) if progress else None)
+        if scanned is None:
+            scanned, resolutions = await scan_resolving(paths, resolver, progress)
+        else:
+            if progress is not None:
+                progress.start(len(scanned.distributions))
+            on_done = (lambda _r: progress.advance()) if progress is not None else None
+            resolutions = await resolver.resolve_all(scanned.distributions, on_done=on_done)
     finally:
         await client.aclose()
         if progress is not None:
             progress.close()
+    dists, target, unread = scanned
     apply_locations(resolutions, LocationMap.parse(opts.base_urls))
 
     lock = build_pyodide_lock(

@@ -8,6 +8,8 @@ file server:
   (``?format=`` overrides), and relative file URLs in JSON pages are resolved against the request URL;
 * CORS headers (browsers and Pyodide's ``pyfetch`` need them), MIME types for ``.mjs``/``.wasm``/wheels;
 * HTTP Range requests (single ranges, RFC 9110), for reading a remote wheel's RECORD without the wheel;
+* gzip for text (project pages, ``.metadata`` files) when the client accepts it, as static hosts and CDNs
+  send them (a page is ~half its size on the wire); wheels and byte ranges are sent as they are;
 * for tests and benchmarks: injected latency and faults (status codes, connection resets, stalled bodies,
   substitute bodies), and a request log to assert what a client fetched.
 """
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import fnmatch
+import gzip
 import hashlib
 import io
 import json
@@ -30,7 +33,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -211,8 +214,16 @@ def url_path(segments: tuple[str, ...], directory: bool = False) -> str:
 
 #: bytes read from a file per write; a Range response holds at most this much in memory
 CHUNK_SIZE = 256 * 1024
+#: bodies up to this size are read (and gzipped) on the event loop, larger ones in a worker thread
+SMALL_READ = 64 * 1024
 #: a JSON project page up to this size gets its relative URLs made absolute; a larger one is sent as it is
 PAGE_REWRITE_LIMIT = 16 * 1024 * 1024
+#: bodies of these types, no larger than this, are gzipped for a client that accepts it: project pages,
+#: .metadata files, lockfiles (not scripts or wasm: the Pyodide runtime is served as it is, never re-encoded)
+COMPRESSIBLE = ("application/vnd.pypi.simple.", "text/html", "text/plain", "application/json")
+COMPRESS_LIMIT = 16 * 1024 * 1024
+#: smaller bodies gain nothing from gzip's 18-byte frame
+COMPRESS_MIN = 64
 #: request records kept for tests and benchmarks; the oldest half is dropped beyond this (long-running CLI)
 LOG_LIMIT = 100_000
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -250,12 +261,44 @@ class _Body:
     def open(self) -> BinaryIO:
         return io.BytesIO(self.data or b"") if self.file is None else self.file.open("rb")
 
+    encoding: str | None = None  # "gzip" when ``data`` is the gzipped representation
+
     def etag(self) -> str:
         """Bytes in memory: a hash of them; a file: its size and modification time (never read just for this)."""
         if self.file is None:
             return '"' + hashlib.sha256(self.data or b"").hexdigest()[:32] + '"'
         st = self.file.stat()
         return f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+
+    def gzipped(self) -> _Body:
+        """This body gzipped in memory (read whole: only bodies up to COMPRESS_LIMIT are gzipped)."""
+        with self.open() as fh:
+            data = gzip.compress(fh.read(COMPRESS_LIMIT + 1), compresslevel=6, mtime=0)
+        return _Body(self.content_type, data=data, size=len(data), encoding="gzip")
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether ``Accept-Encoding`` lists gzip (or ``*``) with a non-zero q-value (RFC 9110 §12.5.3)."""
+    for part in (accept_encoding or "").split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        if coding.lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = next((p.partition("=")[2].strip() for p in params if p.lower().startswith("q=")), "1")
+        try:
+            return float(q) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _compressible(request: web.Request, body: _Body) -> bool:
+    return (
+        body.encoding is None
+        and "Range" not in request.headers
+        and COMPRESS_MIN <= body.size <= COMPRESS_LIMIT
+        and body.content_type.startswith(COMPRESSIBLE)
+        and accepts_gzip(request.headers.get("Accept-Encoding"))
+    )
 
 
 class IndexServer:
@@ -434,13 +477,27 @@ class IndexServer:
         """Send ``body`` (or the requested range of it) in chunks: memory stays bounded whatever the file size."""
         headers = {**CORS_HEADERS, "Content-Type": body.content_type, "Accept-Ranges": "bytes",
                    "Cache-Control": "no-cache"}
+        if body.content_type.startswith(COMPRESSIBLE):
+            headers["Vary"] = "Accept-Encoding"
+        gzip_it = _compressible(request, body)
         status, start, length = 200, 0, body.size
         range_header = request.headers.get("Range")
         if not range_header:
             # A validator, so clients revalidate pages instead of re-downloading them (RFC 9110 §8.8.3, §13.1.2).
             headers["ETag"] = body.etag()
+            if gzip_it:
+                headers["ETag"] = headers["ETag"][:-1] + '-gzip"'  # each representation has its own
+                headers["Content-Encoding"] = "gzip"
             if headers["ETag"] in request.headers.get("If-None-Match", "") and slow is None:
                 return web.Response(status=304, headers=headers)
+        if gzip_it:
+            try:
+                body = body.gzipped() if body.size <= SMALL_READ else await asyncio.to_thread(body.gzipped)
+            except PermissionError:
+                return self._plain(record, 403, "forbidden\n")
+            except OSError:
+                return self._plain(record, 404, "not found\n")
+            length = body.size
         if range_header:
             try:
                 span = parse_range(range_header, body.size)
@@ -482,15 +539,21 @@ class IndexServer:
 async def _copy(
     fh: BinaryIO, start: int, length: int, response: web.StreamResponse, record: RequestRecord, slow: float | None
 ) -> None:
-    """Copy ``length`` bytes from ``start``; file reads run in a thread so other clients are served meanwhile.
+    """Copy ``length`` bytes from ``start``; file reads run in a thread so other clients are served meanwhile,
+    except small ones (pages, a wheel's tail): a worker-thread hop costs more than the read.
 
     With ``slow`` (an injected stall), the first quarter of the body is sent, then nothing for ``slow`` seconds.
     """
-    await asyncio.to_thread(fh.seek, start)
+    small = length <= SMALL_READ
+
+    async def call(fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(*args) if small else await asyncio.to_thread(fn, *args)
+
+    await call(fh.seek, start)
     remaining = length
     first = max(1, length // 4) if slow is not None else CHUNK_SIZE
     while remaining > 0:
-        chunk = await asyncio.to_thread(fh.read, min(first, CHUNK_SIZE, remaining))
+        chunk = await call(fh.read, min(first, CHUNK_SIZE, remaining))
         if not chunk:  # the file shrank while being sent: the client sees a short body and a closed connection
             break
         record.bytes_sent += len(chunk)

@@ -7,7 +7,7 @@ and returns an :class:`Environment`. Pure stdlib + packaging: it runs unchanged 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -35,16 +35,35 @@ def inspect(
     interpreter) or ``"pyodide"`` (Pyodide 314); ``"auto"`` takes the one the installed wheels show
     (:func:`indexer.installed.target.detect_target`). Problems are collected, never raised.
     """
-    from indexer.installed.names import shown
-    from indexer.installed.requires import evaluate_requirements
-    from indexer.installed.scan import default_site_dirs, find_dist_dirs, read_distribution
+    env = new_environment(paths, target)
+    for dist in read_distributions(env):
+        if progress is not None:
+            progress(dist)
+    finish(env, target)
+    return env
+
+
+def new_environment(
+    paths: Iterable[str | os.PathLike[str]] | None, target: TargetName | Literal["auto"] = "host"
+) -> Environment:
+    """An empty :class:`Environment` of ``paths`` (default: the running interpreter's), to be filled by
+    :func:`read_distributions` and completed by :func:`finish` (what :func:`inspect` does in one call)."""
+    from indexer.installed.scan import default_site_dirs
 
     if target not in ("host", "pyodide", "auto"):
         raise ValueError(f"target must be 'host', 'pyodide' or 'auto', not {target!r}")
     site_dirs = default_site_dirs() if paths is None else [Path(p) for p in paths]
-    env = Environment(site_dirs=site_dirs, target="host" if target == "auto" else target)
+    return Environment(site_dirs=site_dirs, target="host" if target == "auto" else target)
+
+
+def read_distributions(env: Environment) -> Iterator[Distribution]:
+    """Read each distribution of ``env``'s site dirs into ``env``, yielding it as soon as it is read (freeze
+    starts resolving it while the rest are read). Each is complete but for its evaluated requirements."""
+    from indexer.installed.names import shown
+    from indexer.installed.scan import find_dist_dirs, read_distribution
+
     seen: dict[str, Distribution] = {}
-    for site_dir in site_dirs:
+    for site_dir in env.site_dirs:
         try:
             dist_dirs = find_dist_dirs(site_dir, env.problems)
         except OSError as exc:
@@ -59,15 +78,19 @@ def inspect(
                 dist.problems.append(Problem("duplicate-distribution", msg))
                 env.problems.append(Problem("duplicate-distribution", msg))
             env.distributions.append(dist)
-            if progress is not None:
-                progress(dist)
+            yield dist
+
+
+def finish(env: Environment, target: TargetName | Literal["auto"] = "host") -> None:
+    """What needs every distribution: the target (``"auto"``), requirements evaluated for it, shared names."""
+    from indexer.installed.requires import evaluate_requirements
+
     if target == "auto":
         from indexer.installed.target import detect_target
 
         env.target = detect_target(env.distributions)
     env.problems.extend(evaluate_requirements(env.distributions, env.target))
     env.problems.extend(_shared_import_names(env.distributions))
-    return env
 
 
 def _shared_import_names(dists: list[Distribution]) -> list[Problem]:
@@ -93,5 +116,8 @@ __all__ = [
     "Problem",
     "Requirement",
     "Source",
+    "finish",
     "inspect",
+    "new_environment",
+    "read_distributions",
 ]

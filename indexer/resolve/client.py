@@ -36,6 +36,8 @@ DEFAULT_CONCURRENCY = 64
 #: connections; aiohttp keeps scaling to 64 and beyond.
 CONCURRENCY_BY_TRANSPORT = {"aiohttp": 64, "httpx": 16}
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: Bytes of immutable responses kept in memory for the rest of a run (a wheel's tail read twice is read once).
+MEMO_BYTES = 32 * 1024 * 1024
 
 
 #: Where the current task's requests are listed (set per distribution by the resolver, for the report).
@@ -61,7 +63,7 @@ class Stats:
     """Request accounting for the report (network requests only; cache hits counted apart)."""
 
     requests: int = 0
-    bytes: int = 0
+    bytes: int = 0  # body bytes on the wire (compressed when the server gzipped them)
     retries: int = 0
     cache_hits: int = 0
     revalidated: int = 0  # 304 Not Modified: the cached body was still right
@@ -222,6 +224,10 @@ class Client:
         self.offline = offline
         self.stats = Stats()
         self._inflight: dict[str, asyncio.Future[Response]] = {}
+        # Immutable answers of this run (ranges, .metadata), so a second read costs nothing without a cache;
+        # MEMO_BYTES in all, at most.
+        self._memo: dict[str, Response] = {}
+        self._memo_room = MEMO_BYTES
 
     @property
     def transport(self) -> Transport:
@@ -296,6 +302,10 @@ class Client:
         range: tuple[int, int | None] | None,
         immutable: bool,
     ) -> Response:
+        if immutable and key in self._memo:
+            self.stats.cache_hits += 1
+            _note(f"cache {redact(url)} -> {self._memo[key].status}")
+            return self._memo[key]
         hit = self.cache.load(key, url) if self.cache is not None else None
         if hit is not None and (self.offline or immutable or hit.fresh(time.time())):
             self.stats.cache_hits += 1
@@ -311,6 +321,9 @@ class Client:
             response = Response(hit.response.status, hit.response.url, merged, hit.response.content)
         if self.cache is not None and response.status in (200, 206):
             self.cache.store(key, url, response)
+        if immutable and response.status in (200, 206) and self._memo_room >= len(response.content):
+            self._memo[key] = response
+            self._memo_room -= len(response.content)
         return response
 
     async def _fetch_with_retries(
@@ -331,7 +344,7 @@ class Client:
                     raise
             else:
                 _note(f"GET {redact(url)}{'' if range is None else ' (range)'} -> {response.status}")
-                self.stats.bytes += len(response.content)
+                self.stats.bytes += response.wire_bytes  # what the network carried (gzip counts compressed)
                 status = str(response.status)
                 self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
                 if response.status not in RETRY_STATUS or attempt >= self.retries:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from urllib.parse import unquote, urlsplit
@@ -34,6 +34,9 @@ class Match:
     # Why nothing matched, when file is None: "no-version" | "no-tags" | "no-metadata-match" | "invalid" | "error"
     miss: str | None = None
     detail: str = ""
+    #: the tail length METADATA was read with by Range requests (None: a PEP 658 file or the page's hash
+    #: proved it); a RECORD read of the same file reuses it, so both come from one response
+    tail: int | None = None
 
 
 def _same_version(a: str, b: str) -> bool:
@@ -143,8 +146,10 @@ async def match_installed(
     version: str,
     installed_tags: Sequence[str],
     metadata_sha256: str,
-    tail_bytes: int = 8 * 1024,
+    tail_bytes: int | Callable[[], int] = 8 * 1024,
 ) -> Match:
+    """The index file that is the installed wheel, or why none is. ``tail_bytes`` (or a function giving it,
+    called only when a wheel must be read by ranges) sizes the read of a METADATA no PEP 658 file gives."""
     found = files_of_version(files, name, version)
     candidates = found.files
     if not candidates:
@@ -172,16 +177,19 @@ async def match_installed(
         notes.append(f"{len(unhashed)} files without a metadata hash: only the first {MAX_FETCHED_CANDIDATES} examined")
         unhashed = unhashed[:MAX_FETCHED_CANDIDATES]
     gate = asyncio.Semaphore(METADATA_FETCH_CONCURRENCY)
+    if callable(tail_bytes) and any(not f.has_metadata for f in unhashed):
+        tail_bytes = tail_bytes()
+    tail = tail_bytes if isinstance(tail_bytes, int) else 8 * 1024
 
     async def one(f: IndexFile) -> tuple[tuple[str, str] | None, str | None]:
         async with gate:
-            return await _metadata_digest(client, f, name, tail_bytes)
+            return await _metadata_digest(client, f, name, tail)
 
     results = await asyncio.gather(*(one(f) for f in unhashed))
     errors = [f"{f.filename}: {err}" for f, (_, err) in zip(unhashed, results, strict=True) if err]
     for f, (digest, _) in zip(unhashed, results, strict=True):
         if digest is not None and digest[0] == metadata_sha256:
-            return Match(f, proof=digest[1], notes=notes)
+            return Match(f, proof=digest[1], notes=notes, tail=None if f.has_metadata else tail)
     notes.extend(errors)
     return Match(
         None,

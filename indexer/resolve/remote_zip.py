@@ -7,7 +7,8 @@ requests read ``RECORD`` or ``METADATA`` without downloading the wheel. A server
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from indexer import wheelfile
@@ -54,17 +55,29 @@ async def _fetch(client: Client, url: str, rng: tuple[int, int | None], content_
     raise RemoteZipError(f"HTTP {response.status} for a range of {redact(url)}", response.status)
 
 
-def record_tail(names: Iterable[str], record_size: int) -> int:
-    """A tail length that holds a wheel's central directory AND its RECORD, so one range request reads both.
+#: Central directory entry and local file header sizes before the name (PKWARE APPNOTE 4.3.12, 4.3.7), and
+#: the end-of-central-directory record (4.3.16) with a zip64 locator and record (4.3.14-15) in case.
+_CENTRAL_ENTRY, _LOCAL_HEADER, _END_RECORDS = 46, 30, 22 + 20 + 56
+#: A data descriptor after RECORD's data (4.3.9), when the builder streamed the archive.
+_DESCRIPTOR = 16
 
-    Wheel builders write RECORD last, right before the central directory. The installed RECORD's paths and
-    size bound both from above (an installer only adds rows: INSTALLER, .pyc, scripts), so the estimate is
-    generous; if it falls short the reader simply asks for the rest. ``--verify`` then costs one request per
-    wheel of about the RECORD's size, instead of a fixed 8 KiB guess plus the RECORD.
+
+def record_tail(members: Sequence[str], record: bytes) -> int:
+    """A tail length that holds a wheel's RECORD and its central directory, so one range request reads both.
+
+    Wheel builders write RECORD last, right before the central directory (PEP 427). ``members`` are the
+    wheel's member names (RECORD included) and ``record`` its RECORD as the installed RECORD repeats it
+    (installer additions left out): the central directory's size follows from the names, RECORD's from
+    deflating those rows here (rows in another order deflate within a few percent). The slack covers extra
+    fields (a few bytes a member), zip64 records, a data descriptor and that difference; short of it, the
+    reader asks for the rest (one more request, never a miss).
     """
-    central = sum(46 + len(name.encode("utf-8")) + 28 for name in names)  # +28: typical extra fields
-    local_record = 30 + 64 + 28 + record_size  # RECORD's local header and (at most) its uncompressed bytes
-    return central + local_record + 22 + 512  # + end-of-central-directory record, slack
+    names = sum(len(name.encode("utf-8")) for name in members)
+    central = _CENTRAL_ENTRY * len(members) + names + 4 * len(members)  # +4: extra fields some builders add
+    deflated = len(zlib.compress(record, 1))  # level 1: faster, and a few percent over what builders write
+    record_name = next((m for m in members if m.endswith("/RECORD")), "x.dist-info/RECORD")
+    local = _LOCAL_HEADER + len(record_name.encode("utf-8")) + deflated + deflated // 16 + _DESCRIPTOR
+    return central + local + _END_RECORDS + 64
 
 
 @dataclass(frozen=True)
@@ -133,12 +146,21 @@ async def read_member(
     ``content_id`` (``sha256:<hex>`` of the wheel, from the index) keys the cached ranges by the file's
     content, so the same wheel on a mirror is never read again.
     """
-    tail_size = max(1024, min(tail or _TAIL, client.max_bytes))
+    tail_size = max(_END_RECORDS, min(tail or _TAIL, client.max_bytes))
     first = await _fetch(client, url, (-tail_size, None), content_id)
     try:
-        return await _read_from(client, url, select, first, content_id, limit)
+        return await _read_from(client, url, select, first, content_id, limit, tail_size)
     except WheelError as exc:
         raise RemoteZipError(str(exc)) from None
+
+
+def _join(before: _Body, after: _Body) -> _Body:
+    """One body from two adjacent (or overlapping) ones, ``before`` starting first; else ``before`` alone."""
+    end = before.offset + len(before.data)
+    if before.offset <= after.offset <= end:
+        data = before.data + after.data[end - after.offset :]
+        return _Body(data, before.offset, after.total, after.partial)
+    return before
 
 
 async def _read_from(
@@ -148,21 +170,37 @@ async def _read_from(
     tail: _Body,
     content_id: str | None,
     limit: int | None,
+    tail_size: int,
 ) -> tuple[str, bytes]:
-    """The member, from the tail already read plus whatever ranges are still missing."""
-    where = wheelfile.find_central_directory(tail.data, tail.offset)
+    """The member, from the tail already read plus whatever ranges are still missing.
+
+    A tail that fell short costs one more range, usually: the rest of the central directory together with
+    what the estimate allowed for RECORD before it; or just the member, exactly, once its offset is known.
+    """
+    try:
+        where = wheelfile.find_central_directory(tail.data, tail.offset)
+    except WheelError:
+        if not tail.partial or len(tail.data) >= wheelfile.TAIL:
+            raise
+        tail = await _fetch(client, url, (-wheelfile.TAIL, None), content_id)  # a zip comment hid the end record
+        where = wheelfile.find_central_directory(tail.data, tail.offset)
     if not tail.has(where.offset, where.offset + where.size):
-        tail = await _fetch(client, url, (where.offset, where.offset + where.size - 1), content_id)
+        # What the estimate gave RECORD (about half of it: RECORD and the directory both list every member).
+        before_directory = max(tail_size - where.size - _END_RECORDS, tail_size // 2)
+        start = max(0, where.offset - before_directory)
+        end = tail.offset - 1 if tail.offset > where.offset else where.offset + where.size - 1
+        tail = _join(await _fetch(client, url, (start, end), content_id), tail)
     members = wheelfile.parse_central_directory(tail.slice(where.offset, where.offset + where.size))
     entry = next((m for m in members if select(m.name)), None)
     if entry is None:
         raise RemoteZipError("no such member in the remote wheel")
     cap = min(wheelfile.limit_for(entry.name), client.max_bytes) if limit is None else limit
     wheelfile.check_member(entry, cap)
-    # Local header is 30 bytes + name + extra; the extra length may differ from the central one.
-    want_end = entry.local_offset + 30 + len(entry.name.encode()) + 1024 + entry.compressed_size
-    body = tail if tail.has(entry.local_offset, entry.local_offset + 30) else None
-    if body is None or not body.has(entry.local_offset, min(want_end, body.offset + len(body.data))):
+    # Local header is 30 bytes + name + extra; the extra length may differ from the central one (+64 allowed).
+    name_length = len(entry.name.encode())
+    want_end = entry.local_offset + 30 + name_length + 64 + entry.compressed_size
+    body = tail
+    if not body.has(entry.local_offset, entry.local_offset + 30 + name_length):
         body = await _fetch(client, url, (entry.local_offset, want_end - 1), content_id)
     start, end = wheelfile.data_span(entry, body.slice(entry.local_offset, entry.local_offset + 30))
     if not body.has(start, end):

@@ -75,18 +75,22 @@ def _installed_record(dist: Distribution) -> dict[str, str | None]:
     return {f.path: f.hash for f in dist.files}
 
 
-def _tail_bytes(dist: Distribution) -> int:
-    """One range size for every read of this dist's wheel tail (METADATA, RECORD): they share the request.
+def _tail_bytes(dist: Distribution, *, metadata: bool = False) -> int:
+    """One range size for the reads of this dist's wheel tail: RECORD and the central directory, plus
+    (``metadata``, when no PEP 658 file gives it) the ``.dist-info`` files written just before RECORD.
 
-    :func:`record_tail` sizes the central directory and RECORD from the wheel's paths (the installed RECORD's,
-    less what installers add) and RECORD's size, deflated: a row's sha256 (43 base64 characters) barely
-    compresses, its path does. A wheel writes its other ``.dist-info`` files (METADATA, WHEEL, ...) just
-    before RECORD, so their deflated sizes are added. Too small costs one more range, never a miss.
+    :func:`record_tail` sizes them from the installed RECORD less what installers add: the wheel's member
+    names and RECORD rows. Too small costs one more range, never a miss; the other dist-info files are
+    allowed half their size (they deflate well), so a METADATA read shares the RECORD's request.
     """
     files = [f for f in dist.files if not is_installer_addition(f.path)] or dist.files
-    record_size = sum(40 + len(f.path) // 2 for f in files)
-    dist_info = sum(30 + len(f.path) + (f.size or 0) // 2 for f in files if _in_dist_info(f.path))
-    return record_tail([f.path for f in files], record_size) + dist_info
+    record_name = f"{dist.path.name}/RECORD"
+    rows = [f"{f.path},{f.hash or ''},{'' if f.size is None else f.size}" for f in files]
+    record = "\n".join([*rows, f"{record_name},,", ""]).encode("utf-8")
+    tail = record_tail([*(f.path for f in files), record_name], record)
+    if metadata:
+        tail += sum(30 + len(f.path) + (f.size or 0) // 2 for f in files if _in_dist_info(f.path))
+    return tail
 
 
 def _in_dist_info(path: str) -> bool:
@@ -121,6 +125,8 @@ class FileResolver:
         self._gates: dict[str, asyncio.Future[None]] = {}
         # RECORDs of wheels already read whole (downloads, local files): location -> rows.
         self._wheel_records: dict[str, dict[str, str]] = {}
+        # Tail lengths already read from a wheel (its METADATA by ranges): location -> bytes, for its RECORD.
+        self._tails: dict[str, int] = {}
 
     async def resolve_all(
         self,
@@ -350,13 +356,15 @@ class FileResolver:
             version=dist.version,
             installed_tags=dist.wheel_tags,
             metadata_sha256=dist.metadata_sha256 or "",
-            tail_bytes=_tail_bytes(dist),
+            tail_bytes=lambda: _tail_bytes(dist, metadata=True),
         )
         res.notes.extend(match.notes)
         if match.file is None:
             misses.add(match.miss, shown, match.detail)
             return False
         f = match.file
+        if match.tail is not None:
+            self._tails[f.url] = match.tail
         res.method, res.url, res.filename, res.sha256 = "index", f.url, f.filename, f.sha256
         res.size, res.upload_time, res.index = f.size, f.upload_time, index_url
         res.proof = match.proof
@@ -476,7 +484,8 @@ class FileResolver:
             res.unlockable("unverified", f"{res.filename or dist.name}: no location to read its RECORD from")
             return
         try:
-            remote = await self._wheel_record(location, _tail_bytes(dist), res.sha256)
+            tail = self._tails.get(location) or _tail_bytes(dist)
+            remote = await self._wheel_record(location, tail, res.sha256)
         except RecordUnavailable as exc:
             if res.method == "base-lock" and self.verify == "auto":
                 # Pyodide itself installed it from its lock (checking that file's sha256): its record stands

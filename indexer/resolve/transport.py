@@ -15,6 +15,7 @@ request (connect, headers, body) fits in one timeout. TLS is verified against th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,13 @@ class Response:
     url: str  # final URL (after redirects): relative links resolve against it
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     content: bytes = b""
+    #: body bytes as they crossed the wire (before Content-Encoding was decoded); None when the transport
+    #: cannot tell (fetch decodes by itself), and then ``len(content)`` is what it cost
+    transferred: int | None = None
+
+    @property
+    def wire_bytes(self) -> int:
+        return len(self.content) if self.transferred is None else self.transferred
 
     @property
     def content_type(self) -> str:
@@ -232,21 +240,47 @@ class AiohttpTransport:
         self._trust_source = "the given SSL context" if ssl_context is not None else ""
         self._session: Any = None
         self._proxy: str | None = None
+        self._routes: dict[tuple[str, str], dict[str, Any]] = {}
+        self._netrc: Any = None
 
     def _open_session(self) -> Any:
         import aiohttp
+        from aiohttp.helpers import netrc_from_env
 
         connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
         self._proxy = default_proxy()
+        self._netrc = netrc_from_env()
         return aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,
-            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY and ~/.netrc, as pip (requests) honours them
+            trust_env=False,  # the environment is read once per origin in _route, not in a thread per request
             max_line_size=MAX_HEADER_LINE,
             max_field_size=MAX_HEADER_LINE,
             max_headers=MAX_HEADERS,
             headers={"User-Agent": "micropip-ext", "Accept-Encoding": ACCEPT_ENCODING},
         )
+
+    def _route(self, url: str) -> dict[str, Any]:
+        """Proxy and ~/.netrc credentials for ``url``'s origin, as ``trust_env`` would give them (pip honours
+        HTTP(S)_PROXY / NO_PROXY and ~/.netrc too): looked up once per origin, where aiohttp's ``trust_env``
+        asks in a worker thread twice per request."""
+        from urllib.parse import urlsplit
+
+        import yarl
+        from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url
+
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc.rpartition("@")[2])
+        route = self._routes.get(key)
+        if route is None:
+            route = {"proxy": self._proxy}
+            if self._proxy is None:
+                with contextlib.suppress(LookupError, ValueError):  # no proxy for it
+                    route["proxy"], route["proxy_auth"] = get_env_proxy_for_url(yarl.URL(url))
+            with contextlib.suppress(LookupError, ValueError):  # no credentials for it
+                route["netrc"] = basicauth_from_netrc(self._netrc, parts.hostname or "").encode()
+            self._routes[key] = route
+        return route
 
     def _ssl_for(self, url: str) -> ssl.SSLContext | bool:
         """The trust for an https URL, built on first use (reading a CA bundle costs ~30 ms: a plain-http run
@@ -271,6 +305,10 @@ class AiohttpTransport:
         if self._session is None:
             self._session = self._open_session()
         all_headers = request_headers(headers, range)
+        route = self._route(url)
+        has_userinfo = "@" in url.partition("//")[2].split("/", 1)[0]
+        if "netrc" in route and not has_userinfo and not any(k.lower() == "authorization" for k in all_headers):
+            all_headers["Authorization"] = route["netrc"]  # the URL's or the caller's credentials win
         try:
             async with asyncio.timeout(timeout):
                 # aiohttp counts the redirect that is refused: +1 follows MAX_REDIRECTS, like the other clients.
@@ -279,7 +317,8 @@ class AiohttpTransport:
                     headers=all_headers,
                     max_redirects=MAX_REDIRECTS + 1,
                     ssl=self._ssl_for(url),
-                    proxy=self._proxy,
+                    proxy=route.get("proxy"),
+                    proxy_auth=route.get("proxy_auth"),
                 )
                 async with request as resp:
                     resp_headers = {k.lower(): v for k, v in resp.headers.items()}
@@ -287,7 +326,8 @@ class AiohttpTransport:
                     body = BoundedBody(resp_headers.get("content-encoding"), max_bytes)
                     async for chunk in resp.content.iter_any():
                         body.feed(chunk)
-                    return Response(status=resp.status, url=str(resp.url), headers=resp_headers, content=body.finish())
+                    content = body.finish()
+                    return Response(resp.status, str(resp.url), resp_headers, content, transferred=body.wire)
         except TransportError:
             raise
         except TimeoutError as exc:
@@ -384,9 +424,8 @@ class HttpxTransport:
                     body = BoundedBody(resp_headers.get("content-encoding"), max_bytes)
                     async for chunk in resp.aiter_raw():
                         body.feed(chunk)
-                    return Response(
-                        status=resp.status_code, url=str(resp.url), headers=resp_headers, content=body.finish()
-                    )
+                    content = body.finish()
+                    return Response(resp.status_code, str(resp.url), resp_headers, content, transferred=body.wire)
         except TransportError:
             raise
         except TimeoutError as exc:

@@ -16,8 +16,9 @@ installer: they are matched by hash.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -101,37 +102,52 @@ def _installed_path(remote_path: str) -> tuple[str, bool]:
     return (inner if scheme in ("purelib", "platlib") else remote_path), True
 
 
-def _same_bytes(remote: tuple[str, bytes], installed: str | None, disk: Path | None) -> bool:
-    """Remote digest vs the installed RECORD's; hashes the disk file when the algorithms differ."""
+def _same_bytes(remote: tuple[str, bytes], installed: str | None, disk: Callable[[], Path | None]) -> bool:
+    """Remote digest vs the installed RECORD's; hashes the disk file (``disk()``) when the algorithms differ."""
     mine = split_hash(installed) if installed else None
     if mine is not None and mine[0] == remote[0]:
         return mine[1] == remote[1]
-    return disk is not None and _file_digest(disk, remote[0]) == remote[1]
+    location = disk()
+    return location is not None and _file_digest(location, remote[0]) == remote[1]
 
 
 def compare_records(remote: Mapping[str, str], installed: Mapping[str, str | None], site_dir: Path) -> RecordComparison:
-    """Compare a wheel's RECORD (path -> hash) with the installed RECORD (path -> hash or None)."""
+    """Compare a wheel's RECORD (path -> hash) with the installed RECORD (path -> hash or None, as inspect
+    validated it).
+
+    Rows whose hash is written the same way on both sides are the same bytes without decoding anything (the
+    common case: installers copy the wheel's rows); other rows are decoded and compared, by hashing the
+    file on disk when the algorithms differ.
+    """
     out = RecordComparison()
-    installed_digests = {d for h in installed.values() if h and (d := split_hash(h)) is not None}
+    installed_digests: set[tuple[str, bytes]] | None = None  # only needed for a moved *.data file
     data_digests: set[tuple[str, bytes]] = set()
     expected: set[str] = set()
     for path, value in remote.items():
-        digest = split_hash(value)
-        if digest is None or is_installer_addition(path):
+        if is_installer_addition(path):
             continue
         target, is_data = _installed_path(path)
+        here = target if target in installed else path if path in installed else None
+        if not is_data and here is not None and installed[here] == value:
+            out.compared += 1  # the same hash, written the same way (inspect validated it): the same bytes
+            expected.add(here)
+            continue
+        digest = split_hash(value)
+        if digest is None:
+            continue
         if is_data:
             data_digests.add(digest)
             if path.split("/", 2)[1] == "scripts":
                 continue  # installers rewrite the shebang of *.data/scripts files
         out.compared += 1
-        here = target if target in installed else path if path in installed else None
         if here is None:
+            if installed_digests is None:
+                installed_digests = {d for h in installed.values() if h and (d := split_hash(h)) is not None}
             if not (is_data and digest in installed_digests):
                 out.missing.append(path)
             continue
         expected.add(here)
-        if not _same_bytes(digest, installed[here], _inside(site_dir, here)):
+        if not _same_bytes(digest, installed[here], functools.partial(_inside, site_dir, here)):
             out.differ.append(path)
     for path, row_hash in installed.items():
         if path in expected or path in remote or is_installer_addition(path):

@@ -56,3 +56,21 @@ async def test_no_proxy_hosts_are_reached_directly(
     async with Client(transport_kind=kind, retries=0) as client:
         response = await client.get(proxy.url + "simple/alpha/")
     assert response.status == 200 and proxy.log[-1].headers["Host"].startswith("127.0.0.1:")
+
+
+async def test_netrc_credentials_are_sent_to_their_host_unless_the_url_has_its_own(
+    proxy: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    page = proxy.url + "simple/alpha/"
+    async with Client(transport_kind="aiohttp", retries=0) as client:  # httpx reads no ~/.netrc
+        for _ in range(2):  # the second request to the origin, too (looked up once per origin)
+            assert (await client.get(page)).status == 200
+        with_own = page.replace("http://", "http://other:pw@")
+        assert (await client.get(with_own)).status == 200
+    sent = [r.headers.get("Authorization") for r in proxy.log]
+    # Basic base64("reader:s3cret"), twice; then the URL's own credentials, base64("other:pw").
+    assert sent == ["Basic cmVhZGVyOnMzY3JldA==", "Basic cmVhZGVyOnMzY3JldA==", "Basic b3RoZXI6cHc="]

@@ -113,6 +113,31 @@ def test_server_range_and_mime(index: Path, tmp_path: Path) -> None:
         assert r.status_code == 416
 
 
+def test_server_gzips_pages_and_metadata_for_clients_that_accept_it(index: Path) -> None:
+    page_url = "simple/demo-pkg/"
+    metadata = "files/demo_pkg-1.0-py3-none-any.whl.metadata"
+    wheel = "files/demo_pkg-1.0-py3-none-any.whl"
+    with serve_in_thread(index) as server, httpx.Client() as client:
+        gz = {"Accept": JSON_V1, "Accept-Encoding": "gzip"}
+        r = client.get(server.url + page_url, headers=gz)
+        assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding"
+        assert r.num_bytes_downloaded < len(r.content)  # the wire carried less than the page
+        plain = client.get(server.url + page_url, headers={"Accept": JSON_V1, "Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == r.content
+        assert r.headers["etag"] != plain.headers["etag"]  # one validator per representation
+        again = client.get(server.url + page_url, headers={**gz, "If-None-Match": r.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        r = client.get(server.url + metadata, headers=gz)
+        assert r.headers["content-encoding"] == "gzip"
+        assert r.content == (index / metadata).read_bytes()
+        refused = client.get(server.url + metadata, headers={"Accept-Encoding": "gzip;q=0"})
+        assert "content-encoding" not in refused.headers
+        # Wheels and byte ranges go as they are: a Range counts bytes of the file, not of an encoding.
+        for headers in ({"Accept-Encoding": "gzip"}, {"Accept-Encoding": "gzip", "Range": "bytes=-22"}):
+            r = client.get(server.url + wheel, headers=headers)
+            assert "content-encoding" not in r.headers and r.num_bytes_downloaded == len(r.content)
+
+
 def test_server_injected_faults(index: Path) -> None:
     with serve_in_thread(index) as server, httpx.Client(timeout=5) as client:
         page = server.index_url + "six/"
