@@ -396,7 +396,7 @@ class HttpxTransport:
             limits=limits,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY and ~/.netrc, as pip honours them (verify= wins for TLS)
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY as pip honours them; ~/.netrc only in the aiohttp transport
             proxy=default_proxy(),
             verify=ssl_context,
             http2=http2,
