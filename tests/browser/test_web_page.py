@@ -668,7 +668,10 @@ def test_provider_search_answers_from_the_import_map_the_index_publishes(
     # The site's own index publishes no map: one readable line saying where the page looked.
     assert find_providers(app, "bs4") == []
     (error,) = app.errors()
-    assert f"no import map to search: {site.url}index/imports.json: HTTP 404" in error
+    assert (
+        f"no import map to search: none is published at {site.url}index/imports.json "
+        "(an index publishes one with `indexer build-index --imports`)"
+    ) in error
     assert "Traceback" not in error.split("Details")[0]
     assert app.page.get_attribute("#status", "data-state") == "failed"
     app.page.click("#errors .error button")

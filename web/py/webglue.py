@@ -184,6 +184,7 @@ async def provider_search(name: str) -> str:
     Each provider says which version of it is installed here, if any (the page offers to install the others)."""
     import micropip_ext
     from indexer.crawl.providers import MapError, map_url_for_index
+    from indexer.urls import redact
 
     wanted = name.strip()
     if not wanted:
@@ -197,6 +198,12 @@ async def provider_search(name: str) -> str:
     try:
         found = await micropip_ext.providers(wanted)
     except MapError as exc:
+        looked = [u for u in map(map_url_for_index, configured) if u]
+        if exc.missing and looked:  # the CLI's remedy (pass --map) means nothing here: say what the index lacks
+            raise ValueError(
+                f"no import map to search: none is published at {', '.join(map(redact, looked))} "
+                "(an index publishes one with `indexer build-index --imports`)"
+            ) from None
         raise ValueError(f"no import map to search: {exc}") from None
     installed = _installed_versions()
     rows = [{**entry, "installed": installed.get(canonicalize_name(str(entry.get("project"))))} for entry in found]
