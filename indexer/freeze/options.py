@@ -104,4 +104,3 @@ def options_from_keywords(base: FreezeOptions | None = None, **kw: Any) -> Freez
     if unknown:
         raise TypeError(f"unknown freeze option(s): {', '.join(unknown)}")
     return replace(base or FreezeOptions(), **kw)
-

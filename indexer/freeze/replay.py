@@ -225,9 +225,12 @@ def load(cache_dir: Path, key: str) -> Transcript | None:
 
 
 def _read_bounded(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        if os.fstat(f.fileno()).st_size > RECORD_LIMIT:
-            raise ValueError("run record too large")
+    """The record's bytes; a FIFO, device or oversized file planted in its place is never read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > RECORD_LIMIT:
+            raise ValueError("run record is not a regular file of a sane size")
         return f.read(RECORD_LIMIT + 1)
 
 
@@ -243,7 +246,10 @@ def save(cache_dir: Path, key: str, recorder: Recorder, transcript: Transcript) 
     try:
         private_dir(Path(cache_dir))
         folder = private_dir(Path(cache_dir) / "replay")
-        atomic_write(record_path(cache_dir, key), json.dumps(record), mode=0o600)
+        path = record_path(cache_dir, key)
+        if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)  # atomic_write writes through a FIFO or device (for `-o /dev/null`): not here
+        atomic_write(path, json.dumps(record), mode=0o600)
         _prune(folder)
     except OSError:
         return False

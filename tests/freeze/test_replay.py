@@ -192,6 +192,15 @@ def test_corrupt_record_is_ignored(warm: Warm, garbage: bytes) -> None:
     assert warm.freeze().replayed  # the full run wrote a good record again
 
 
+def test_fifo_in_place_of_the_record_is_not_read(warm: Warm) -> None:
+    (record,) = warm.records()
+    record.unlink()
+    os.mkfifo(record)  # opening it for a blocking read would hang the command
+    after = warm.freeze()
+    assert after.returncode == 0 and not after.replayed
+    assert warm.freeze().replayed  # the full run replaced it with a record
+
+
 def test_record_with_the_right_key_but_wrong_inputs_is_ignored(warm: Warm) -> None:
     (record,) = warm.records()
     data = json.loads(record.read_text())
