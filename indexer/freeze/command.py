@@ -50,7 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict", action="store_true", help="exit 1, writing nothing, if any distribution is unlockable"
     )
-    parser.add_argument("--offline", action="store_true", help="no network: answer from the cache of a previous run")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: answer from the cache of a previous run (a re-run with nothing changed is replayed)",
+    )
     parser.add_argument("--only-installed", action="store_true", help="drop base-lock entries not installed")
     parser.add_argument(
         "--verify",

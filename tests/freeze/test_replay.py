@@ -236,6 +236,25 @@ def test_failed_run_leaves_no_record(warm: Warm) -> None:
     assert warm.records() == []
 
 
+def test_replay_imports_no_step(warm: Warm) -> None:
+    """The replay's cost is interpreter start plus stats: none of the steps' heavy imports may creep back in."""
+    assert warm.first is not None
+    code = (
+        "import sys; from indexer.cli import main; rc = main(sys.argv[1:]); "
+        "heavy = sorted(m for m in ('asyncio', 'ssl', 'packaging', 'email', 'aiohttp', 'indexer.resolve',"
+        " 'indexer.installed', 'indexer.freeze.core') if m in sys.modules); print(rc, heavy)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=os.devnull, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-c", code, "freeze", str(warm.site), "--index-url", warm.index_url, "--offline",
+           "--cache-dir", str(warm.cache), "--no-progress", "--report", str(warm.tmp / "report.json"),
+           "-o", str(warm.tmp / "out.lock")]  # fmt: skip
+    for _ in range(2):  # `-c` is another sys.path[0] than `-m`: another key, so one full run first
+        done = subprocess.run(cmd, cwd=warm.tmp, env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+    assert json.loads((warm.tmp / "report.json").read_text())["summary"]["replayed"] is True
+
+
 def test_light_copies_match_their_owners(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from typing import get_args
 
