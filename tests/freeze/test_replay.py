@@ -255,6 +255,38 @@ def test_replay_imports_no_step(warm: Warm) -> None:
     assert json.loads((warm.tmp / "report.json").read_text())["summary"]["replayed"] is True
 
 
+def test_changed_pip_configuration_falls_through(warm: Warm, tmp_path: Path) -> None:
+    """With no --index-url the indexes come from pip's configuration files: they are inputs too."""
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {warm.index_url}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=str(conf), PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "indexer", "freeze", str(warm.site), "--offline", "--cache-dir", str(warm.cache),
+           "--no-progress", "--report", str(tmp_path / "r.json"), "-o", str(tmp_path / "l.json")]  # fmt: skip
+
+    def replayed() -> bool:
+        done = subprocess.run(cmd, cwd=warm.tmp, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "asking" in done.stderr, done.stderr
+        return json.loads((tmp_path / "r.json").read_text())["summary"].get("replayed", False) is True
+
+    assert [replayed(), replayed()] == [False, True]
+    conf.write_text(f"[global]\nindex-url = {warm.index_url}\nextra-index-url = {warm.index_url}x/\n")
+    assert not replayed()
+
+
+def test_old_records_are_pruned(tmp_path: Path) -> None:
+    from indexer.freeze import replay
+
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    for i in range(replay.KEEP + 4):
+        path = folder / f"{i:02d}.json"
+        path.write_text("{}")
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    replay._prune(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{i:02d}.json" for i in range(4, replay.KEEP + 4)]
+
+
 def test_light_copies_match_their_owners(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from typing import get_args
 
