@@ -15,9 +15,11 @@ or removed changes it, while rewriting ``-o`` beside it does not. Anything uncer
 run: a changed or missing input, a record that does not parse, an input that changed while the run read it, a
 subprocess or socket during the run (inputs the hook cannot see), ``--verify record`` (it reads file contents).
 
-A path the run only stats (``os.path.isfile``) is an input through its folder's listing when the scan lists
-that folder (a site directory, a dist-info); the one probe outside such a folder is an editable install's
-sub-package gaining an ``__init__.py`` under an unchanged folder listing, which a replay does not see.
+A path the run only stats (``os.path.isfile``), never opening or listing it, is seen through its folder's
+listing when the run listed that folder (each dist-info, the site directories). Not seen, and so not replayed
+right: an editable install's sub-package gaining an ``__init__.py``, a RECORD-listed extension module that was
+missing coming back, a ``sys.path`` directory that did not exist being created. Each is rare; each is one full
+run away (any other change, or deleting ``<cache>/replay``).
 
 Only offline runs are recorded: an online run's outputs depend on the indexes' answers, which no stat sees.
 The record holds no secret: the key is a hash, the lock and report are the scrubbed texts the run wrote, the
