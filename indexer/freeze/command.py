@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = _cache_dir(args)
     if key is not None:
         transcript = replay.load(cache_dir, key)
-        if transcript is not None:
-            return _replay(args, transcript, started)
+        summary = _replayed_summary(transcript, started) if transcript is not None else None
+        if transcript is not None and summary is not None:
+            return _replay(args, transcript, summary)
     transcript = replay.Transcript()
     recorder = replay.start() if key is not None else None
     try:
@@ -154,24 +155,33 @@ def _cache_dir(args: argparse.Namespace) -> Path:
     return Path(args.cache_dir) if args.cache_dir else cache_root() / "http"
 
 
-def _replay(args: argparse.Namespace, transcript: Transcript, started: float) -> int:
+def _replayed_summary(transcript: Transcript, started: float) -> str | None:
+    """The summary line with this run's time (and ``replayed`` set in the report), or None if the recorded
+    report lacks what the line needs (a hand-edited record: then the full run)."""
+    report = transcript.report
+    if report is None:
+        return None
+    try:
+        report["summary"]["elapsed_seconds"] = round(time.perf_counter() - started, 3)
+        report["summary"]["replayed"] = True
+        return f"indexer freeze: {summary_line(report)}"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _replay(args: argparse.Namespace, transcript: Transcript, summary: str) -> int:
     """Write and print what the recorded run did, with this run's time and ``replayed`` in the report."""
     from indexer.emit.report import dumps
     from indexer.fsutil import atomic_write
 
-    report = transcript.report
     for at, line in enumerate(transcript.lines):
-        if at == transcript.summary_at and report is not None:
-            report["summary"]["elapsed_seconds"] = round(time.perf_counter() - started, 3)
-            report["summary"]["replayed"] = True
-            line = f"indexer freeze: {summary_line(report)}"
-        say(line)
+        say(summary if at == transcript.summary_at else line)
     if args.output:
         atomic_write(args.output, transcript.lock or "")
     else:
         sys.stdout.write(transcript.lock or "")
-    if args.report and report is not None:
-        atomic_write(args.report, dumps(report))
+    if args.report and transcript.report is not None:
+        atomic_write(args.report, dumps(transcript.report))
     return 0
 
 

@@ -192,6 +192,16 @@ def test_corrupt_record_is_ignored(warm: Warm, garbage: bytes) -> None:
     assert warm.freeze().replayed  # the full run wrote a good record again
 
 
+@pytest.mark.parametrize("field", ["requests", "summary"])
+def test_record_with_matching_inputs_but_a_broken_report_is_ignored(warm: Warm, field: str) -> None:
+    (record,) = warm.records()
+    data = json.loads(record.read_text())
+    data["transcript"]["report"][field] = {"by_reason": 7} if field == "summary" else None
+    record.write_text(json.dumps(data))
+    after = warm.freeze()  # Warm.freeze asserts no traceback
+    assert after.returncode == 0 and not after.replayed
+
+
 def test_fifo_in_place_of_the_record_is_not_read(warm: Warm) -> None:
     (record,) = warm.records()
     record.unlink()
