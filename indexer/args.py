@@ -18,7 +18,7 @@ class UsageError(Exception):
 
 def http_url(text: str) -> str:
     """An http(s) URL with a host and a port in range (index URLs, base locks)."""
-    from indexer.freeze.options import FreezeError, check_http_url
+    from indexer.freeze.interface import FreezeError, check_http_url  # light: no step imported
 
     try:
         return check_http_url(text, what="URL")

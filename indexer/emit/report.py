@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from indexer.resolve.client import Stats
-from indexer.resolve.model import FileResolution
 from indexer.urls import redact, scrub
+
+if TYPE_CHECKING:  # annotations only: a replayed freeze writes its report without importing the resolve step
+    from indexer.resolve.client import Stats
+    from indexer.resolve.model import FileResolution
 
 
 def build_report(

@@ -8,19 +8,27 @@ Distributions that cannot be proved to come from a fetchable file are listed wit
 from __future__ import annotations
 
 import argparse
-import asyncio
+import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.args import finite_seconds, http_url, output_file, positive_int
 from indexer.console import say, terminal_progress
-from indexer.freeze.core import FORMATS, FreezeResult, freeze, load_base_lock
-from indexer.freeze.options import TARGETS, VERIFY_MODES, FreezeError, FreezeOptions
-from indexer.freeze.running import running_pyodide
-from indexer.resolve.transport import DEFAULT_TRANSPORT, TRANSPORTS
-from indexer.urls import redact
+from indexer.freeze.interface import (
+    DEFAULT_TRANSPORT_CHOICE,
+    FORMATS,
+    TARGET_CHOICES,
+    TRANSPORT_CHOICES,
+    VERIFY_CHOICES,
+)
+
+if TYPE_CHECKING:  # the steps are imported by a full run only: a replayed one never needs them
+    from indexer.freeze.core import FreezeResult
+    from indexer.freeze.options import FreezeOptions
+    from indexer.freeze.replay import Transcript
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,11 +50,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict", action="store_true", help="exit 1, writing nothing, if any distribution is unlockable"
     )
-    parser.add_argument("--offline", action="store_true", help="no network: answer from the cache of a previous run")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: answer from the cache of a previous run (a re-run with nothing changed is replayed)",
+    )
     parser.add_argument("--only-installed", action="store_true", help="drop base-lock entries not installed")
     parser.add_argument(
         "--verify",
-        choices=VERIFY_MODES,
+        choices=VERIFY_CHOICES,
         default="auto",
         help="proof a lock needs: auto (an installer record of the file, else the index's METADATA hash and the remote"
         " wheel's RECORD matching the installed files), metadata (METADATA hash only: faster, blind to rebuilt wheels),"
@@ -60,16 +72,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where local files (file:, emfs:) are published: PREFIX=URL replaces a prefix, URL serves by name",
     )
     parser.add_argument(
-        "--target", choices=TARGETS, default=None, help="marker environment (default: what the installed wheels show)"
+        "--target",
+        choices=TARGET_CHOICES,
+        default=None,
+        help="marker environment (default: what the installed wheels show)",
     )
     parser.add_argument(
         "--concurrency", type=positive_int, default=None, help="requests in flight (default: the transport's)"
     )
     parser.add_argument(
         "--transport",
-        choices=TRANSPORTS,
-        default=DEFAULT_TRANSPORT,
-        help=f"CPython HTTP client (default {DEFAULT_TRANSPORT}; the figures are in bench/freeze_bench.py)",
+        choices=TRANSPORT_CHOICES,
+        default=DEFAULT_TRANSPORT_CHOICE,
+        help=f"CPython HTTP client (default {DEFAULT_TRANSPORT_CHOICE}; the figures are in bench/freeze_bench.py)",
     )
     parser.add_argument("--timeout", type=finite_seconds, default=15.0, help="seconds per request")
     parser.add_argument("--cache-dir", type=Path, default=None, help="HTTP cache (default: ~/.cache/micropip-ext)")
@@ -78,21 +93,115 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """A replay of the last identical offline run when every input is unchanged (see indexer/freeze/replay.py),
+    else the full run (recorded, when offline, for the next one)."""
+    from indexer.freeze import replay
+
+    started = time.perf_counter()
+    key = replay_key(args)
+    cache_dir = _cache_dir(args)
+    if key is not None:
+        transcript = replay.load(cache_dir, key)
+        summary = _replayed_summary(transcript, started) if transcript is not None else None
+        if transcript is not None and summary is not None:
+            return _replay(args, transcript, summary)
+    transcript = replay.Transcript()
+    recorder = replay.start() if key is not None else None
+    try:
+        code = _run_full(args, transcript)
+    finally:
+        replay.stop()
+    if key is not None and recorder is not None and code == 0:
+        replay.save(cache_dir, key, recorder, transcript)
+    return code
+
+
+def _run_full(args: argparse.Namespace, transcript: Transcript) -> int:
+    import asyncio
+
     from indexer.args import UsageError
+    from indexer.freeze.interface import FreezeError
 
     try:
-        return asyncio.run(_run(args))
+        return asyncio.run(_run(args, transcript))
     except FreezeError as exc:
         raise UsageError(str(exc)) from exc
 
 
-def index_urls_from(args: argparse.Namespace) -> list[str]:
+def replay_key(args: argparse.Namespace) -> str | None:
+    """The run-record key of this command line, or None when its run cannot be replayed: online (the indexes'
+    answers are inputs no stat sees), no cache, ``--verify record`` (it reads file contents), inside Pyodide."""
+    from indexer.freeze.replay import run_key
+
+    if not args.offline or args.no_cache or args.verify == "record" or sys.platform == "emscripten":
+        return None
+    settings = {name: _plain(value) for name, value in sorted(vars(args).items()) if not name.startswith("_")}
+    return run_key(settings)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return os.path.abspath(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cache_dir(args: argparse.Namespace) -> Path:
+    """``--cache-dir``, else the HTTP cache's default (:func:`indexer.resolve.client.default_cache_dir`, which
+    imports the resolve step: the same folder, tested in tests/freeze/test_replay.py)."""
+    from indexer.fsutil import cache_root
+
+    return Path(args.cache_dir) if args.cache_dir else cache_root() / "http"
+
+
+def _replayed_summary(transcript: Transcript, started: float) -> str | None:
+    """The summary line with this run's time (and ``replayed`` set in the report), or None if the recorded
+    report lacks what the line needs (a hand-edited record: then the full run)."""
+    report = transcript.report
+    if report is None:
+        return None
+    try:
+        report["summary"]["elapsed_seconds"] = round(time.perf_counter() - started, 3)
+        report["summary"]["replayed"] = True
+        return f"indexer freeze: {summary_line(report)}"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _replay(args: argparse.Namespace, transcript: Transcript, summary: str) -> int:
+    """Write and print what the recorded run did, with this run's time and ``replayed`` in the report."""
+    from indexer.emit.report import dumps
+    from indexer.fsutil import atomic_write
+
+    for at, line in enumerate(transcript.lines):
+        say(summary if at == transcript.summary_at else line)
+    if args.output:
+        atomic_write(args.output, transcript.lock or "")
+    else:
+        sys.stdout.write(transcript.lock or "")
+    if args.report and transcript.report is not None:
+        atomic_write(args.report, dumps(transcript.report))
+    return 0
+
+
+def _say(transcript: Transcript | None, line: str, *, summary: bool = False) -> None:
+    if transcript is None:
+        say(line)
+    else:
+        transcript.say(line, summary=summary)
+
+
+def index_urls_from(args: argparse.Namespace, transcript: Transcript | None = None) -> list[str]:
     """``--index-url`` as given, else the indexes pip would use here (its configuration, else its own default).
 
     Says which indexes are asked and where they came from, or why there is none; local ``file:`` indexes are
     skipped (a lock must be fetchable). Checks the TLS trust up front: a bad CA bundle is one line, not one
     failure per distribution.
     """
+    from indexer.freeze.options import FreezeError
+    from indexer.urls import redact
+
     if args.index_url:
         urls, where = list(args.index_url), "--index-url"
     else:
@@ -104,11 +213,14 @@ def index_urls_from(args: argparse.Namespace) -> list[str]:
             if url.startswith(("http://", "https://")):
                 urls.append(url)
             else:
-                say(f"indexer freeze: warning: skipping pip's local index {redact(url)}")
+                _say(transcript, f"indexer freeze: warning: skipping pip's local index {redact(url)}")
         if urls:
-            say(f"indexer freeze: asking {', '.join(map(redact, urls))} ({where})")
+            _say(transcript, f"indexer freeze: asking {', '.join(map(redact, urls))} ({where})")
     if not urls:
-        say(f"indexer freeze: warning: no index to ask ({where}): only installer-recorded files can be locked")
+        _say(
+            transcript,
+            f"indexer freeze: warning: no index to ask ({where}): only installer-recorded files can be locked",
+        )
     if not args.offline and any(url.startswith("https://") for url in urls):
         from indexer.freeze.pip_config import trust
 
@@ -119,8 +231,11 @@ def index_urls_from(args: argparse.Namespace) -> list[str]:
     return urls
 
 
-async def options_from(args: argparse.Namespace) -> FreezeOptions:
+async def options_from(args: argparse.Namespace, transcript: Transcript | None = None) -> FreezeOptions:
     """The one options object for this run, from the command line (validated before any network work)."""
+    from indexer.freeze.core import load_base_lock
+    from indexer.freeze.options import FreezeError, FreezeOptions
+    from indexer.freeze.running import running_pyodide
     from indexer.resolve.client import default_cache_dir
 
     if args.offline and args.no_cache:
@@ -131,7 +246,7 @@ async def options_from(args: argparse.Namespace) -> FreezeOptions:
     if running is not None and base_lock is None:
         base_lock, base_lock_url = running.lock, running.base_url
     return FreezeOptions(
-        index_urls=tuple(index_urls_from(args)),
+        index_urls=tuple(index_urls_from(args, transcript)),
         base_lock=base_lock,
         base_lock_url=base_lock_url,
         info=running.info if running is not None else None,
@@ -147,23 +262,25 @@ async def options_from(args: argparse.Namespace) -> FreezeOptions:
     )
 
 
-async def _run(args: argparse.Namespace) -> int:
-    options = await options_from(args)
+async def _run(args: argparse.Namespace, transcript: Transcript | None = None) -> int:
+    from indexer.freeze.core import freeze
+
+    options = await options_from(args, transcript)
     progress = terminal_progress("freeze", enabled=not args.no_progress)
     result = await freeze(args.paths or None, options, progress=progress)
-    return _finish(args, result)
+    return _finish(args, result, transcript)
 
 
-def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
+def _finish(args: argparse.Namespace, result: FreezeResult, transcript: Transcript | None = None) -> int:
     from indexer.emit.report import dumps
     from indexer.fsutil import atomic_write
 
     report = result.report
     for res in sorted(result.unlockable, key=lambda r: r.canonical_name):
-        say(f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}")
+        _say(transcript, f"indexer freeze: unlockable: {res.name} {res.version}: {res.reason}")
     for problem in result.problems(args.format):
-        say(f"indexer freeze: warning: {problem}")
-    say(f"indexer freeze: {summary_line(report)}")
+        _say(transcript, f"indexer freeze: warning: {problem}")
+    _say(transcript, f"indexer freeze: {summary_line(report)}", summary=True)
     unreachable = nothing_reached(result)
     if unreachable:
         say(f"indexer freeze: error: {unreachable}")
@@ -178,6 +295,8 @@ def _finish(args: argparse.Namespace, result: FreezeResult) -> int:
         sys.stdout.write(text)
     if args.report:
         atomic_write(args.report, dumps(report))
+    if transcript is not None:
+        transcript.lock, transcript.report = text, report
     return 0
 
 

@@ -13,13 +13,14 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from indexer.console import Progress
 from indexer.emit.pylock import build_pylock
 from indexer.emit.pyodide_lock import build_pyodide_lock
 from indexer.emit.report import build_report, scrub
+from indexer.freeze.interface import FORMATS, Format
 from indexer.freeze.options import FreezeError, FreezeOptions, TargetName
 from indexer.installed.model import Distribution, Environment
 from indexer.installed.target import contradicting, detect_target
@@ -28,9 +29,6 @@ from indexer.resolve.model import FileResolution
 from indexer.resolve.resolver import FileResolver
 from indexer.resolve.transport import Transport
 from indexer.urls import redact
-
-Format = Literal["pyodide-lock", "pylock"]
-FORMATS: tuple[Format, ...] = ("pyodide-lock", "pylock")
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_args
-from urllib.parse import urlsplit
 
+from indexer.freeze.interface import FreezeError, check_http_url
 from indexer.installed.model import TargetName
 from indexer.jsonable import fields_json
 from indexer.resolve.model import VERIFY_MODES, VerifyMode
@@ -22,10 +22,6 @@ from indexer.urls import redact
 
 #: The marker environment Requires-Dist and wheel tags are judged in; ``None`` = detect from the environment.
 TARGETS: tuple[TargetName, ...] = get_args(TargetName)
-
-
-class FreezeError(Exception):
-    """Freeze could not start (bad option, unreadable base lock); one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -102,27 +98,9 @@ class FreezeOptions:
         return frozenset(f.name for f in fields(cls))
 
 
-def check_http_url(url: str, *, what: str) -> str:
-    """``url`` if it is an http(s) URL with a host and a valid port; else :class:`FreezeError` in one line."""
-    shown = redact(url)
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError for a port out of range or not a number
-    except ValueError as exc:
-        raise FreezeError(f"{what} is not a valid URL: {shown} ({exc})") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise FreezeError(f"{what} must be http(s): {shown}")
-    if not parts.hostname:
-        raise FreezeError(f"{what} has no host: {shown}")
-    if port == 0:
-        raise FreezeError(f"{what} has port 0: {shown}")
-    return url
-
-
 def options_from_keywords(base: FreezeOptions | None = None, **kw: Any) -> FreezeOptions:
     """Build options from keyword arguments, naming any keyword that is not an option (a typo, not a no-op)."""
     unknown = sorted(set(kw) - FreezeOptions.field_names())
     if unknown:
         raise TypeError(f"unknown freeze option(s): {', '.join(unknown)}")
     return replace(base or FreezeOptions(), **kw)
-
