@@ -67,6 +67,10 @@ def classify(normalized: str | None, raw_path: str, has_file: set[str]) -> tuple
 
     if filename.endswith(".pyc"):
         stem = filename.split(".", 1)[0]
+        if in_cache and "/".join([*package_dirs, f"{stem}.py"]) not in has_file:
+            # PEP 3147: a __pycache__ entry is only ever loaded for the source beside it; alone it imports nothing
+            # (a folder holding only stale caches is not a namespace package).
+            return FileKind.BYTECODE, None
         return FileKind.BYTECODE, _module(package_dirs, stem) if importable_dirs else None
     if filename.endswith(".py"):
         return FileKind.SOURCE, _module(dirs, filename[:-3]) if importable_dirs else None

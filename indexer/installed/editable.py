@@ -113,6 +113,20 @@ def _map_module_name(call: ast.Call) -> list[str]:
 
 def _from_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
     """Top-level modules in the directories a ``.pth`` file adds to sys.path (its ``import`` lines are not run)."""
+    names: list[str] = []
+    for entry in pth_path_entries(pth, site_dir, label, problems):
+        names += _modules_in(entry)
+    return names
+
+
+def pth_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[Path]:
+    """The directories a ``.pth`` file's path lines name, as ``site.addpackage`` reads them; nothing is run.
+
+    Blank lines, ``#`` comments and ``import`` lines are skipped; a relative line is joined to the site dir; a
+    Windows wheel's ``win32\\lib`` is read with its separator. At most ``_PATH_ENTRY_LIMIT`` entries, and the
+    ``.pth`` itself is read only inside the site dir and size-capped. Whether each directory exists is the
+    caller's question.
+    """
     if not is_within(pth, site_dir):
         return []
     try:
@@ -121,14 +135,11 @@ def _from_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Pro
         problems.append(Problem("pth-unreadable", f"{label}: {pth.name}: {exc}"))
         return []
     entries = [
-        line.strip()
+        line.rstrip().replace("\\", "/")
         for line in (data or b"").decode("utf-8", "replace").splitlines()
         if line.strip() and not line.startswith(("#", "import ", "import\t"))
     ]
-    names: list[str] = []
-    for entry in entries[:_PATH_ENTRY_LIMIT]:
-        names += _modules_in(Path(site_dir, entry))
-    return names
+    return [Path(site_dir, entry) for entry in entries[:_PATH_ENTRY_LIMIT] if "\0" not in entry]
 
 
 def _modules_in(directory: Path) -> list[str]:

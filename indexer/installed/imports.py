@@ -2,16 +2,21 @@
 
 Inference descends namespace packages: a directory without ``__init__`` (PEP 420) or with a
 pkgutil / pkg_resources-style ``__init__`` is shared, so the dist provides ``jaraco.functools`` and
-``jaraco`` is reported as a namespace, not an import name.
+``jaraco`` is reported as a namespace, not an import name. A directory the dist's own ``.pth`` file puts on
+sys.path (pywin32's ``win32``, ``win32\\lib``, ``pythonwin``) is a path entry, not a package: the modules in it are
+top-level names (``win32api``, not ``win32.win32api``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from indexer.installed.classify import classify, is_identifier
+from indexer.installed.editable import pth_path_entries
 from indexer.installed.model import FileKind, InstalledFile, Problem
 from indexer.installed.record import normalize_path
 from indexer.installed.safe_io import TooLarge, is_within, read_limited
@@ -71,8 +76,28 @@ def declared_imports(
 
 
 def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[str], list[str]]:
-    """(import names, namespace roots) from installed files that are modules."""
-    return infer_imports_with(files, lambda f: _is_namespace_init(f, site_dir))
+    """(import names, namespace roots) from installed files that are modules, seen from every sys.path entry."""
+    files = list(files)
+    entries = site_path_entries(files, site_dir)
+    return infer_imports_with(files, lambda f: _is_namespace_init(f, site_dir), path_entries=entries)
+
+
+def site_path_entries(files: Iterable[InstalledFile], site_dir: Path) -> list[str]:
+    """Site-relative POSIX directories the dist's own top-level ``.pth`` files add to sys.path (read, never run).
+
+    Entries outside the site dir (an editable install's source tree) or the site dir itself are not returned:
+    they do not move any installed file.
+    """
+    base = os.path.normpath(site_dir)
+    out: list[str] = []
+    for f in files:
+        if f.location is None or "/" in f.path or not f.path.endswith(".pth"):
+            continue
+        for entry in pth_path_entries(f.location, site_dir, f.path, []):
+            rel = os.path.relpath(os.path.normpath(entry), base).replace(os.sep, "/")
+            if rel != "." and not rel.startswith("../") and rel != ".." and not os.path.isabs(rel):
+                out.append(rel)
+    return list(dict.fromkeys(out))
 
 
 def files_from_paths(paths: Iterable[tuple[str, int | None]]) -> list[InstalledFile]:
@@ -95,9 +120,16 @@ def is_namespace_declaration(data: bytes) -> bool:
 
 
 def infer_imports_with(
-    files: Iterable[InstalledFile], is_namespace_init: Callable[[InstalledFile], bool]
+    files: Iterable[InstalledFile],
+    is_namespace_init: Callable[[InstalledFile], bool],
+    path_entries: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
-    """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel)."""
+    """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel).
+
+    ``path_entries``: site-relative directories a ``.pth`` adds to sys.path; modules under them are named from there.
+    """
+    if path_entries:
+        files = rerooted(files, path_entries)
     modules: set[str] = set()
     regular_packages: set[str] = set()
     namespace_inits: set[str] = set()
@@ -136,6 +168,31 @@ def infer_imports_with(
     for root in sorted(roots):
         visit(root)
     return imports, namespaces
+
+
+def rerooted(files: Iterable[InstalledFile], path_entries: Sequence[str]) -> list[InstalledFile]:
+    """``files`` with each module under a path entry named from that entry (the innermost entry wins).
+
+    A path entry that is itself a regular package (its ``__init__.py`` installed) stays importable under its
+    own name too, so such files are kept as they were as well.
+    """
+    files = list(files)
+    entries = sorted({e.strip("/") for e in path_entries if e.strip("/")}, key=len, reverse=True)
+    paths = {f.path.replace("\\", "/") for f in files}
+    packages = {e for e in entries if f"{e}/__init__.py" in paths}
+    present = paths | {p[len(e) + 1 :] for e in entries for p in paths if p.startswith(e + "/")}
+    out: list[InstalledFile] = []
+    for f in files:
+        path = f.path.replace("\\", "/")
+        entry = next((e for e in entries if path.startswith(e + "/")), None)
+        if entry is None or f.kind not in _MODULE_KINDS:
+            out.append(f)
+            continue
+        if any(path.startswith(p + "/") for p in packages):
+            out.append(f)
+        rel = path[len(entry) + 1 :]
+        out.append(dataclasses.replace(f, module=classify(rel, rel, present)[1]))
+    return out
 
 
 def _is_namespace_init(f: InstalledFile, site_dir: Path) -> bool:
