@@ -114,19 +114,13 @@ def _map_module_name(call: ast.Call) -> list[str]:
 def _from_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
     """Top-level modules in the directories a ``.pth`` file adds to sys.path (its ``import`` lines are not run)."""
     names: list[str] = []
-    for entry in pth_path_entries(pth, site_dir, label, problems):
-        names += _modules_in(entry)
+    for line in read_pth_lines(pth, site_dir, label, problems):
+        names += _modules_in(Path(site_dir, line))
     return names
 
 
-def pth_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[Path]:
-    """The directories a ``.pth`` file's path lines name, as ``site.addpackage`` reads them; nothing is run.
-
-    Blank lines, ``#`` comments and ``import`` lines are skipped; a relative line is joined to the site dir; a
-    Windows wheel's ``win32\\lib`` is read with its separator. At most ``_PATH_ENTRY_LIMIT`` entries, and the
-    ``.pth`` itself is read only inside the site dir and size-capped. Whether each directory exists is the
-    caller's question.
-    """
+def read_pth_lines(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
+    """:func:`pth_path_lines` of a ``.pth`` file, read only inside the site dir and size-capped."""
     if not is_within(pth, site_dir):
         return []
     try:
@@ -134,12 +128,22 @@ def pth_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Probl
     except (TooLarge, OSError) as exc:
         problems.append(Problem("pth-unreadable", f"{label}: {pth.name}: {exc}"))
         return []
-    entries = [
+    return pth_path_lines(data or b"")
+
+
+def pth_path_lines(data: bytes) -> list[str]:
+    """The path lines of a ``.pth`` body, as ``site.addpackage`` reads them; nothing is run.
+
+    Blank lines, ``#`` comments and ``import`` lines are skipped; a Windows wheel's ``win32\\lib`` is read with
+    its separator; a line with a NUL names no directory. At most ``_PATH_ENTRY_LIMIT`` lines. Each is relative to
+    the site dir unless absolute; whether the directory exists is the caller's question.
+    """
+    lines = [
         line.rstrip().replace("\\", "/")
-        for line in (data or b"").decode("utf-8", "replace").splitlines()
-        if line.strip() and not line.startswith(("#", "import ", "import\t"))
+        for line in data.decode("utf-8", "replace").splitlines()
+        if line.strip() and not line.startswith(("#", "import ", "import\t")) and "\0" not in line
     ]
-    return [Path(site_dir, entry) for entry in entries[:_PATH_ENTRY_LIMIT] if "\0" not in entry]
+    return lines[:_PATH_ENTRY_LIMIT]
 
 
 def _modules_in(directory: Path) -> list[str]:

@@ -10,13 +10,13 @@ top-level names (``win32api``, not ``win32.win32api``).
 from __future__ import annotations
 
 import dataclasses
-import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from indexer.installed.classify import classify, is_identifier
-from indexer.installed.editable import pth_path_entries
+from indexer.installed.editable import read_pth_lines
 from indexer.installed.model import FileKind, InstalledFile, Problem
 from indexer.installed.record import normalize_path
 from indexer.installed.safe_io import TooLarge, is_within, read_limited
@@ -83,20 +83,25 @@ def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[
 
 
 def site_path_entries(files: Iterable[InstalledFile], site_dir: Path) -> list[str]:
-    """Site-relative POSIX directories the dist's own top-level ``.pth`` files add to sys.path (read, never run).
-
-    Entries outside the site dir (an editable install's source tree) or the site dir itself are not returned:
-    they do not move any installed file.
-    """
-    base = os.path.normpath(site_dir)
-    out: list[str] = []
+    """Site-relative directories the dist's own top-level ``.pth`` files add to sys.path (read, never run)."""
+    lines: list[str] = []
     for f in files:
-        if f.location is None or "/" in f.path or not f.path.endswith(".pth"):
-            continue
-        for entry in pth_path_entries(f.location, site_dir, f.path, []):
-            rel = os.path.relpath(os.path.normpath(entry), base).replace(os.sep, "/")
-            if rel != "." and not rel.startswith("../") and rel != ".." and not os.path.isabs(rel):
-                out.append(rel)
+        if f.location is not None and "/" not in f.path and f.path.endswith(".pth"):
+            lines += read_pth_lines(f.location, site_dir, f.path, [])
+    return relative_path_entries(lines)
+
+
+def relative_path_entries(lines: Iterable[str]) -> list[str]:
+    """``.pth`` path lines (:func:`~indexer.installed.editable.pth_path_lines`) that name a folder inside the site dir.
+
+    An absolute line (an editable install's source tree), one leaving the site dir, or the site dir itself
+    moves no installed file, so it is dropped.
+    """
+    out: list[str] = []
+    for line in lines:
+        rel = posixpath.normpath(line)
+        if rel not in (".", "..") and not rel.startswith(("/", "../")) and not (len(rel) > 1 and rel[1] == ":"):
+            out.append(rel)
     return list(dict.fromkeys(out))
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.installed import inspect
-from indexer.installed.imports import files_from_paths, infer_imports_with
+from indexer.installed.editable import pth_path_lines
+from indexer.installed.imports import files_from_paths, infer_imports_with, relative_path_entries
 from tests.inspect.installs import uv_install
 from tests.support.wheels import build_wheel
 
@@ -102,3 +103,10 @@ def test_path_entries_apply_to_a_wheel_member_list() -> None:
         ["pythoncom", "win32con", "win32timezone"],
         [],
     )
+
+
+def test_pth_body_to_site_relative_entries() -> None:
+    """What a crawl can do with a ``.pth`` member's bytes: the same lines, the same rules, no file system."""
+    body = b"# c\nwin32\r\nwin32\\lib\n  \nimport x; y()\nC:\\Python\\Lib\n/abs\n../up\n./a/../b\n.\nnul\0x\n"
+    assert pth_path_lines(body) == ["win32", "win32/lib", "C:/Python/Lib", "/abs", "../up", "./a/../b", "."]
+    assert relative_path_entries(pth_path_lines(body)) == ["win32", "win32/lib", "b"]

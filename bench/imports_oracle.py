@@ -1,0 +1,266 @@
+"""Oracle: the import names inspect infers for real wheels vs what Python's import system would find.
+
+Each wheel is unpacked as an installer would (PEP 427: root files into the site dir, ``.data/purelib`` and
+``.data/platlib`` merged into it, the other schemes outside it, RECORD rewritten to the installed paths), one
+wheel per site dir. The truth is computed WITHOUT importing anything from the wheel:
+
+- the top-level names ``pkgutil.iter_modules`` finds on the site dir and on every directory a ``.pth`` file in it
+  adds (its path lines only, as ``site.addpackage`` reads them; ``import`` lines are not run), with extension
+  modules of any interpreter counted (``*.cpython-311-x86_64-linux-gnu.so``, ``*.abi3.so``, ``*.pyd``), not just
+  the running one's; a ``.so`` / ``.pyd`` is a module only when it exports ``PyInit_<name>`` (a plain shared
+  library such as ``libfoo.so`` fails to import), and only identifiers that are no keyword count (mypyc's
+  ``<hash>__mypyc`` runtime is reachable through importlib only, never an ``import`` statement);
+- a directory that is itself a ``.pth`` path entry is a sys.path entry, not a package (a Windows wheel's
+  ``win32\\lib`` line is read with its separator);
+- namespace packages are descended: a directory without ``__init__`` holding a module somewhere below (PEP 420),
+  or a package whose ``__init__.py`` calls ``pkgutil.extend_path`` / ``declare_namespace``; its children are the
+  names. A directory with no module below it is no import name at all.
+
+inspect's answer is ``Distribution.imports`` of the one dist in that site dir (PEP 794 metadata is stripped first
+when ``--ignore-pep794`` is given; by default a wheel that declares names is judged on what it declares).
+Per wheel: exact (same set), precision, recall; overall the exact share and micro precision / recall; the misses
+are listed with what was extra and what was missing.
+
+``--installer pip`` installs with ``pip install --no-deps --target`` instead (compatible wheels only). That puts
+scripts (``bin/``) and data files (``share/``) inside the target dir, where a real environment keeps them outside
+sys.path, so a ``bin/tool.py`` shows there as a missing ``bin.tool``: an artefact of ``--target``, not an import
+name (inspect follows RECORD, which places them outside the site dir).
+
+Reproduce:
+    .venv/bin/python bench/imports_oracle.py                      # the ~887 wheels in /opt/pypi/files
+    .venv/bin/python bench/imports_oracle.py --wheels DIR --wheels DIR2 --json out.json
+(unpacked trees are cached in .cache/imports-oracle/; delete it to unpack again.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import keyword
+import os
+import pkgutil
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer.installed import inspect  # noqa: E402
+
+_EXTENSION = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\.[^.]+)?\.(?:so|pyd)$")
+_MODULE_FILE = re.compile(r"\.(py|pyc|so|pyd)$")
+_NAMESPACE_INIT = re.compile(rb"extend_path\s*\(|declare_namespace\s*\(")
+
+
+@dataclass
+class Outcome:
+    wheel: str
+    truth: list[str]
+    ours: list[str]
+    extra: list[str]
+    missing: list[str]
+    evidence: str
+
+    @property
+    def exact(self) -> bool:
+        return not self.extra and not self.missing
+
+
+def unpack(wheel: Path, site: Path) -> None:
+    """Install ``wheel`` into ``site`` as an installer would (no scripts run, no bytecode compiled)."""
+    site.mkdir(parents=True, exist_ok=True)
+    moved: dict[str, str] = {}
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if name.endswith("/"):
+                continue
+            top, _, rest = name.partition("/")
+            if top.endswith(".data") and rest:
+                scheme, _, sub = rest.partition("/")
+                rel = sub if scheme in ("purelib", "platlib") else f"../_{scheme}/{sub}"
+            else:
+                rel = name
+            moved[name] = rel
+            dest = (site / rel).resolve()
+            if not str(dest).startswith(str(site.parent.resolve())):
+                continue  # a member escaping the tree: not written
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out)
+    _rewrite_record(site, moved)
+
+
+def _rewrite_record(site: Path, moved: dict[str, str]) -> None:
+    """RECORD rows renamed to the installed paths (what pip writes for ``.data`` members)."""
+    for record in site.glob("*.dist-info/RECORD"):
+        rows = list(csv.reader(io.StringIO(record.read_text("utf-8", "replace"))))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for row in rows:
+            if row:
+                row[0] = moved.get(row[0], row[0])
+            writer.writerow(row)
+        record.write_text(out.getvalue(), "utf-8")
+
+
+def pth_entries(site: Path) -> list[Path]:
+    """Directories the site dir's ``.pth`` files add to sys.path (``site.addpackage``'s rules, nothing run)."""
+    found: list[Path] = []
+    for pth in sorted(site.glob("*.pth")):
+        for line in pth.read_text("utf-8", "replace").splitlines():
+            if not line.strip() or line.startswith("#") or line.startswith(("import ", "import\t")):
+                continue
+            path = (site / line.rstrip().replace("\\", "/")).resolve()
+            if path.is_dir() and path not in found and str(path).startswith(str(site.resolve())):
+                found.append(path)
+    return found
+
+
+def truth(site: Path) -> set[str]:
+    """Import names Python would find in ``site`` and its ``.pth`` path entries (nothing imported)."""
+    entries = pth_entries(site)
+    names: set[str] = set()
+    for directory in [site.resolve(), *entries]:
+        _walk(directory, "", set(entries), names)
+    return names
+
+
+def _walk(directory: Path, prefix: str, entries: set[Path], names: set[str]) -> None:
+    for info in pkgutil.iter_modules([str(directory)]):
+        if not _is_name(info.name) or _is_library(directory, info.name, info.ispkg):
+            continue
+        if info.ispkg and _declares_namespace(directory / info.name):
+            _walk(directory / info.name, f"{prefix}{info.name}.", entries, names)
+        else:
+            names.add(prefix + info.name)
+    with os.scandir(directory) as it:
+        for entry in it:
+            m = _EXTENSION.match(entry.name)
+            if m and entry.is_file() and _is_name(m.group("name")) and _exports_init(Path(entry.path), m.group("name")):
+                names.add(prefix + m.group("name"))  # any interpreter's extension suffix
+            elif (
+                entry.is_dir()
+                and _is_name(entry.name)
+                and entry.name != "__pycache__"
+                and Path(entry.path).resolve() not in entries
+                and not any(Path(entry.path, f"__init__.{s}").exists() for s in ("py", "pyc"))
+                and not any(_EXTENSION.match(f) and f.startswith("__init__.") for f in os.listdir(entry.path))
+                and _has_module_below(Path(entry.path))
+            ):
+                _walk(Path(entry.path), f"{prefix}{entry.name}.", entries, names)  # PEP 420
+
+
+def _is_name(name: str) -> bool:
+    """What an ``import`` statement can name: an identifier that is no keyword."""
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _is_library(directory: Path, name: str, ispkg: bool) -> bool:
+    """A module pkgutil found that is only a shared library (no ``PyInit_<name>``): never importable."""
+    if ispkg:
+        return False
+    libs = [p for p in directory.glob(f"{name}.*") if p.suffix in (".so", ".pyd")]
+    mods = [p for p in directory.glob(f"{name}.*") if p.suffix in (".py", ".pyc")]
+    return bool(libs) and not mods and not any(_exports_init(p, name) for p in libs)
+
+
+def _exports_init(path: Path, name: str) -> bool:
+    try:
+        return f"PyInit_{name}".encode() in path.read_bytes()
+    except OSError:
+        return False
+
+
+def _declares_namespace(package: Path) -> bool:
+    init = package / "__init__.py"
+    try:
+        return init.stat().st_size <= 16 * 1024 and bool(_NAMESPACE_INIT.search(init.read_bytes()))
+    except OSError:
+        return False
+
+
+def _has_module_below(directory: Path) -> bool:
+    # a __pycache__ entry is only loaded for the source beside it (PEP 3147): alone it makes nothing importable
+    return any(
+        _MODULE_FILE.search(f) for root, _, files in os.walk(directory) if "__pycache__" not in root for f in files
+    )
+
+
+def pip_install(wheel: Path, site: Path) -> None:
+    """``pip install --no-deps --target``: scripts land in ``site/bin``, data files in ``site``, bytecode compiled."""
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--disable-pip-version-check"]
+    subprocess.run([*cmd, "--target", str(site), str(wheel)], check=True, capture_output=True)
+
+
+def judge(wheel: Path, work: Path, ignore_pep794: bool, installer: str = "unpack") -> Outcome:
+    site = work / wheel.name / "site"
+    if not (work / wheel.name / ".complete").exists():
+        shutil.rmtree(work / wheel.name, ignore_errors=True)
+        (pip_install if installer == "pip" else unpack)(wheel, site)
+        (work / wheel.name / ".complete").write_text("")
+    if ignore_pep794:  # a separate work tree: the default one keeps the wheel's METADATA
+        for meta in site.glob("*.dist-info/METADATA"):
+            text = meta.read_text("utf-8", "replace")
+            meta.write_text(re.sub(r"(?m)^Import-Name(space)?:.*\n", "", text), "utf-8")
+    env = inspect([site])
+    dists = env.distributions
+    ours = sorted({n for d in dists for n in d.imports + d.private_imports})
+    evidence = ",".join(sorted({d.import_evidence for d in dists})) or "no-dist"
+    want = truth(site)
+    return Outcome(wheel.name, sorted(want), ours, sorted(set(ours) - want), sorted(want - set(ours)), evidence)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wheels", type=Path, action="append", help="directory of wheels (repeatable)")
+    parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "imports-oracle")
+    parser.add_argument("--limit", type=int, default=0, help="judge only the first N wheels (sorted by name)")
+    parser.add_argument("--ignore-pep794", action="store_true", help="strip Import-Name fields: judge inference")
+    parser.add_argument("--installer", choices=("unpack", "pip"), default="unpack", help="how each wheel is installed")
+    parser.add_argument("--match", default="", help="judge only wheels whose file name matches this regex")
+    parser.add_argument("--json", type=Path, help="write every outcome here")
+    args = parser.parse_args(argv)
+    dirs = args.wheels or [Path("/opt/pypi/files")]
+    wheels = sorted(p for d in dirs for p in d.glob("*.whl"))
+    wheels = [w for w in wheels if re.search(args.match, w.name)]
+    if args.limit:
+        wheels = wheels[: args.limit]
+    work = args.work / "no-pep794" if args.ignore_pep794 else args.work
+    work = work / "pip" if args.installer == "pip" else work
+    outcomes = []
+    for wheel in wheels:
+        try:
+            outcomes.append(judge(wheel, work, args.ignore_pep794, args.installer))
+        except (OSError, zipfile.BadZipFile, ValueError, subprocess.CalledProcessError) as exc:
+            print(f"skipped {wheel.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    report(outcomes)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) | {"exact": o.exact} for o in outcomes], indent=1))
+    return 0
+
+
+def report(outcomes: list[Outcome]) -> None:
+    hits = sum(len(set(o.ours) & set(o.truth)) for o in outcomes)
+    said = sum(len(o.ours) for o in outcomes)
+    true = sum(len(o.truth) for o in outcomes)
+    exact = sum(o.exact for o in outcomes)
+    for o in outcomes:
+        if not o.exact:
+            print(f"MISS {o.wheel} [{o.evidence}] extra={o.extra[:8]} missing={o.missing[:8]}")
+    n = len(outcomes) or 1
+    print(
+        f"wheels {len(outcomes)}  exact {exact}/{len(outcomes)} = {exact / n:.4f}  "
+        f"precision {hits / (said or 1):.4f}  recall {hits / (true or 1):.4f}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
