@@ -10,6 +10,8 @@ wheel per site dir. The truth is computed WITHOUT importing anything from the wh
   the running one's; a ``.so`` / ``.pyd`` is a module only when it exports ``PyInit_<name>`` (a plain shared
   library such as ``libfoo.so`` fails to import), and only identifiers that are no keyword count (mypyc's
   ``<hash>__mypyc`` runtime is reachable through importlib only, never an ``import`` statement);
+- a ``site-packages`` / ``dist-packages`` folder below the site dir is a path entry too: cmeel's ``.pth`` runs a
+  start-up hook that adds ``cmeel.prefix/lib/python3.X/site-packages`` (the one ``.pth`` import line modelled);
 - a directory that is itself a ``.pth`` path entry is a sys.path entry, not a package (a Windows wheel's
   ``win32\\lib`` line is read with its separator);
 - namespace packages are descended: a directory without ``__init__`` holding a module somewhere below (PEP 420),
@@ -124,9 +126,17 @@ def pth_entries(site: Path) -> list[Path]:
     return found
 
 
+def nested_site_dirs(site: Path) -> list[Path]:
+    """``*/site-packages`` and ``*/dist-packages`` below ``site`` (a prefix a start-up hook puts on sys.path)."""
+    found = []
+    for root, dirs, _ in os.walk(site):
+        found += [Path(root, d).resolve() for d in dirs if d in ("site-packages", "dist-packages")]
+    return sorted(found)
+
+
 def truth(site: Path) -> set[str]:
     """Import names Python would find in ``site`` and its ``.pth`` path entries (nothing imported)."""
-    entries = pth_entries(site)
+    entries = pth_entries(site) + nested_site_dirs(site)
     names: set[str] = set()
     for directory in [site.resolve(), *entries]:
         _walk(directory, "", set(entries), names)

@@ -4,7 +4,8 @@ Inference descends namespace packages: a directory without ``__init__`` (PEP 420
 pkgutil / pkg_resources-style ``__init__`` is shared, so the dist provides ``jaraco.functools`` and
 ``jaraco`` is reported as a namespace, not an import name. A directory the dist's own ``.pth`` file puts on
 sys.path (pywin32's ``win32``, ``win32\\lib``, ``pythonwin``) is a path entry, not a package: the modules in it are
-top-level names (``win32api``, not ``win32.win32api``).
+top-level names (``win32api``, not ``win32.win32api``); so is a ``site-packages`` folder the dist installs inside
+the site dir (cmeel's prefix, put on sys.path at start-up).
 """
 
 from __future__ import annotations
@@ -131,10 +132,13 @@ def infer_imports_with(
 ) -> tuple[list[str], list[str]]:
     """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel).
 
-    ``path_entries``: site-relative directories a ``.pth`` adds to sys.path; modules under them are named from there.
+    ``path_entries``: site-relative directories a ``.pth`` adds to sys.path; modules under them are named from there,
+    as they are under a :func:`nested_site_dirs` folder.
     """
-    if path_entries:
-        files = rerooted(files, path_entries)
+    files = list(files)
+    entries = [*path_entries, *nested_site_dirs(files)]
+    if entries:
+        files = rerooted(files, entries)
     modules: set[str] = set()
     regular_packages: set[str] = set()
     namespace_inits: set[str] = set()
@@ -173,6 +177,26 @@ def infer_imports_with(
     for root in sorted(roots):
         visit(root)
     return imports, namespaces
+
+
+_SITE_DIR_NAMES = ("site-packages", "dist-packages")
+
+
+def nested_site_dirs(files: Iterable[InstalledFile]) -> list[str]:
+    """Folders named ``site-packages`` / ``dist-packages`` the dist installs inside the site dir.
+
+    Such a folder is no package (its name is no identifier): it is a sys.path entry that a start-up hook adds, as
+    cmeel's ``.pth`` does for ``cmeel.prefix/lib/python3.X/site-packages`` (the ``pin`` wheel's ``pinocchio``).
+    """
+    out: set[str] = set()
+    for f in files:
+        if f.kind not in _MODULE_KINDS or f.module is not None:
+            continue
+        parts = f.path.replace("\\", "/").split("/")
+        hits = [i for i, part in enumerate(parts[:-1]) if part in _SITE_DIR_NAMES and i > 0]
+        if hits:
+            out.add("/".join(parts[: hits[-1] + 1]))
+    return sorted(out)
 
 
 def rerooted(files: Iterable[InstalledFile], path_entries: Sequence[str]) -> list[InstalledFile]:

@@ -110,3 +110,17 @@ def test_pth_body_to_site_relative_entries() -> None:
     body = b"# c\nwin32\r\nwin32\\lib\n  \nimport x; y()\nC:\\Python\\Lib\n/abs\n../up\n./a/../b\n.\nnul\0x\n"
     assert pth_path_lines(body) == ["win32", "win32/lib", "C:/Python/Lib", "/abs", "../up", "./a/../b", "."]
     assert relative_path_entries(pth_path_lines(body)) == ["win32", "win32/lib", "b"]
+
+
+def test_site_packages_folder_inside_the_site_dir_is_a_path_entry(tmp_path: Path) -> None:
+    """cmeel's wheels (``pin`` -> ``pinocchio``) install a prefix whose site-packages a start-up hook adds."""
+    prefix = "cmeel.prefix/lib/python3.11/site-packages"
+    files: dict[str, bytes | str] = {
+        f"{prefix}/pinocchio/__init__.py": "",
+        f"{prefix}/pinocchio/utils.py": "",
+        f"{prefix}/pinocchio_extra.py": "",
+        "cmeel.prefix/share/doc/example.py": "",  # not under the path entry, not an identifier path: nothing
+    }
+    site = _site(tmp_path, "pin", files)
+    (dist,) = inspect([site]).distributions
+    assert (dist.imports, dist.namespaces) == (["pinocchio", "pinocchio_extra"], [])
