@@ -124,3 +124,16 @@ def test_site_packages_folder_inside_the_site_dir_is_a_path_entry(tmp_path: Path
     site = _site(tmp_path, "pin", files)
     (dist,) = inspect([site]).distributions
     assert (dist.imports, dist.namespaces) == (["pinocchio", "pinocchio_extra"], [])
+
+
+def test_hostile_pth_files_are_bounded_and_never_followed_out(tmp_path: Path) -> None:
+    """An oversized ``.pth`` is not read; a ``.pth`` replaced by a symlink out of the site dir is not followed."""
+    big = "pkgs\n" + "#" * (64 * 1024 + 10) + "\n"
+    files: dict[str, bytes | str] = {"big.pth": big, "out.pth": "pkgs\n", "pkgs/inner.py": "", "top.py": ""}
+    site = _site(tmp_path, "hostile", files)
+    outside = tmp_path / "outside.pth"
+    outside.write_text("pkgs\n")
+    (site / "out.pth").unlink()
+    (site / "out.pth").symlink_to(outside)
+    (dist,) = inspect([site]).distributions
+    assert (dist.imports, dist.namespaces) == (["pkgs.inner", "top"], ["pkgs"])
