@@ -21,6 +21,8 @@ from indexer.installed.safe_io import SMALL_FILE_LIMIT, TooLarge, is_within, rea
 _FINDER_LIMIT = 1024 * 1024  # a finder with a very large MAPPING is still a small file
 _DIR_ENTRY_LIMIT = 10_000  # entries listed in one .pth path entry
 _PATH_ENTRY_LIMIT = 32  # path entries followed per distribution
+_NAMESPACE_DEPTH = 4  # PEP 420 folders descended below a source directory path entry
+_PROJECT_ROOT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")  # a path entry holding one is a project root
 #: Project files that sit beside the package in a flat layout and are not what the project ships.
 _PROJECT_FILES = {"setup", "conftest", "noxfile", "fabfile", "tests", "test", "docs", "doc", "build", "dist"}
 
@@ -55,7 +57,9 @@ def editable_imports(dist: Distribution, label: str, problems: list[Problem]) ->
     if not names:
         for pth in [f for f in dist.files if f.location is not None and f.path.endswith(".pth") and "/" not in f.path]:
             assert pth.location is not None
-            names += _from_path_entries(pth.location, dist.site_dir, label, problems)
+            found, spaces = _from_path_entries(pth.location, dist.site_dir, label, problems)
+            names += found
+            namespaces += spaces
     names = [n for n in dict.fromkeys(names) if n not in namespaces]
     if not names and not namespaces:
         why = "editable install; no finder mapping or path entry names a module"
@@ -111,12 +115,28 @@ def _map_module_name(call: ast.Call) -> list[str]:
     return []
 
 
-def _from_path_entries(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
-    """Top-level modules in the directories a ``.pth`` file adds to sys.path (its ``import`` lines are not run)."""
+def _from_path_entries(
+    pth: Path, site_dir: Path, label: str, problems: list[Problem]
+) -> tuple[list[str], list[str]]:
+    """(modules, namespaces) in the directories a ``.pth`` file adds to sys.path (its ``import`` lines not run).
+
+    A source directory (``src/``: no ``pyproject.toml`` / ``setup.py`` / ``setup.cfg`` in it) is read like an
+    installed tree: a folder without ``__init__`` holding modules is a PEP 420 namespace, descended. A project
+    root (hatchling's default) is descended only when it holds no module or package of its own: its loose folders
+are usually tooling, not packages.
+    """
     names: list[str] = []
+    namespaces: list[str] = []
+    budget = [_DIR_ENTRY_LIMIT]
     for line in read_pth_lines(pth, site_dir, label, problems):
-        names += _modules_in(Path(site_dir, line))
-    return names
+        entry = Path(site_dir, line)
+        descend = not any(os.path.isfile(entry / f) for f in _PROJECT_ROOT_FILES)
+        found, spaces = _modules_in(entry, "", descend, budget)
+        if not found and not descend:  # a project root holding only a namespace package (flat layout)
+            found, spaces = _modules_in(entry, "", True, budget)
+        names += found
+        namespaces += spaces
+    return names, namespaces
 
 
 def read_pth_lines(pth: Path, site_dir: Path, label: str, problems: list[Problem]) -> list[str]:
@@ -146,20 +166,38 @@ def pth_path_lines(data: bytes) -> list[str]:
     return lines[:_PATH_ENTRY_LIMIT]
 
 
-def _modules_in(directory: Path) -> list[str]:
-    """Importable top-level names in ``directory``: packages, modules, extension modules (bounded listing)."""
+def _modules_in(directory: Path, prefix: str, descend: bool, budget: list[int]) -> tuple[list[str], list[str]]:
+    """(modules, namespaces) in ``directory``: packages, modules, extension modules; PEP 420 folders when
+    ``descend`` (at most ``_NAMESPACE_DEPTH`` deep). ``budget`` caps the entries listed across the whole walk."""
     names: list[str] = []
+    namespaces: list[str] = []
     try:
         with os.scandir(directory) as it:
-            for count, entry in enumerate(it):
-                if count >= _DIR_ENTRY_LIMIT:
+            for entry in it:
+                budget[0] -= 1
+                if budget[0] < 0:
                     break
                 name = _module_name(entry)
-                if name is not None and name not in _PROJECT_FILES:
-                    names.append(name)
+                top_level_tooling = not prefix and entry.name.partition(".")[0] in _PROJECT_FILES
+                if name is not None and not top_level_tooling:
+                    names.append(prefix + name)
+                elif name is None and descend and not top_level_tooling and _is_namespace_dir(entry, prefix):
+                    found, spaces = _modules_in(Path(entry.path), f"{prefix}{entry.name}.", True, budget)
+                    if found:
+                        names += found
+                        namespaces += [prefix + entry.name, *spaces]
     except OSError:
-        return []
-    return sorted(names)
+        return [], []
+    return sorted(names), sorted(namespaces)
+
+
+def _is_namespace_dir(entry: os.DirEntry[str], prefix: str) -> bool:
+    """A folder that may be a PEP 420 namespace package: an identifier, no symlink, not too deep."""
+    try:
+        is_dir = entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+    return is_dir and is_identifier(entry.name) and prefix.count(".") < _NAMESPACE_DEPTH
 
 
 def _module_name(entry: os.DirEntry[str]) -> str | None:
