@@ -18,12 +18,18 @@ _EXTENSION = re.compile(
     r"(?:\.(?P<tag>cpython-[^.]+|abi3|pypy[^.]*|graalpy[^.]*|cp\d+[^.]*|[^.]*emscripten[^.]*))?"
     r"\.(?P<ext>so|pyd)$"
 )
+_NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
 _SHARED_LIBRARY = re.compile(r"\.(so(\.\d+)*|dylib|dll)$")
 _SCRIPT_DIRS = ("bin", "Scripts")
 
 
 def is_identifier(part: str) -> bool:
     return part.isidentifier() and not keyword.iskeyword(part)
+
+
+def is_namespace_declaration(data: bytes) -> bool:
+    """An ``__init__.py`` body that declares a pkgutil / pkg_resources-style namespace package."""
+    return bool(data and _NAMESPACE_INIT.search(data))
 
 
 def extension_name(filename: str) -> tuple[str, bool] | None:

@@ -14,7 +14,7 @@ import ast
 import os
 from pathlib import Path
 
-from indexer.installed.classify import extension_name, is_identifier
+from indexer.installed.classify import extension_name, is_identifier, is_namespace_declaration
 from indexer.installed.model import Distribution, Problem
 from indexer.installed.safe_io import SMALL_FILE_LIMIT, TooLarge, is_within, read_limited
 
@@ -22,6 +22,7 @@ _FINDER_LIMIT = 1024 * 1024  # a finder with a very large MAPPING is still a sma
 _DIR_ENTRY_LIMIT = 10_000  # entries listed in one .pth path entry
 _PATH_ENTRY_LIMIT = 32  # path entries followed per distribution
 _NAMESPACE_DEPTH = 4  # PEP 420 folders descended below a source directory path entry
+_NAMESPACE_INIT_MAX = 16 * 1024  # a namespace-declaring __init__.py is a line or two
 _PROJECT_ROOT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")  # a path entry holding one is a project root
 #: Project files that sit beside the package in a flat layout and are not what the project ships.
 _PROJECT_FILES = {"setup", "conftest", "noxfile", "fabfile", "tests", "test", "docs", "doc", "build", "dist"}
@@ -167,8 +168,9 @@ def pth_path_lines(data: bytes) -> list[str]:
 
 
 def _modules_in(directory: Path, prefix: str, descend: bool, budget: list[int]) -> tuple[list[str], list[str]]:
-    """(modules, namespaces) in ``directory``: packages, modules, extension modules; PEP 420 folders when
-    ``descend`` (at most ``_NAMESPACE_DEPTH`` deep). ``budget`` caps the entries listed across the whole walk."""
+    """(modules, namespaces) in ``directory``: packages, modules, extension modules; when ``descend``, PEP 420
+    folders and pkgutil / pkg_resources namespace packages are descended (at most ``_NAMESPACE_DEPTH`` deep).
+    ``budget`` caps the entries listed across the whole walk."""
     names: list[str] = []
     namespaces: list[str] = []
     try:
@@ -178,10 +180,12 @@ def _modules_in(directory: Path, prefix: str, descend: bool, budget: list[int]) 
                 if budget[0] < 0:
                     break
                 name = _module_name(entry)
-                top_level_tooling = not prefix and entry.name.partition(".")[0] in _PROJECT_FILES
-                if name is not None and not top_level_tooling:
+                if name == "__init__" or (not prefix and entry.name.partition(".")[0] in _PROJECT_FILES):
+                    continue  # a descended namespace's own __init__, or top-level tooling
+                shared = descend and _is_namespace_dir(entry, prefix) and (name is None or _declares_namespace(entry))
+                if name is not None and not shared:
                     names.append(prefix + name)
-                elif name is None and descend and not top_level_tooling and _is_namespace_dir(entry, prefix):
+                elif shared:
                     found, spaces = _modules_in(Path(entry.path), f"{prefix}{entry.name}.", True, budget)
                     if found:
                         names += found
@@ -189,6 +193,15 @@ def _modules_in(directory: Path, prefix: str, descend: bool, budget: list[int]) 
     except OSError:
         return [], []
     return sorted(names), sorted(namespaces)
+
+
+def _declares_namespace(entry: os.DirEntry[str]) -> bool:
+    """A package whose small ``__init__.py`` declares a pkgutil / pkg_resources namespace (zope's ``src/zope``)."""
+    try:
+        data = read_limited(Path(entry.path, "__init__.py"), _NAMESPACE_INIT_MAX)
+    except (TooLarge, OSError):
+        return False
+    return data is not None and is_namespace_declaration(data)
 
 
 def _is_namespace_dir(entry: os.DirEntry[str], prefix: str) -> bool:

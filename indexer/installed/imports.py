@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from indexer.installed.classify import classify, is_identifier
+from indexer.installed.classify import classify, is_identifier, is_namespace_declaration
 from indexer.installed.editable import read_pth_lines
 from indexer.installed.model import FileKind, InstalledFile, Problem
 from indexer.installed.record import normalize_path
 from indexer.installed.safe_io import TooLarge, is_within, read_limited
 
-_NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
 _NAMESPACE_INIT_MAX = 16 * 1024  # larger __init__ files are real packages, not namespace declarations
 _MODULE_KINDS = (FileKind.SOURCE, FileKind.BYTECODE, FileKind.EXTENSION)
 
@@ -118,11 +116,6 @@ def files_from_paths(paths: Iterable[tuple[str, int | None]]) -> list[InstalledF
         kind, module = classify(norm, path, present)
         files.append(InstalledFile(path, None, kind, None, size, module))
     return files
-
-
-def is_namespace_declaration(data: bytes) -> bool:
-    """An ``__init__.py`` body that declares a pkgutil / pkg_resources-style namespace package."""
-    return bool(data and _NAMESPACE_INIT.search(data))
 
 
 def infer_imports_with(

@@ -79,6 +79,19 @@ def test_setuptools_src_layout_namespace_package_is_descended(tmp_path: Path) ->
     assert [p.code for p in dist.problems] == []
 
 
+def test_setuptools_src_layout_legacy_namespace_package_is_descended(tmp_path: Path) -> None:
+    """zope's layout: ``src/zope/__init__.py`` declares a pkgutil namespace; the project provides zope.interface."""
+    init = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
+    project = _project(
+        tmp_path / "proj",
+        SETUPTOOLS,
+        "zope.interface",
+        {"src/zope/__init__.py": init, "src/zope/interface/__init__.py": "", "src/zope/interface/declarations.py": ""},
+    )
+    dist = _install_editable(tmp_path, project)
+    assert (dist.import_evidence, dist.imports, dist.namespaces) == ("editable", ["zope.interface"], ["zope"])
+
+
 def test_hatchling_default_reads_the_project_dir_without_its_tooling(tmp_path: Path) -> None:
     project = _project(
         tmp_path / "proj",
