@@ -15,8 +15,9 @@ wheel per site dir. The truth is computed WITHOUT importing anything from the wh
 - a directory that is itself a ``.pth`` path entry is a sys.path entry, not a package (a Windows wheel's
   ``win32\\lib`` line is read with its separator);
 - namespace packages are descended: a directory without ``__init__`` holding a module somewhere below (PEP 420),
-  or a package whose ``__init__.py`` calls ``pkgutil.extend_path`` / ``declare_namespace``; its children are the
-  names. A directory with no module below it is no import name at all.
+  or a package whose ``__init__.py`` calls ``pkgutil.extend_path`` / ``declare_namespace`` and defines nothing
+  else (a package that also defines functions, as nats and mujoco do, is imported by its own name); its children are
+  the names. A directory with no module below it is no import name at all.
 
 inspect's answer is ``Distribution.imports`` of the one dist in that site dir (PEP 794 metadata is stripped first
 when ``--ignore-pep794`` is given; by default a wheel that declares names is judged on what it declares).
@@ -35,15 +36,17 @@ Reproduce:
 (unpacked trees are cached in .cache/imports-oracle/; delete it to unpack again.)
 
 Figures (2026-11-30, /opt/pypi/files + EXTRA = 1,025 wheels; "names" = micro over all names, "per wheel" = mean):
-    before (e82d659): exact 1021/1025 = 0.9961; names precision 0.8927 recall 0.8906; per wheel 0.9962 / 0.9962
-                      misses: pywin32 (.pth path entries read as packages: win32.win32api for win32api),
-                      pin, coal, eigenpy (cmeel prefix site-packages: nothing found)
+    before (e82d659): exact 1018/1025 = 0.9932; names precision 0.8417 recall 0.8831; per wheel 0.9933 / 0.9933
+                      misses: pywin32 (.pth path entries read as packages: win32.win32api for win32api);
+                      pin, coal, eigenpy (cmeel prefix site-packages: nothing found); nats-py, mujoco, fla-core
+                      (a package that extends its __path__ AND defines its API reported as a namespace)
     after:            exact 1025/1025 = 1.0000; names precision 1.0000 recall 1.0000; per wheel 1.0000 / 1.0000
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import io
 import json
@@ -340,11 +343,29 @@ def _exports_init(path: Path, name: str) -> bool:
 
 
 def _declares_namespace(package: Path) -> bool:
+    """An ``__init__.py`` that extends its path and defines nothing else: no ``def``, ``class``, relative import
+    or other assignment (nats and mujoco extend their path but are packages users import by name)."""
     init = package / "__init__.py"
     try:
-        return init.stat().st_size <= 16 * 1024 and bool(_NAMESPACE_INIT.search(init.read_bytes()))
+        data = init.read_bytes() if init.stat().st_size <= 16 * 1024 else b""
     except OSError:
         return False
+    if not _NAMESPACE_INIT.search(data):
+        return False
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return False
+        if isinstance(node, ast.ImportFrom) and node.level:
+            return False
+        if isinstance(node, ast.Assign) and any(
+            not (isinstance(t, ast.Name) and t.id in ("__path__", "__all__")) for t in node.targets
+        ):
+            return False
+    return True
 
 
 def _has_module_below(directory: Path) -> bool:
