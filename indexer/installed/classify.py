@@ -7,6 +7,7 @@ Extension suffixes of ANY interpreter count (``.cpython-314-wasm32-emscripten.so
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 
@@ -18,12 +19,50 @@ _EXTENSION = re.compile(
     r"(?:\.(?P<tag>cpython-[^.]+|abi3|pypy[^.]*|graalpy[^.]*|cp\d+[^.]*|[^.]*emscripten[^.]*))?"
     r"\.(?P<ext>so|pyd)$"
 )
+_NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
 _SHARED_LIBRARY = re.compile(r"\.(so(\.\d+)*|dylib|dll)$")
 _SCRIPT_DIRS = ("bin", "Scripts")
 
 
 def is_identifier(part: str) -> bool:
     return part.isidentifier() and not keyword.iskeyword(part)
+
+
+def is_namespace_declaration(data: bytes) -> bool:
+    """An ``__init__.py`` body that only declares a pkgutil / pkg_resources-style namespace package.
+
+    A package that extends its ``__path__`` and also defines things (nats' ``connect``, mujoco's bindings) is a
+    regular package: its own name is what users import. Only imports, the declaration (in ``try`` / ``if``),
+    docstrings and ``__path__`` / ``__all__`` assignments may sit beside it. A body that does not parse keeps the
+    textual verdict (legacy one-liners).
+    """
+    if not data or not _NAMESPACE_INIT.search(data):
+        return False
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return all(_declaration_only(node) for node in tree.body)
+
+
+_DECLARATION_TARGETS = {"__path__", "__all__"}
+
+
+def _declaration_only(node: ast.stmt) -> bool:
+    if isinstance(node, (ast.Import, ast.Pass, ast.Delete)):
+        return True
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0  # ``from .core import X`` defines the package's own API
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, (ast.Constant, ast.Call))  # a docstring, declare_namespace(__name__)
+    if isinstance(node, ast.Assign):
+        return all(isinstance(t, ast.Name) and t.id in _DECLARATION_TARGETS for t in node.targets)
+    if isinstance(node, ast.Try):
+        bodies = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
+        return all(_declaration_only(n) for body in bodies for n in body)
+    if isinstance(node, ast.If):
+        return all(_declaration_only(n) for n in [*node.body, *node.orelse])
+    return False
 
 
 def extension_name(filename: str) -> tuple[str, bool] | None:
@@ -67,6 +106,10 @@ def classify(normalized: str | None, raw_path: str, has_file: set[str]) -> tuple
 
     if filename.endswith(".pyc"):
         stem = filename.split(".", 1)[0]
+        if in_cache and "/".join([*package_dirs, f"{stem}.py"]) not in has_file:
+            # PEP 3147: a __pycache__ entry is only ever loaded for the source beside it; alone it imports nothing
+            # (a folder holding only stale caches is not a namespace package).
+            return FileKind.BYTECODE, None
         return FileKind.BYTECODE, _module(package_dirs, stem) if importable_dirs else None
     if filename.endswith(".py"):
         return FileKind.SOURCE, _module(dirs, filename[:-3]) if importable_dirs else None

@@ -2,21 +2,25 @@
 
 Inference descends namespace packages: a directory without ``__init__`` (PEP 420) or with a
 pkgutil / pkg_resources-style ``__init__`` is shared, so the dist provides ``jaraco.functools`` and
-``jaraco`` is reported as a namespace, not an import name.
+``jaraco`` is reported as a namespace, not an import name. A directory the dist's own ``.pth`` file puts on
+sys.path (pywin32's ``win32``, ``win32\\lib``, ``pythonwin``) is a path entry, not a package: the modules in it are
+top-level names (``win32api``, not ``win32.win32api``); so is a ``site-packages`` folder the dist installs inside
+the site dir (cmeel's prefix, put on sys.path at start-up).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+import dataclasses
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from indexer.installed.classify import classify, is_identifier
+from indexer.installed.classify import classify, is_identifier, is_namespace_declaration
+from indexer.installed.editable import read_pth_lines
 from indexer.installed.model import FileKind, InstalledFile, Problem
 from indexer.installed.record import normalize_path
 from indexer.installed.safe_io import TooLarge, is_within, read_limited
 
-_NAMESPACE_INIT = re.compile(rb"pkgutil\s*\.\s*extend_path|extend_path\s*\(|declare_namespace\s*\(")
 _NAMESPACE_INIT_MAX = 16 * 1024  # larger __init__ files are real packages, not namespace declarations
 _MODULE_KINDS = (FileKind.SOURCE, FileKind.BYTECODE, FileKind.EXTENSION)
 
@@ -71,8 +75,33 @@ def declared_imports(
 
 
 def infer_imports(files: Iterable[InstalledFile], site_dir: Path) -> tuple[list[str], list[str]]:
-    """(import names, namespace roots) from installed files that are modules."""
-    return infer_imports_with(files, lambda f: _is_namespace_init(f, site_dir))
+    """(import names, namespace roots) from installed files that are modules, seen from every sys.path entry."""
+    files = list(files)
+    entries = site_path_entries(files, site_dir)
+    return infer_imports_with(files, lambda f: _is_namespace_init(f, site_dir), path_entries=entries)
+
+
+def site_path_entries(files: Iterable[InstalledFile], site_dir: Path) -> list[str]:
+    """Site-relative directories the dist's own top-level ``.pth`` files add to sys.path (read, never run)."""
+    lines: list[str] = []
+    for f in files:
+        if f.location is not None and "/" not in f.path and f.path.endswith(".pth"):
+            lines += read_pth_lines(f.location, site_dir, f.path, [])
+    return relative_path_entries(lines)
+
+
+def relative_path_entries(lines: Iterable[str]) -> list[str]:
+    """``.pth`` path lines (:func:`~indexer.installed.editable.pth_path_lines`) that name a folder inside the site dir.
+
+    An absolute line (an editable install's source tree), one leaving the site dir, or the site dir itself
+    moves no installed file, so it is dropped.
+    """
+    out: list[str] = []
+    for line in lines:
+        rel = posixpath.normpath(line)
+        if rel not in (".", "..") and not rel.startswith(("/", "../")) and not (len(rel) > 1 and rel[1] == ":"):
+            out.append(rel)
+    return list(dict.fromkeys(out))
 
 
 def files_from_paths(paths: Iterable[tuple[str, int | None]]) -> list[InstalledFile]:
@@ -89,15 +118,20 @@ def files_from_paths(paths: Iterable[tuple[str, int | None]]) -> list[InstalledF
     return files
 
 
-def is_namespace_declaration(data: bytes) -> bool:
-    """An ``__init__.py`` body that declares a pkgutil / pkg_resources-style namespace package."""
-    return bool(data and _NAMESPACE_INIT.search(data))
-
-
 def infer_imports_with(
-    files: Iterable[InstalledFile], is_namespace_init: Callable[[InstalledFile], bool]
+    files: Iterable[InstalledFile],
+    is_namespace_init: Callable[[InstalledFile], bool],
+    path_entries: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
-    """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel)."""
+    """:func:`infer_imports` with the namespace ``__init__`` test given (on disk, or read from a remote wheel).
+
+    ``path_entries``: site-relative directories a ``.pth`` adds to sys.path; modules under them are named from there,
+    as they are under a :func:`nested_site_dirs` folder.
+    """
+    files = list(files)
+    entries = [*path_entries, *nested_site_dirs(files)]
+    if entries:
+        files = rerooted(files, entries)
     modules: set[str] = set()
     regular_packages: set[str] = set()
     namespace_inits: set[str] = set()
@@ -136,6 +170,51 @@ def infer_imports_with(
     for root in sorted(roots):
         visit(root)
     return imports, namespaces
+
+
+_SITE_DIR_NAMES = ("site-packages", "dist-packages")
+
+
+def nested_site_dirs(files: Iterable[InstalledFile]) -> list[str]:
+    """Folders named ``site-packages`` / ``dist-packages`` the dist installs inside the site dir.
+
+    Such a folder is no package (its name is no identifier): it is a sys.path entry that a start-up hook adds, as
+    cmeel's ``.pth`` does for ``cmeel.prefix/lib/python3.X/site-packages`` (the ``pin`` wheel's ``pinocchio``).
+    """
+    out: set[str] = set()
+    for f in files:
+        if f.kind not in _MODULE_KINDS or f.module is not None:
+            continue
+        parts = f.path.replace("\\", "/").split("/")
+        hits = [i for i, part in enumerate(parts[:-1]) if part in _SITE_DIR_NAMES and i > 0]
+        if hits:
+            out.add("/".join(parts[: hits[-1] + 1]))
+    return sorted(out)
+
+
+def rerooted(files: Iterable[InstalledFile], path_entries: Sequence[str]) -> list[InstalledFile]:
+    """``files`` with each module under a path entry named from that entry (the innermost entry wins).
+
+    A path entry that is itself a regular package (its ``__init__.py`` installed) stays importable under its
+    own name too, so such files are kept as they were as well.
+    """
+    files = list(files)
+    entries = sorted({e.strip("/") for e in path_entries if e.strip("/")}, key=len, reverse=True)
+    paths = {f.path.replace("\\", "/") for f in files}
+    packages = {e for e in entries if f"{e}/__init__.py" in paths}
+    present = paths | {p[len(e) + 1 :] for e in entries for p in paths if p.startswith(e + "/")}
+    out: list[InstalledFile] = []
+    for f in files:
+        path = f.path.replace("\\", "/")
+        entry = next((e for e in entries if path.startswith(e + "/")), None)
+        if entry is None or f.kind not in _MODULE_KINDS:
+            out.append(f)
+            continue
+        if any(path.startswith(p + "/") for p in packages):
+            out.append(f)
+        rel = path[len(entry) + 1 :]
+        out.append(dataclasses.replace(f, module=classify(rel, rel, present)[1]))
+    return out
 
 
 def _is_namespace_init(f: InstalledFile, site_dir: Path) -> bool:

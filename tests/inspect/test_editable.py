@@ -66,6 +66,32 @@ def test_setuptools_src_layout_reads_the_pth_path_entry(tmp_path: Path) -> None:
     assert (dist.import_evidence, dist.imports) == ("editable", ["src_demo", "src_tool"])
 
 
+def test_setuptools_src_layout_namespace_package_is_descended(tmp_path: Path) -> None:
+    """``src/acme/widgets`` with no ``src/acme/__init__.py`` (PEP 420): Python imports ``acme.widgets``."""
+    project = _project(
+        tmp_path / "proj",
+        SETUPTOOLS,
+        "acme-widgets",
+        {"src/acme/widgets/__init__.py": "", "src/acme/README.txt": "", "src/acme/empty/data.txt": ""},
+    )
+    dist = _install_editable(tmp_path, project)
+    assert (dist.import_evidence, dist.imports, dist.namespaces) == ("editable", ["acme.widgets"], ["acme"])
+    assert [p.code for p in dist.problems] == []
+
+
+def test_setuptools_src_layout_legacy_namespace_package_is_descended(tmp_path: Path) -> None:
+    """zope's layout: ``src/zope/__init__.py`` declares a pkgutil namespace; the project provides zope.interface."""
+    init = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
+    project = _project(
+        tmp_path / "proj",
+        SETUPTOOLS,
+        "zope.interface",
+        {"src/zope/__init__.py": init, "src/zope/interface/__init__.py": "", "src/zope/interface/declarations.py": ""},
+    )
+    dist = _install_editable(tmp_path, project)
+    assert (dist.import_evidence, dist.imports, dist.namespaces) == ("editable", ["zope.interface"], ["zope"])
+
+
 def test_hatchling_default_reads_the_project_dir_without_its_tooling(tmp_path: Path) -> None:
     project = _project(
         tmp_path / "proj",
@@ -75,6 +101,18 @@ def test_hatchling_default_reads_the_project_dir_without_its_tooling(tmp_path: P
     )
     dist = _install_editable(tmp_path, project)
     assert (dist.import_evidence, dist.imports) == ("editable", ["hatch_demo"])
+
+
+def test_hatchling_flat_layout_namespace_package_is_descended(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path / "proj",
+        HATCHLING,
+        "acme-gadgets",
+        {"acme/gadgets/__init__.py": "", "tests/test_x.py": "", "docs/conf.py": ""},
+        '[tool.hatch.build.targets.wheel]\npackages = ["acme"]\n',
+    )
+    dist = _install_editable(tmp_path, project)
+    assert (dist.import_evidence, dist.imports, dist.namespaces) == ("editable", ["acme.gadgets"], ["acme"])
 
 
 def test_hatchling_exact_mode_reads_editables_map_module(tmp_path: Path) -> None:
