@@ -25,6 +25,7 @@ from indexer.crawl.wheel import (
     infer,
     member_files,
     namespace_candidates,
+    pth_candidates,
 )
 from indexer.installed.imports import is_namespace_declaration
 from indexer.resolve.client import RETRY_STATUS, Client
@@ -120,7 +121,8 @@ async def _directory_shard(client: Client, f: IndexFile, base: tuple[str, str, s
         data = await read_entry(client, f.url, directory, by_name[placed[candidate.path]])
         if is_namespace_declaration(data):
             spaces.add(candidate.path)
-    imports, namespaces = infer(files, spaces)
+    pth = [await read_entry(client, f.url, directory, by_name[placed[c.path]]) for c in pth_candidates(files)]
+    imports, namespaces = infer(files, spaces, pth)
     how = FROM_WHEEL if directory.downloaded else FROM_DIRECTORY
     return Shard(*base, imports=imports, namespaces=namespaces, names_from=how, sha256_verified=verified)
 
@@ -211,8 +213,9 @@ def local_shard(path: Path, project: str, version: str, sha256: str, counts: Whe
                     )
             files, placed = member_files((i.filename, i.file_size) for i in infos)
             spaces = {c.path for c in namespace_candidates(files) if is_namespace_declaration(zf.read(placed[c.path]))}
+            pth = [zf.read(placed[c.path]) for c in pth_candidates(files)]
         counts.ranges += 1
-        imports, namespaces = infer(files, spaces)
+        imports, namespaces = infer(files, spaces, pth)
         return Shard(*base, imports=imports, namespaces=namespaces, names_from=FROM_WHEEL, sha256_verified=True)
     except Exception as exc:  # a corrupt zip raises many kinds: each is a problem of this wheel only
         counts.failed += 1

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.installed.imports import declared_imports, files_from_paths, infer_imports_with
+from indexer.installed.editable import pth_path_lines
+from indexer.installed.imports import declared_imports, files_from_paths, infer_imports_with, relative_path_entries
 from indexer.installed.metadata import parse_metadata
 from indexer.installed.model import FileKind, InstalledFile
 
 #: A pkgutil / pkg_resources namespace ``__init__.py`` is one line plus perhaps a licence header.
 NAMESPACE_INIT_MAX = 2048
+PTH_MAX = 64 * 1024  # a .pth read for path lines (pywin32's is 185 bytes; editable ones are small too)
 MAX_MEMBERS = 100_000  # a wheel listing more is refused (bounded work per wheel)
 
 
@@ -109,9 +111,22 @@ def namespace_candidates(files: list[InstalledFile]) -> list[InstalledFile]:
     ]
 
 
-def infer(files: list[InstalledFile], namespace_inits: set[str]) -> tuple[list[str], list[str]]:
-    """(import names, namespaces) given which ``__init__.py`` paths declare a namespace."""
-    return infer_imports_with(files, lambda f: f.path in namespace_inits)
+def pth_candidates(files: list[InstalledFile]) -> list[InstalledFile]:
+    """Top-level ``.pth`` files small enough to read: their path lines move modules to the top (pywin32's ``win32``)."""
+    return [
+        f
+        for f in files
+        if "/" not in f.path and f.path.endswith(".pth") and f.size is not None and 0 < f.size <= PTH_MAX
+    ]
+
+
+def infer(
+    files: list[InstalledFile], namespace_inits: set[str], pth_bodies: Iterable[bytes] = ()
+) -> tuple[list[str], list[str]]:
+    """(import names, namespaces) given which ``__init__.py`` paths declare a namespace and the ``.pth`` bodies
+    (read, never run: inspect's rules, so an installed wheel and its crawled shard agree)."""
+    entries = [entry for body in pth_bodies for entry in relative_path_entries(pth_path_lines(body))]
+    return infer_imports_with(files, lambda f: f.path in namespace_inits, entries)
 
 
 @dataclass

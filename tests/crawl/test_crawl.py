@@ -329,3 +329,28 @@ def test_a_listed_file_with_a_non_http_url_is_skipped_with_a_problem(
     assert json.loads((out / "imports.json").read_text())["imports"]["alpha"] == [
         {"project": "alpha", "versions": ["2.0"]}
     ]
+
+
+def test_pth_path_entries_name_modules_as_inspect_does(tmp_path: Path) -> None:
+    """pywin32 ships ``pywin32.pth`` listing ``win32`` and ``win32\\lib``: Python imports ``win32api``, and so must
+    the map say, from a directory of wheels and from an index read by Range alike (the .pth is read, never run)."""
+    from indexer.index.build import build_index
+    from indexer.index.server import IndexServer, run_in_thread
+    from tests.support.wheels import build_wheel
+
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "pywin32", "311", {
+        "pywin32.pth": "# .pth file for the extensions\nwin32\nwin32\\lib\n\nimport pywin32_bootstrap\n",
+        "win32/win32api.py": "",
+        "win32/lib/win32con.py": "",
+        "win32/lib/pywin32_bootstrap.py": "",
+        "win32com/__init__.py": "",
+    })  # fmt: skip
+    build_index(wheels, tmp_path / "site")
+    expected = (["pywin32_bootstrap", "win32api", "win32com", "win32con"], [])
+    crawl(str(wheels), tmp_path / "local", workers=1)
+    with run_in_thread(IndexServer(tmp_path / "site")) as server:
+        crawl(server.index_url, tmp_path / "remote", workers=1)
+    for out in ("local", "remote"):
+        (shard,) = shards_by_filename(tmp_path / out).values()
+        assert (shard["imports"], shard["namespaces"]) == expected, out
