@@ -17,9 +17,9 @@ from packaging.utils import canonicalize_name
 
 from indexer.crawl.wheel import (
     FROM_DIRECTORY,
-    FROM_METADATA,
     FROM_WHEEL,
     MAX_MEMBERS,
+    Declared,
     Shard,
     declared,
     infer,
@@ -77,14 +77,8 @@ async def remote_shard(client: Client, f: IndexFile, project: str, version: str,
             found = await _metadata_declares(client, f, project, problems)
             if found is not None:
                 counts.metadata += 1
-                return Shard(
-                    *base,
-                    imports=found.imports,
-                    namespaces=found.namespaces,
-                    problems=found.problems,
-                    names_from=FROM_METADATA,
-                    sha256_verified=found.verified,
-                )
+                names, verified = found
+                return names.shard(base, verified=verified)
         shard = await _directory_shard(client, f, base, counts)
         shard.problems[:0] = problems
         return shard
@@ -127,16 +121,11 @@ async def _directory_shard(client: Client, f: IndexFile, base: tuple[str, str, s
     return Shard(*base, imports=imports, namespaces=namespaces, names_from=how, sha256_verified=verified)
 
 
-@dataclass
-class _Found:
-    imports: list[str]
-    namespaces: list[str]
-    problems: list[str]
-    verified: bool  # the whole .metadata file matched the index's core-metadata sha256
-
-
-async def _metadata_declares(client: Client, f: IndexFile, project: str, problems: list[str]) -> _Found | None:
-    """PEP 794 fields of the wheel's ``.metadata`` file, None if it declares none or cannot be believed.
+async def _metadata_declares(
+    client: Client, f: IndexFile, project: str, problems: list[str]
+) -> tuple[Declared, bool] | None:
+    """PEP 794 fields of the wheel's ``.metadata`` file and whether the whole file matched the index's
+    ``core-metadata`` sha256; None if it declares none or cannot be believed.
 
     Only the header block is needed to see whether the file declares names (the fields precede the description
     body), so it is read by range up to its first blank line. When it does declare them, the rest is read too
@@ -156,7 +145,7 @@ async def _metadata_declares(client: Client, f: IndexFile, project: str, problem
         return None
     expected = f.metadata_sha256
     if expected is None:  # PEP 658 allows a bare "true": nothing to check against
-        return _Found(found.imports, found.namespaces, found.problems, verified=False)
+        return found, False
     if total is None or len(data) < total:
         rest = await client.get(url, max_bytes=METADATA_MAX, range=(len(data), None))
         if rest.status == 200:
@@ -169,7 +158,7 @@ async def _metadata_declares(client: Client, f: IndexFile, project: str, problem
     if hashlib.sha256(data).hexdigest() != expected:
         problems.append(f"{f.filename}: its .metadata file does not match the index's sha256; ignored")
         return None
-    return _Found(found.imports, found.namespaces, found.problems, verified=True)
+    return found, True
 
 
 async def _metadata_head(client: Client, url: str) -> tuple[bytes, bytes, int | None] | None:
@@ -203,14 +192,7 @@ def local_shard(path: Path, project: str, version: str, sha256: str, counts: Whe
                 found = declared(zf.read(meta[0]), path.name)
                 if found is not None:
                     counts.metadata += 1
-                    return Shard(
-                        *base,
-                        imports=found.imports,
-                        namespaces=found.namespaces,
-                        problems=found.problems,
-                        names_from=FROM_METADATA,
-                        sha256_verified=True,  # the shard's sha256 is of this very file
-                    )
+                    return found.shard(base, verified=True)  # the shard's sha256 is of this very file
             files, placed = member_files((i.filename, i.file_size) for i in infos)
             spaces = {c.path for c in namespace_candidates(files) if is_namespace_declaration(zf.read(placed[c.path]))}
             pth = [zf.read(placed[c.path]) for c in pth_candidates(files)]

@@ -138,6 +138,17 @@ class Declared:
     problems: list[str]
     name: str | None
 
+    def shard(self, base: tuple[str, str, str, str], *, verified: bool) -> Shard:
+        """The shard these names make for the wheel ``base`` names (filename, project, version, sha256)."""
+        return Shard(
+            *base,
+            imports=self.imports,
+            namespaces=self.namespaces,
+            problems=self.problems,
+            names_from=FROM_METADATA,
+            sha256_verified=verified,
+        )
+
 
 def declared(metadata: bytes, label: str) -> Declared | None:
     """PEP 794 fields of METADATA (public import names, namespaces), None when it has none."""
