@@ -13,6 +13,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
@@ -35,6 +36,9 @@ from indexer.installed.safe_io import (
     read_limited,
     read_reported,
 )
+
+if TYPE_CHECKING:
+    from packaging.metadata import Metadata
 
 _WALK_LIMIT = 20_000  # files collected per dist when guessing from disk (no RECORD)
 _DIST_LIMIT = 100_000  # distributions read from one site dir
@@ -141,16 +145,22 @@ def read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
         return _unreadable(dist_dir, site_dir, f"{type(exc).__name__}: {shown(str(exc))[:200]}")
 
 
-def _unreadable(dist_dir: Path, site_dir: Path, why: str) -> Distribution:
-    name, version = _name_version_from_dir(dist_dir)
-    dist = Distribution(
+def _new_distribution(
+    dist_dir: Path, site_dir: Path, name: str, version: str, metadata: Metadata | None = None
+) -> Distribution:
+    return Distribution(
         name=name,
         canonical_name=canonicalize_name(name),
         version=version,
         path=dist_dir,
         site_dir=site_dir,
         format="egg-info" if dist_dir.name.endswith(".egg-info") else "dist-info",
+        metadata=metadata,
     )
+
+
+def _unreadable(dist_dir: Path, site_dir: Path, why: str) -> Distribution:
+    dist = _new_distribution(dist_dir, site_dir, *_name_version_from_dir(dist_dir))
     dist.problems.append(Problem("dist-info-unreadable", f"{shown(dist_dir.name)}: {why}"))
     return dist
 
@@ -180,15 +190,7 @@ def _read_distribution(dist_dir: Path, site_dir: Path) -> Distribution:
     label = f"{name} {version}"
     actual_sha256 = hashlib.sha256(metadata_bytes).hexdigest() if metadata_bytes is not None else None
 
-    dist = Distribution(
-        name=name,
-        canonical_name=canonicalize_name(name),
-        version=version,
-        path=dist_dir,
-        site_dir=site_dir,
-        format="egg-info" if is_egg else "dist-info",
-        metadata=meta,
-    )
+    dist = _new_distribution(dist_dir, site_dir, name, version, meta)
     requires_raw = raw.get("requires_dist")
     dist.requires_dist = [str(r) for r in requires_raw] if isinstance(requires_raw, list) else []
     if is_egg:
